@@ -1,0 +1,97 @@
+//===- QConfigMappingPresets.cpp - get_default_(qat_)qconfig_mapping ------===//
+//
+// Part of the qfx project.
+//
+//===----------------------------------------------------------------------===//
+
+#include "NamedObservers.h"
+
+#include "qfx/Config/QConfigMapping.h"
+
+using namespace qfx;
+
+namespace {
+/// One entry of 1.13's `_FIXED_QPARAMS_OP_TO_OBSERVER`, in its order.
+struct FixedQParamsOp {
+  const char *target;
+  bool zeroToOne; // else [-1, 1]
+};
+} // namespace
+
+static const FixedQParamsOp kFixedQParamsOps[] = {
+    {"torch.nn.modules.activation.Hardsigmoid", true},
+    {"torch.nn.functional.hardsigmoid", true},
+    {"hardsigmoid", true},
+    {"hardsigmoid_", true},
+    {"torch.nn.modules.activation.Sigmoid", true},
+    {"torch.sigmoid", true},
+    {"sigmoid", true},
+    {"sigmoid_", true},
+    {"torch.nn.modules.activation.Softmax", true},
+    {"torch.nn.modules.activation.Tanh", false},
+    {"torch.tanh", false},
+    {"tanh", false},
+    {"tanh_", false},
+};
+
+static QConfigMapping buildDefaultMapping(bool isQat, llvm::StringRef backend,
+                                          const QConfig &qconfig) {
+  ObserverSpec defaultWeight =
+      isQat ? named::defaultWeightFakeQuant() : named::defaultWeightObserver();
+  QConfig transpose = qconfig;
+  if (backend == "fbgemm" || backend == "x86")
+    transpose = QConfig{qconfig.activation, defaultWeight};
+  QConfig layerNorm{qconfig.activation, named::defaultPlaceholderObserver()};
+  QConfig reuseInput = *getNamedQConfig("default_reuse_input_qconfig");
+
+  QConfigMapping m;
+  m.setGlobal(qconfig).setObjectType("reshape", reuseInput);
+  for (const char *conv :
+       {"torch.nn.modules.conv.Conv1d", "torch.nn.modules.conv.Conv2d",
+        "torch.nn.modules.conv.Conv3d"})
+    m.setObjectType(conv, qconfig);
+  for (const char *convT : {"torch.nn.modules.conv.ConvTranspose1d",
+                            "torch.nn.modules.conv.ConvTranspose2d",
+                            "torch.nn.modules.conv.ConvTranspose3d"})
+    m.setObjectType(convT, transpose);
+  m.setObjectType("torch.nn.modules.linear.Linear", qconfig);
+  for (const char *conv :
+       {"torch.nn.functional.conv1d", "torch.nn.functional.conv2d",
+        "torch.nn.functional.conv3d"})
+    m.setObjectType(conv, qconfig);
+  for (const char *convT : {"torch.nn.functional.conv_transpose1d",
+                            "torch.nn.functional.conv_transpose2d",
+                            "torch.nn.functional.conv_transpose3d"})
+    m.setObjectType(convT, transpose);
+  for (const char *op :
+       {"torch.nn.functional.linear", "torch.nn.modules.activation.ReLU",
+        "torch.nn.functional.relu", "torch.relu",
+        "torch.nn.modules.batchnorm.BatchNorm1d",
+        "torch.nn.modules.batchnorm.BatchNorm2d",
+        "torch.nn.modules.batchnorm.BatchNorm3d"})
+    m.setObjectType(op, qconfig);
+  m.setObjectType("torch.nn.functional.layer_norm", layerNorm)
+      .setObjectType("torch.nn.modules.normalization.LayerNorm", layerNorm);
+
+  for (const FixedQParamsOp &op : kFixedQParamsOps) {
+    ObserverSpec observer =
+        op.zeroToOne ? named::defaultFixedQParamsRange0To1Observer()
+                     : named::defaultFixedQParamsRangeNeg1To1Observer();
+    ObserverSpec activation =
+        isQat ? named::fixedQParamsFakeQuant(observer) : observer;
+    m.setObjectType(op.target, QConfig{activation, defaultWeight});
+  }
+  return m;
+}
+
+QConfigMapping qfx::getDefaultQConfigMapping(llvm::StringRef backend) {
+  return buildDefaultMapping(false, backend, getDefaultQConfig(backend));
+}
+
+llvm::Expected<QConfigMapping>
+qfx::getDefaultQATQConfigMapping(llvm::StringRef backend, int version) {
+  auto qconfig = getDefaultQATQConfig(backend, version);
+  if (!qconfig)
+    return qconfig.takeError();
+  return buildDefaultMapping(true, backend, *qconfig);
+}
