@@ -1,0 +1,58 @@
+//===- QFXDialect.cpp - qfx dialect registration --------------------------===//
+//
+// Part of the qfx project, under the Apache License v2.0 with LLVM Exceptions.
+// See LICENSE for license information.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+
+#include "qfx/Dialect/QFX/QFXDialect.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Quant/IR/Quant.h"
+#include "qfx/Dialect/QFX/QFXOps.h"
+
+using namespace mlir;
+using namespace qfx;
+
+#include "qfx/Dialect/QFX/QFXOpsDialect.cpp.inc"
+
+void QFXDialect::initialize() {
+  addOperations<
+#define GET_OP_LIST
+#include "qfx/Dialect/QFX/QFXOps.cpp.inc"
+      >();
+  registerAttributes();
+}
+
+LogicalResult QFXDialect::verifyOperationAttribute(Operation *op,
+                                                   NamedAttribute attr) {
+  StringRef name = attr.getName().getValue();
+  if (name == getNodeAttrName()) {
+    if (!isa<NodeAttr>(attr.getValue()))
+      return op->emitError()
+             << "'" << name << "' must be a #qfx.node provenance attribute";
+    return success();
+  }
+  if (name == getTrainingAttrName()) {
+    if (!isa<ModuleOp>(op))
+      return op->emitError() << "'" << name << "' is a module attribute";
+    if (!isa<BoolAttr>(attr.getValue()))
+      return op->emitError() << "'" << name << "' must be a bool";
+    return success();
+  }
+  return op->emitError() << "unknown qfx attribute '" << name << "'";
+}
+
+LogicalResult QFXDialect::verifyRegionArgAttribute(Operation *op,
+                                                   unsigned regionIndex,
+                                                   unsigned argIndex,
+                                                   NamedAttribute attr) {
+  StringRef name = attr.getName().getValue();
+  if (name != getArgNameAttrName())
+    return op->emitError() << "unknown qfx argument attribute '" << name << "'";
+  auto str = dyn_cast<StringAttr>(attr.getValue());
+  if (!str || str.getValue().empty())
+    return op->emitError() << "'" << name << "' of argument " << argIndex
+                           << " must be a non-empty placeholder name";
+  return success();
+}

@@ -1,0 +1,148 @@
+//===- QFXQuantOps.cpp - observers, fake-quantize and Q/DQ ----------------===//
+//
+// Part of the qfx project, under the Apache License v2.0 with LLVM Exceptions.
+// See LICENSE for license information.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+
+#include "VerifyUtils.h"
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
+#include "qfx/Dialect/QFX/QFXOps.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace qfx;
+using namespace qfx::verify;
+
+/// The number of qparams a tensor of `type` needs under `config`: one, or
+/// the size of the channel axis (dynamic when unknown). Fails on a channel
+/// axis outside the tensor.
+static FailureOr<int64_t> expectedQParamCount(Operation *op,
+                                              ObserverConfigAttr config,
+                                              RankedTensorType type) {
+  if (!config.isPerChannel())
+    return 1;
+  FailureOr<int64_t> axis =
+      checkDim(op, config.getChAxis(), type.getRank(), "ch_axis");
+  if (failed(axis))
+    return failure();
+  return type.getDimSize(*axis);
+}
+
+static LogicalResult verifyState(Operation *op, ObserverConfigAttr config,
+                                 ObserverStateAttr state, int64_t count) {
+  if (!state)
+    return success();
+  switch (config.getKind()) {
+  case ObserverKind::placeholder:
+  case ObserverKind::noop:
+  case ObserverKind::reuse_input:
+  case ObserverKind::fixed_qparams:
+    return op->emitOpError()
+           << "observer '" << stringifyObserverKind(config.getKind())
+           << "' keeps no calibration state";
+  default:
+    break;
+  }
+  bool isHistogram = config.getKind() == ObserverKind::histogram;
+  if (isHistogram != static_cast<bool>(state.getHistogram()))
+    return op->emitOpError()
+           << (isHistogram ? "histogram observer state needs a histogram"
+                           : "only histogram observers keep a histogram");
+  if (isHistogram &&
+      static_cast<int64_t>(state.getHistogram().size()) != config.getBins())
+    return op->emitOpError()
+           << "histogram has " << state.getHistogram().size()
+           << " bins but the observer has " << config.getBins();
+  if (!ShapedType::isDynamic(count) &&
+      static_cast<int64_t>(state.getMin().size()) != count)
+    return op->emitOpError()
+           << "observer state has " << state.getMin().size()
+           << " min/max values but the observed tensor needs " << count;
+  return success();
+}
+
+LogicalResult ObserverOp::verify() {
+  FailureOr<int64_t> count =
+      expectedQParamCount(*this, getConfig(), getInput().getType());
+  if (failed(count))
+    return failure();
+  return verifyState(*this, getConfig(), getStateAttr(), *count);
+}
+
+LogicalResult FakeQuantizeOp::verify() {
+  ObserverConfigAttr observer = getObserver();
+  FailureOr<int64_t> count =
+      expectedQParamCount(*this, observer, getInput().getType());
+  if (failed(count) ||
+      failed(verifyState(*this, observer, getStateAttr(), *count)))
+    return failure();
+  if (getScale().has_value() != getZeroPoint().has_value())
+    return emitOpError() << "scale and zero_point must be given together";
+  if (!getScale())
+    return success();
+  ArrayRef<float> scales = *getScale();
+  if (scales.size() != getZeroPoint()->size())
+    return emitOpError() << "got " << scales.size() << " scales but "
+                         << getZeroPoint()->size() << " zero points";
+  if (!ShapedType::isDynamic(*count) &&
+      static_cast<int64_t>(scales.size()) != *count)
+    return emitOpError() << "got " << scales.size()
+                         << " scales but the tensor needs " << *count;
+  for (float s : scales)
+    if (!(s > 0.0f) || !std::isfinite(s))
+      return emitOpError() << "scales must be positive and finite";
+  return success();
+}
+
+/// Checks that `quantized` can hold `real` values: same shape, matching
+/// expressed type, per-axis dimension inside the tensor with one scale per
+/// slice.
+static LogicalResult verifyQuantizedPair(Operation *op, RankedTensorType real,
+                                         RankedTensorType quantized) {
+  if (real.getShape() != quantized.getShape())
+    return op->emitOpError()
+           << "shapes differ: " << real << " vs " << quantized;
+  auto qtype = cast<quant::QuantizedType>(quantized.getElementType());
+  if (qtype.getExpressedType() != real.getElementType())
+    return op->emitOpError() << "quantized type expresses "
+                             << qtype.getExpressedType() << " but the float "
+                             << "tensor holds " << real.getElementType();
+  if (auto perAxis = dyn_cast<quant::UniformQuantizedPerAxisType>(qtype)) {
+    int64_t axis = perAxis.getQuantizedDimension();
+    if (axis >= quantized.getRank())
+      return op->emitOpError()
+             << "per-axis quantized dimension " << axis
+             << " is out of range for rank " << quantized.getRank();
+    int64_t size = quantized.getDimSize(axis);
+    if (staticMismatch(size, perAxis.getScales().size()))
+      return op->emitOpError()
+             << "per-axis type has " << perAxis.getScales().size()
+             << " scales but dim " << axis << " has size " << size;
+  } else if (!isa<quant::UniformQuantizedType>(qtype)) {
+    return op->emitOpError() << "expects a !quant.uniform element type";
+  }
+  return success();
+}
+
+LogicalResult QuantizeOp::verify() {
+  return verifyQuantizedPair(*this, getInput().getType(),
+                             getResult().getType());
+}
+
+LogicalResult DequantizeOp::verify() {
+  return verifyQuantizedPair(*this, getResult().getType(),
+                             getInput().getType());
+}
+
+LogicalResult RequantizeOp::verify() {
+  RankedTensorType in = getInput().getType(), out = getResult().getType();
+  auto inQ = cast<quant::QuantizedType>(in.getElementType());
+  auto realType = RankedTensorType::get(in.getShape(), inQ.getExpressedType());
+  if (failed(verifyQuantizedPair(*this, realType, in)) ||
+      failed(verifyQuantizedPair(*this, realType, out)))
+    return failure();
+  return success();
+}
