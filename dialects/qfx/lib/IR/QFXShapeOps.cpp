@@ -40,8 +40,10 @@ LogicalResult CatOp::verify() {
   for (Value v : getInputs()) {
     auto type = cast<RankedTensorType>(v.getType());
     if (type.getRank() != first.getRank() ||
-        failed(checkSameElementType(*this, type, out)))
+        type.getElementType() != first.getElementType())
       return emitOpError() << "inputs must share rank and element type";
+    if (failed(checkSameElementType(*this, type, out)))
+      return failure();
     for (int64_t d = 0; d < type.getRank(); ++d)
       if (d != *dim && staticMismatch(type.getDimSize(d), first.getDimSize(d)))
         return emitOpError() << "inputs differ in dim " << d
@@ -142,8 +144,10 @@ LogicalResult SqueezeOp::verify() {
   auto out = cast<RankedTensorType>(getResult().getType());
   if (failed(checkSameElementType(*this, in, out)))
     return failure();
-  if (getDims())
-    for (int64_t d : *getDims())
+  // Copy the optional out: iterating `*getDims()` directly would bind to a
+  // temporary that dies before the loop body runs.
+  if (std::optional<ArrayRef<int64_t>> dims = getDims())
+    for (int64_t d : *dims)
       if (failed(checkDim(*this, d, std::max<int64_t>(in.getRank(), 1), "dim")))
         return failure();
   if (out.getRank() > in.getRank())
