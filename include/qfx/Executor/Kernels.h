@@ -1,0 +1,234 @@
+//===- Kernels.h - Kernel factories of the qfx executor ---------*- C++ -*-===//
+//
+// Part of the qfx project, under the Apache License v2.0 with LLVM Exceptions.
+// See LICENSE for license information.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// One factory per kernel family, taking slot ids and hyper-parameters with
+// PyTorch's meaning (NCHW, negative dims allowed). Shapes are read from the
+// plan's slots at prepare time; inconsistent shapes fail there.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QFX_EXECUTOR_KERNELS_H
+#define QFX_EXECUTOR_KERNELS_H
+
+#include "qfx/Executor/Plan.h"
+#include "qfx/Runtime/Observer.h"
+
+#include <optional>
+
+namespace qfx::exec {
+
+//===----------------------------------------------------------------------===//
+// oneDNN kernels
+//===----------------------------------------------------------------------===//
+
+enum class PadMode : uint8_t { Zeros, Reflect, Replicate, Circular };
+
+struct ConvParams {
+  int input = -1, weight = -1, bias = -1, output = -1;
+  std::vector<int64_t> stride, padding, dilation;
+  /// Only for transposed convolutions.
+  std::vector<int64_t> outputPadding;
+  int64_t groups = 1;
+  bool transposed = false;
+  PadMode padMode = PadMode::Zeros;
+};
+/// Convolution or transposed convolution (1, 2 or 3 spatial dims).
+std::unique_ptr<Kernel> createConvKernel(const ConvParams &params);
+
+/// y = x W^T + b over the last dim of x.
+std::unique_ptr<Kernel> createLinearKernel(int input, int weight, int bias,
+                                           int output);
+/// torch.matmul with batch broadcasting.
+std::unique_ptr<Kernel> createMatmulKernel(int lhs, int rhs, int output);
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+enum class UnaryKind : uint8_t {
+  Copy,
+  Relu,
+  Sigmoid,
+  Tanh,
+  Hardsigmoid,
+  Hardswish,
+  /// clamp(x, a, b); either bound may be absent (NaN).
+  Clamp,
+  /// alpha = a.
+  Elu,
+  /// negative_slope = a.
+  LeakyRelu,
+  GeluErf,
+  GeluTanh,
+};
+/// Elementwise float32 op; \p a and \p b are its scalar parameters.
+std::unique_ptr<Kernel> createUnaryKernel(UnaryKind kind, int input,
+                                          int output, double a = 0.0,
+                                          double b = 0.0);
+
+enum class BinaryKind : uint8_t { Add, Sub, Mul, Div };
+/// Elementwise float32 op with NumPy/PyTorch broadcasting.
+std::unique_ptr<Kernel> createBinaryKernel(BinaryKind kind, int lhs, int rhs,
+                                           int output);
+
+//===----------------------------------------------------------------------===//
+// Normalization and softmax
+//===----------------------------------------------------------------------===//
+
+struct BatchNormParams {
+  int input = -1, weight = -1, bias = -1, mean = -1, var = -1, output = -1;
+  double eps = 1e-5;
+  /// Normalise with the batch statistics (training, or no running stats).
+  bool useBatchStats = false;
+};
+std::unique_ptr<Kernel> createBatchNormKernel(const BatchNormParams &params);
+
+/// layer_norm over the trailing \p normalizedDims dims.
+std::unique_ptr<Kernel> createLayerNormKernel(int input, int weight, int bias,
+                                              int output,
+                                              int64_t normalizedDims,
+                                              double eps);
+std::unique_ptr<Kernel> createGroupNormKernel(int input, int weight, int bias,
+                                              int output, int64_t numGroups,
+                                              double eps);
+std::unique_ptr<Kernel> createSoftmaxKernel(int input, int output,
+                                            int64_t dim);
+
+//===----------------------------------------------------------------------===//
+// Pooling, reductions, resampling
+//===----------------------------------------------------------------------===//
+
+struct PoolParams {
+  int input = -1, output = -1;
+  std::vector<int64_t> kernel, stride, padding, dilation;
+  bool countIncludePad = true;
+  std::optional<int64_t> divisorOverride;
+};
+std::unique_ptr<Kernel> createMaxPoolKernel(const PoolParams &params);
+std::unique_ptr<Kernel> createAvgPoolKernel(const PoolParams &params);
+/// Output size is the output slot's spatial shape.
+std::unique_ptr<Kernel> createAdaptiveAvgPoolKernel(int input, int output);
+/// torch.mean over \p dims (the output slot carries keepdim).
+std::unique_ptr<Kernel> createMeanKernel(int input, int output,
+                                         std::vector<int64_t> dims);
+
+enum class InterpMode : uint8_t { Nearest, Linear };
+/// F.interpolate over the trailing spatial dims (1-3); \p scales are the
+/// user's scale factors (empty: derived from the sizes).
+std::unique_ptr<Kernel> createInterpolateKernel(int input, int output,
+                                                InterpMode mode,
+                                                std::vector<double> scales,
+                                                bool alignCorners);
+
+//===----------------------------------------------------------------------===//
+// Data movement
+//===----------------------------------------------------------------------===//
+
+/// out = in viewed with \p strides (in elements) starting at \p offset; out
+/// is contiguous with the output slot's shape. Any element type.
+std::unique_ptr<Kernel> createStridedCopyKernel(int input, int output,
+                                                std::vector<int64_t> strides,
+                                                int64_t offset);
+/// Tensor.permute.
+std::unique_ptr<Kernel> createPermuteKernel(int input, int output,
+                                            std::vector<int64_t> dims);
+std::unique_ptr<Kernel> createCatKernel(std::vector<int> inputs, int output,
+                                        int64_t dim);
+/// Writes the input's shape (or one dim of it) into an int64 slot.
+std::unique_ptr<Kernel> createSizeKernel(int input, int output,
+                                         std::optional<int64_t> dim);
+std::unique_ptr<Kernel> createEmbeddingKernel(int weight, int indices,
+                                              int output);
+enum class BagMode : uint8_t { Sum, Mean, Max };
+struct EmbeddingBagParams {
+  int weight = -1, indices = -1, offsets = -1, perSampleWeights = -1,
+      output = -1;
+  BagMode mode = BagMode::Mean;
+  bool includeLastOffset = false;
+  std::optional<int64_t> paddingIdx;
+};
+std::unique_ptr<Kernel>
+createEmbeddingBagKernel(const EmbeddingBagParams &params);
+
+//===----------------------------------------------------------------------===//
+// Quantization
+//===----------------------------------------------------------------------===//
+
+/// Affine quantization parameters of a quantized slot.
+struct QuantSpec {
+  /// Quantized axis, or -1 for per-tensor.
+  int64_t axis = -1;
+  std::vector<float> scales;
+  std::vector<int64_t> zeroPoints;
+  int64_t qmin = 0, qmax = 255;
+};
+std::unique_ptr<Kernel> createQuantizeKernel(int input, int output,
+                                             QuantSpec spec);
+std::unique_ptr<Kernel> createDequantizeKernel(int input, int output,
+                                               QuantSpec spec);
+std::unique_ptr<Kernel> createRequantizeKernel(int input, int output,
+                                               QuantSpec from, QuantSpec to);
+
+/// An observer in the graph: updates its statistics, output aliases input.
+class ObserverKernel : public Kernel {
+public:
+  ObserverKernel(int input, std::unique_ptr<rt::Observer> observer);
+  Status prepare(Plan &plan) override;
+  Status run() override;
+  rt::Observer &observer() { return *observer_; }
+
+private:
+  int input_;
+  rt::TensorView view_;
+  std::unique_ptr<rt::Observer> observer_;
+};
+
+/// torch.ao.quantization.FakeQuantize: observe (when enabled), refresh the
+/// qparams, fake-quantize (when enabled).
+class FakeQuantizeKernel : public Kernel {
+public:
+  FakeQuantizeKernel(int input, int output,
+                     std::unique_ptr<rt::Observer> observer,
+                     bool observerEnabled, bool fakeQuantEnabled,
+                     std::vector<float> scales, std::vector<int64_t> zps);
+  Status prepare(Plan &plan) override;
+  Status run() override;
+  rt::Observer &observer() { return *observer_; }
+  const std::vector<float> &scales() const { return scales_; }
+  const std::vector<int64_t> &zeroPoints() const { return zeroPoints_; }
+
+private:
+  int input_, output_;
+  rt::TensorView view_;
+  float *out_ = nullptr;
+  std::unique_ptr<rt::Observer> observer_;
+  bool observerEnabled_, fakeQuantEnabled_;
+  std::vector<float> scales_;
+  std::vector<int64_t> zeroPoints_;
+  int64_t outer_ = 1, channels_ = 1, inner_ = 1;
+};
+
+//===----------------------------------------------------------------------===//
+// Recurrent
+//===----------------------------------------------------------------------===//
+
+struct RecurrentParams {
+  bool lstm = true;
+  int input = -1;
+  /// h0 (and c0 for LSTM), or -1 for zeros.
+  int h0 = -1, c0 = -1;
+  std::vector<int> weights;
+  int output = -1, hn = -1, cn = -1;
+  int64_t hiddenSize = 0, numLayers = 1;
+  bool hasBiases = true, batchFirst = false, bidirectional = false;
+};
+std::unique_ptr<Kernel> createRecurrentKernel(const RecurrentParams &params);
+
+} // namespace qfx::exec
+
+#endif // QFX_EXECUTOR_KERNELS_H

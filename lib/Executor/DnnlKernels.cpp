@@ -1,0 +1,357 @@
+//===- DnnlKernels.cpp - Convolution and matmul through oneDNN ------------===//
+//
+// Part of the qfx project, under the Apache License v2.0 with LLVM Exceptions.
+// See LICENSE for license information.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// fp32 oneDNN primitives, created once at prepare time with the plan's fixed
+// shapes. Weights are reordered once into the layout the primitive prefers.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qfx/Executor/Kernels.h"
+
+#include <dnnl.hpp>
+#include <unordered_map>
+
+using namespace qfx;
+using namespace qfx::exec;
+using namespace dnnl;
+using tag = memory::format_tag;
+using dt = memory::data_type;
+
+namespace {
+
+engine &cpuEngine() {
+  static engine eng(engine::kind::cpu, 0);
+  return eng;
+}
+
+stream &cpuStream() {
+  static stream s(cpuEngine());
+  return s;
+}
+
+tag plainTag(size_t rank) {
+  switch (rank) {
+  case 1:
+    return tag::a;
+  case 2:
+    return tag::ab;
+  case 3:
+    return tag::abc;
+  case 4:
+    return tag::abcd;
+  case 5:
+    return tag::abcde;
+  default:
+    return tag::abcdef;
+  }
+}
+
+memory::dims toDims(const Shape &s) { return memory::dims(s.begin(), s.end()); }
+
+Status checkF32(const Plan &plan, int id, const char *what) {
+  if (id >= 0 && plan.slot(id).type != ElemType::F32)
+    return Status::error(std::string(what) + " must be float32, got " +
+                         elemTypeName(plan.slot(id).type));
+  return Status::success();
+}
+
+/// Wraps oneDNN calls: dnnl::error is the only exception it throws.
+template <typename F> Status guarded(const char *what, F &&f) {
+  try {
+    f();
+  } catch (const dnnl::error &e) {
+    return Status::error(std::string(what) + ": oneDNN: " + e.what());
+  }
+  return Status::success();
+}
+
+/// Pads the input on the host for non-zero padding modes.
+void padInput(const float *in, float *out, const Shape &inShape,
+              const Shape &outShape, const std::vector<int64_t> &pad,
+              PadMode mode) {
+  size_t nsp = inShape.size() - 2;
+  int64_t planes = inShape[0] * inShape[1];
+  int64_t id[3] = {1, 1, 1}, od[3] = {1, 1, 1}, p[3] = {0, 0, 0};
+  for (size_t i = 0; i < nsp; ++i) {
+    id[3 - nsp + i] = inShape[2 + i];
+    od[3 - nsp + i] = outShape[2 + i];
+    p[3 - nsp + i] = pad[i];
+  }
+  auto src = [&](int64_t o, int d) -> int64_t {
+    int64_t i = o - p[d], n = id[d];
+    switch (mode) {
+    case PadMode::Reflect:
+      if (i < 0)
+        i = -i;
+      if (i >= n)
+        i = 2 * (n - 1) - i;
+      return i;
+    case PadMode::Replicate:
+      return i < 0 ? 0 : (i >= n ? n - 1 : i);
+    case PadMode::Circular:
+      return ((i % n) + n) % n;
+    default:
+      return i;
+    }
+  };
+  for (int64_t pl = 0; pl < planes; ++pl) {
+    const float *ip = in + pl * id[0] * id[1] * id[2];
+    float *op = out + pl * od[0] * od[1] * od[2];
+    for (int64_t z = 0; z < od[0]; ++z) {
+      int64_t sz = src(z, 0);
+      for (int64_t y = 0; y < od[1]; ++y) {
+        int64_t sy = src(y, 1);
+        for (int64_t x = 0; x < od[2]; ++x)
+          *op++ = ip[(sz * id[1] + sy) * id[2] + src(x, 2)];
+      }
+    }
+  }
+}
+
+class ConvKernel : public Kernel {
+public:
+  explicit ConvKernel(ConvParams p) : p_(std::move(p)) {}
+
+  Status prepare(Plan &plan) override {
+    for (auto [id, what] : {std::pair{p_.input, "conv input"},
+                            {p_.weight, "conv weight"},
+                            {p_.bias, "conv bias"},
+                            {p_.output, "conv output"}})
+      if (Status s = checkF32(plan, id, what); s.failed())
+        return s;
+    Shape in = plan.slot(p_.input).shape, w = plan.slot(p_.weight).shape,
+          out = plan.slot(p_.output).shape;
+    size_t nsp = p_.stride.size();
+    if (nsp < 1 || nsp > 3 || in.size() != nsp + 2 || w.size() != nsp + 2 ||
+        out.size() != nsp + 2 || p_.padding.size() != nsp ||
+        p_.dilation.size() != nsp)
+      return Status::error("conv: inconsistent ranks (input " +
+                           shapeToString(in) + ", weight " +
+                           shapeToString(w) + ")");
+    int64_t g = p_.groups;
+    std::vector<int64_t> padding = p_.padding;
+    if (p_.padMode != PadMode::Zeros) {
+      Shape padded = in;
+      for (size_t i = 0; i < nsp; ++i)
+        padded[2 + i] += 2 * padding[i];
+      padShape_ = padded;
+      padIn_ = plan.data<float>(p_.input);
+      padOut_.assign(rt::numElements(padded), 0.0f);
+      inShape_ = in;
+      in = padded;
+      std::fill(padding.begin(), padding.end(), 0);
+    }
+    memory::dims strides = toDims(p_.stride), padL = toDims(padding), padR,
+                 dil;
+    for (size_t i = 0; i < nsp; ++i) {
+      int64_t k = w[2 + i], d = p_.dilation[i];
+      dil.push_back(d - 1);
+      int64_t pr;
+      if (!p_.transposed)
+        pr = (out[2 + i] - 1) * p_.stride[i] + (k - 1) * d + 1 - in[2 + i] -
+             padding[i];
+      else
+        pr = (in[2 + i] - 1) * p_.stride[i] - padding[i] + (k - 1) * d + 1 -
+             out[2 + i];
+      padR.push_back(pr);
+    }
+    memory::dims wDims;
+    tag wTag;
+    if (!p_.transposed) {
+      if (g == 1) {
+        wDims = toDims(w);
+        wTag = plainTag(w.size());
+      } else {
+        wDims = {g, w[0] / g, w[1]};
+        wDims.insert(wDims.end(), w.begin() + 2, w.end());
+        wTag = plainTag(wDims.size());
+      }
+    } else {
+      // PyTorch: [Cin, Cout/g, k...]; oneDNN dims: [g, O/g, I/g, k...].
+      if (g == 1) {
+        wDims = {w[1], w[0]};
+        wDims.insert(wDims.end(), w.begin() + 2, w.end());
+        wTag = nsp == 1 ? tag::bac : nsp == 2 ? tag::bacd : tag::bacde;
+      } else {
+        wDims = {g, w[1], w[0] / g};
+        wDims.insert(wDims.end(), w.begin() + 2, w.end());
+        wTag = nsp == 1 ? tag::acbd : nsp == 2 ? tag::acbde : tag::acbdef;
+      }
+    }
+    return guarded("conv", [&] {
+      auto &eng = cpuEngine();
+      memory::desc srcMd(toDims(in), dt::f32, plainTag(in.size()));
+      memory::desc dstMd(toDims(out), dt::f32, plainTag(out.size()));
+      memory::desc wAny(wDims, dt::f32, tag::any);
+      memory::desc userW(wDims, dt::f32, wTag);
+      memory::desc bMd;
+      if (p_.bias >= 0)
+        bMd = memory::desc({out[1]}, dt::f32, tag::a);
+      if (!p_.transposed) {
+        auto d = p_.bias >= 0
+                     ? convolution_forward::desc(
+                           prop_kind::forward_inference,
+                           algorithm::convolution_direct, srcMd, wAny, bMd,
+                           dstMd, strides, dil, padL, padR)
+                     : convolution_forward::desc(
+                           prop_kind::forward_inference,
+                           algorithm::convolution_direct, srcMd, wAny, dstMd,
+                           strides, dil, padL, padR);
+        auto pd = convolution_forward::primitive_desc(d, eng);
+        bindWeights(plan, userW, pd.weights_desc());
+        prim_ = convolution_forward(pd);
+      } else {
+        auto d = p_.bias >= 0
+                     ? deconvolution_forward::desc(
+                           prop_kind::forward_inference,
+                           algorithm::deconvolution_direct, srcMd, wAny, bMd,
+                           dstMd, strides, dil, padL, padR)
+                     : deconvolution_forward::desc(
+                           prop_kind::forward_inference,
+                           algorithm::deconvolution_direct, srcMd, wAny, dstMd,
+                           strides, dil, padL, padR);
+        auto pd = deconvolution_forward::primitive_desc(d, eng);
+        bindWeights(plan, userW, pd.weights_desc());
+        prim_ = deconvolution_forward(pd);
+      }
+      void *src = padShape_.empty() ? plan.data(p_.input) : padOut_.data();
+      args_[DNNL_ARG_SRC] = memory(srcMd, eng, src);
+      args_[DNNL_ARG_DST] = memory(dstMd, eng, plan.data(p_.output));
+      if (p_.bias >= 0)
+        args_[DNNL_ARG_BIAS] = memory(bMd, eng, plan.data(p_.bias));
+    });
+  }
+
+  Status run() override {
+    if (!padShape_.empty())
+      padInput(padIn_, padOut_.data(), inShape_, padShape_, p_.padding,
+               p_.padMode);
+    return guarded("conv", [&] {
+      prim_.execute(cpuStream(), args_);
+      cpuStream().wait();
+    });
+  }
+
+private:
+  void bindWeights(Plan &plan, const memory::desc &user,
+                   const memory::desc &chosen) {
+    auto &eng = cpuEngine();
+    memory userMem(user, eng, plan.data(p_.weight));
+    if (chosen == user) {
+      args_[DNNL_ARG_WEIGHTS] = userMem;
+      return;
+    }
+    memory packed(chosen, eng);
+    reorder(userMem, packed).execute(cpuStream(), userMem, packed);
+    cpuStream().wait();
+    args_[DNNL_ARG_WEIGHTS] = packed;
+  }
+
+  ConvParams p_;
+  primitive prim_;
+  std::unordered_map<int, memory> args_;
+  Shape padShape_, inShape_;
+  const float *padIn_ = nullptr;
+  std::vector<float> padOut_;
+};
+
+/// oneDNN matmul over (batch..., M, K) x (batch..., K, N).
+class MatmulKernel : public Kernel {
+public:
+  MatmulKernel(int lhs, int rhs, int bias, int output, bool linear)
+      : lhs_(lhs), rhs_(rhs), bias_(bias), output_(output), linear_(linear) {}
+
+  Status prepare(Plan &plan) override {
+    for (int id : {lhs_, rhs_, bias_, output_})
+      if (Status s = checkF32(plan, id, linear_ ? "linear operand"
+                                                 : "matmul operand");
+          s.failed())
+        return s;
+    Shape a = plan.slot(lhs_).shape, b = plan.slot(rhs_).shape;
+    memory::desc aMd, bMd, cMd, biasMd;
+    if (linear_) {
+      if (b.size() != 2 || a.empty() || a.back() != b[1])
+        return Status::error("linear: input " + shapeToString(a) +
+                             " does not match weight " + shapeToString(b));
+      int64_t k = b[1], n = b[0], m = rt::numElements(a) / k;
+      aMd = memory::desc({m, k}, dt::f32, tag::ab);
+      bMd = memory::desc({k, n}, dt::f32, tag::ba);
+      cMd = memory::desc({m, n}, dt::f32, tag::ab);
+      if (plan.slot(output_).numel() != m * n)
+        return Status::error("linear: output has the wrong size");
+      if (bias_ >= 0)
+        biasMd = memory::desc({1, n}, dt::f32, tag::ab);
+    } else {
+      if (a.empty() || b.empty())
+        return Status::error("matmul: 0-d operands are not supported");
+      if (a.size() == 1)
+        a.insert(a.begin(), 1);
+      if (b.size() == 1)
+        b.push_back(1);
+      size_t rank = std::max(a.size(), b.size());
+      a.insert(a.begin(), rank - a.size(), 1);
+      b.insert(b.begin(), rank - b.size(), 1);
+      if (a[rank - 1] != b[rank - 2])
+        return Status::error("matmul: inner dims do not match");
+      Shape c(rank);
+      for (size_t i = 0; i + 2 < rank; ++i) {
+        if (a[i] != b[i] && a[i] != 1 && b[i] != 1)
+          return Status::error("matmul: batch dims do not broadcast");
+        c[i] = std::max(a[i], b[i]);
+      }
+      c[rank - 2] = a[rank - 2];
+      c[rank - 1] = b[rank - 1];
+      if (rt::numElements(c) != plan.slot(output_).numel())
+        return Status::error("matmul: output has the wrong size");
+      aMd = memory::desc(toDims(a), dt::f32, plainTag(rank));
+      bMd = memory::desc(toDims(b), dt::f32, plainTag(rank));
+      cMd = memory::desc(toDims(c), dt::f32, plainTag(rank));
+    }
+    return guarded("matmul", [&] {
+      auto &eng = cpuEngine();
+      auto d = bias_ >= 0 ? matmul::desc(aMd, bMd, biasMd, cMd)
+                          : matmul::desc(aMd, bMd, cMd);
+      auto pd = matmul::primitive_desc(d, eng);
+      prim_ = matmul(pd);
+      args_[DNNL_ARG_SRC] = memory(aMd, eng, plan.data(lhs_));
+      args_[DNNL_ARG_WEIGHTS] = memory(bMd, eng, plan.data(rhs_));
+      args_[DNNL_ARG_DST] = memory(cMd, eng, plan.data(output_));
+      if (bias_ >= 0)
+        args_[DNNL_ARG_BIAS] = memory(biasMd, eng, plan.data(bias_));
+    });
+  }
+
+  Status run() override {
+    return guarded("matmul", [&] {
+      prim_.execute(cpuStream(), args_);
+      cpuStream().wait();
+    });
+  }
+
+private:
+  int lhs_, rhs_, bias_, output_;
+  bool linear_;
+  primitive prim_;
+  std::unordered_map<int, memory> args_;
+};
+
+} // namespace
+
+std::unique_ptr<Kernel> qfx::exec::createConvKernel(const ConvParams &params) {
+  return std::make_unique<ConvKernel>(params);
+}
+
+std::unique_ptr<Kernel> qfx::exec::createLinearKernel(int input, int weight,
+                                                      int bias, int output) {
+  return std::make_unique<MatmulKernel>(input, weight, bias, output, true);
+}
+
+std::unique_ptr<Kernel> qfx::exec::createMatmulKernel(int lhs, int rhs,
+                                                      int output) {
+  return std::make_unique<MatmulKernel>(lhs, rhs, -1, output, false);
+}

@@ -1,0 +1,78 @@
+//===- LoaderImpl.h - Internals of the plan loader --------------*- C++ -*-===//
+//
+// Part of the qfx project, under the Apache License v2.0 with LLVM Exceptions.
+// See LICENSE for license information.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QFX_LIB_LOADER_LOADERIMPL_H
+#define QFX_LIB_LOADER_LOADERIMPL_H
+
+#include "qfx/Dialect/QFX/QFXOps.h"
+#include "qfx/Loader/Loader.h"
+#include "qfx/Runtime/Observer.h"
+
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
+#include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringMap.h"
+
+namespace qfx {
+
+/// "'qfx.conv' (node 'conv1') [torch.nn.modules.conv.Conv2d]".
+std::string describeOp(mlir::Operation *op);
+/// The slot element type of an MLIR element type (quantized types map to
+/// their storage type).
+std::optional<exec::ElemType> elemTypeOf(mlir::Type t);
+/// Element type and static shape of a tensor (or scalar) type.
+exec::Status tensorInfoOf(mlir::Type t, exec::ElemType &elem,
+                          exec::Shape &shape);
+
+/// QFXRuntime observer configuration of an observer attribute.
+exec::Expected<rt::ObserverConfig> observerConfigOf(ObserverConfigAttr attr);
+/// Builds an observer and imports \p state when present.
+exec::Expected<std::unique_ptr<rt::Observer>>
+createObserverFor(ObserverConfigAttr config, ObserverStateAttr state);
+/// The attribute form of an observer's statistics (null when it has none).
+ObserverStateAttr exportStateAttr(mlir::MLIRContext *ctx,
+                                  const rt::Observer &observer);
+
+/// Walks a function body and fills a LoadedModel's plan.
+class ModelBuilder {
+public:
+  ModelBuilder(LoadedModel *model, mlir::SymbolTable *symbols)
+      : model_(model), symbols_(symbols) {}
+
+  exec::Status lowerBlock(mlir::Block &block, int depth,
+                          llvm::SmallVectorImpl<mlir::Value> *yielded);
+  exec::Expected<int> slotOf(mlir::Operation *user, mlir::Value v);
+  exec::Expected<int> newBuffer(mlir::Operation *op, mlir::Value v);
+
+private:
+  exec::Status lowerOp(mlir::Operation *op);
+  exec::Status lowerQuantOp(mlir::Operation *op, bool &handled);
+  exec::Status error(mlir::Operation *op, const std::string &msg);
+  exec::Expected<int> alias(mlir::Operation *op, mlir::Value from,
+                            mlir::Value to);
+  exec::Expected<int> constantSlot(mlir::Operation *op,
+                                   mlir::Attribute value);
+  exec::Expected<int> parameterSlot(mlir::Operation *op,
+                                    llvm::StringRef name);
+  /// Slot of an optional operand (-1 when absent).
+  exec::Expected<int> optSlot(mlir::Operation *op, mlir::Value v) {
+    if (!v)
+      return -1;
+    return slotOf(op, v);
+  }
+  exec::Kernel *add(mlir::Operation *op, std::unique_ptr<exec::Kernel> k);
+
+  LoadedModel *model_;
+  mlir::SymbolTable *symbols_;
+  llvm::DenseMap<mlir::Value, int> slots_;
+  llvm::StringMap<int> params_;
+};
+
+} // namespace qfx
+
+#endif // QFX_LIB_LOADER_LOADERIMPL_H

@@ -1,0 +1,213 @@
+//===- LowerQuantOps.cpp - Observers, fake-quantize and Q/DQ --------------===//
+//
+// Part of the qfx project, under the Apache License v2.0 with LLVM Exceptions.
+// See LICENSE for license information.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+
+#include "LoaderImpl.h"
+
+#include "qfx/Runtime/Observers.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace qfx;
+using namespace qfx::exec;
+
+Expected<rt::ObserverConfig> qfx::observerConfigOf(ObserverConfigAttr attr) {
+  // The dialect enums list the PyTorch classes, dtypes and qschemes in the
+  // same order as QFXRuntime's.
+  static_assert(static_cast<int>(rt::ObserverKind::Noop) ==
+                static_cast<int>(ObserverKind::noop));
+  static_assert(static_cast<int>(rt::QDType::Float32) ==
+                static_cast<int>(QuantDType::float32));
+  static_assert(static_cast<int>(rt::QScheme::PerChannelAffineFloatQParams) ==
+                static_cast<int>(QScheme::per_channel_affine_float_qparams));
+  rt::ObserverConfig c;
+  c.kind = static_cast<rt::ObserverKind>(attr.getKind());
+  c.dtype = static_cast<rt::QDType>(attr.getDtype());
+  c.qscheme = static_cast<rt::QScheme>(attr.getQscheme());
+  c.reduceRange = attr.getReduceRange();
+  c.quantMin = attr.getQuantMin();
+  c.quantMax = attr.getQuantMax();
+  c.eps = static_cast<float>(attr.getEps().convertToDouble());
+  c.chAxis = attr.getChAxis();
+  c.averagingConstant = attr.getAveragingConstant().convertToDouble();
+  c.bins = attr.getBins();
+  c.upsampleRate = attr.getUpsampleRate();
+  c.fixedScale = static_cast<float>(attr.getScale().convertToDouble());
+  c.fixedZeroPoint = attr.getZeroPoint();
+  return c;
+}
+
+Expected<std::unique_ptr<rt::Observer>>
+qfx::createObserverFor(ObserverConfigAttr config, ObserverStateAttr state) {
+  auto c = observerConfigOf(config);
+  if (c.failed())
+    return c.status();
+  auto obs = rt::createObserver(*c);
+  if (obs.failed())
+    return obs.status();
+  if (state) {
+    rt::ObserverState s;
+    s.minVals.assign(state.getMin().asArrayRef().begin(),
+                     state.getMin().asArrayRef().end());
+    s.maxVals.assign(state.getMax().asArrayRef().begin(),
+                     state.getMax().asArrayRef().end());
+    if (state.getHistogram())
+      s.histogram.assign(state.getHistogram().asArrayRef().begin(),
+                         state.getHistogram().asArrayRef().end());
+    if (Status st = (*obs)->importState(s); st.failed())
+      return Status::error("cannot import observer state: " + st.message());
+  }
+  return obs;
+}
+
+ObserverStateAttr qfx::exportStateAttr(MLIRContext *ctx,
+                                       const rt::Observer &observer) {
+  rt::ObserverState s = observer.exportState();
+  if (s.minVals.empty() || s.minVals.size() != s.maxVals.size())
+    return {};
+  // A per-tensor observer that saw nothing keeps +inf/-inf: no state.
+  if (s.minVals.size() == 1 && std::isinf(s.minVals[0]) &&
+      std::isinf(s.maxVals[0]) && s.minVals[0] > s.maxVals[0])
+    return {};
+  DenseF32ArrayAttr hist;
+  if (observer.kind() == rt::ObserverKind::Histogram)
+    hist = DenseF32ArrayAttr::get(ctx, s.histogram);
+  return ObserverStateAttr::get(ctx, DenseF32ArrayAttr::get(ctx, s.minVals),
+                                DenseF32ArrayAttr::get(ctx, s.maxVals), hist);
+}
+
+/// Scales, zero points and range of a quantized tensor type.
+static Status quantSpecOf(Type type, QuantSpec &spec) {
+  Type et = cast<ShapedType>(type).getElementType();
+  if (auto u = dyn_cast<quant::UniformQuantizedType>(et)) {
+    spec.axis = -1;
+    spec.scales = {static_cast<float>(u.getScale())};
+    spec.zeroPoints = {u.getZeroPoint()};
+  } else if (auto p = dyn_cast<quant::UniformQuantizedPerAxisType>(et)) {
+    spec.axis = p.getQuantizedDimension();
+    for (double s : p.getScales())
+      spec.scales.push_back(static_cast<float>(s));
+    spec.zeroPoints.assign(p.getZeroPoints().begin(),
+                           p.getZeroPoints().end());
+  } else {
+    return Status::error("expected a !quant.uniform element type");
+  }
+  auto q = cast<quant::QuantizedType>(et);
+  spec.qmin = q.getStorageTypeMin();
+  spec.qmax = q.getStorageTypeMax();
+  return Status::success();
+}
+
+Status ModelBuilder::lowerQuantOp(Operation *op, bool &handled) {
+  handled = true;
+  if (auto o = dyn_cast<ObserverOp>(op)) {
+    auto slot = slotOf(op, o.getInput());
+    if (slot.failed())
+      return slot.status();
+    auto obs = createObserverFor(o.getConfig(), o.getStateAttr());
+    if (obs.failed())
+      return error(op, obs.message());
+    auto kernel =
+        std::make_unique<ObserverKernel>(*slot, obs.take());
+    auto *k = static_cast<ObserverKernel *>(add(op, std::move(kernel)));
+    slots_[o.getResult()] = *slot;
+    model_->observers_.push_back({op, k});
+    return Status::success();
+  }
+  if (auto f = dyn_cast<FakeQuantizeOp>(op)) {
+    auto in = slotOf(op, f.getInput());
+    if (in.failed())
+      return in.status();
+    auto obs = createObserverFor(f.getObserver(), f.getStateAttr());
+    if (obs.failed())
+      return error(op, obs.message());
+    FakeQuantizeConfigAttr cfg = f.getConfig();
+    std::vector<float> scales;
+    std::vector<int64_t> zps;
+    if (auto s = f.getScale())
+      scales.assign(s->begin(), s->end());
+    if (auto z = f.getZeroPoint())
+      zps.assign(z->begin(), z->end());
+    if (cfg.getKind() == FakeQuantizeKind::fixed_qparams_fake_quantize &&
+        scales.empty()) {
+      scales = {static_cast<float>(
+          f.getObserver().getScale().convertToDouble())};
+      zps = {f.getObserver().getZeroPoint()};
+    }
+    int out;
+    if (cfg.getFakeQuantEnabled()) {
+      auto o = newBuffer(op, f.getResult());
+      if (o.failed())
+        return o.status();
+      out = *o;
+    } else {
+      out = *in;
+      slots_[f.getResult()] = out;
+    }
+    auto kernel = std::make_unique<FakeQuantizeKernel>(
+        *in, out, obs.take(), cfg.getObserverEnabled(),
+        cfg.getFakeQuantEnabled(), scales, zps);
+    auto *k = static_cast<FakeQuantizeKernel *>(add(op, std::move(kernel)));
+    model_->fakeQuants_.push_back({op, k});
+    return Status::success();
+  }
+  if (isa<QuantizeOp, DequantizeOp, RequantizeOp>(op)) {
+    Value input = op->getOperand(0), result = op->getResult(0);
+    auto in = slotOf(op, input);
+    if (in.failed())
+      return in.status();
+    auto out = newBuffer(op, result);
+    if (out.failed())
+      return out.status();
+    QuantSpec from, to;
+    if (!isa<QuantizeOp>(op))
+      if (Status s = quantSpecOf(input.getType(), from); s.failed())
+        return error(op, s.message());
+    if (!isa<DequantizeOp>(op))
+      if (Status s = quantSpecOf(result.getType(), to); s.failed())
+        return error(op, s.message());
+    std::unique_ptr<Kernel> k;
+    if (isa<QuantizeOp>(op))
+      k = createQuantizeKernel(*in, *out, to);
+    else if (isa<DequantizeOp>(op))
+      k = createDequantizeKernel(*in, *out, from);
+    else
+      k = createRequantizeKernel(*in, *out, from, to);
+    add(op, std::move(k));
+    return Status::success();
+  }
+  handled = false;
+  return Status::success();
+}
+
+void LoadedModel::resetObservers() {
+  for (auto &[op, k] : observers_)
+    k->observer().reset();
+  for (auto &[op, k] : fakeQuants_)
+    k->observer().reset();
+}
+
+void LoadedModel::writeBackObserverStates() {
+  for (auto &[op, k] : observers_) {
+    auto o = cast<ObserverOp>(op);
+    if (ObserverStateAttr s = exportStateAttr(op->getContext(), k->observer()))
+      o.setStateAttr(s);
+    else
+      o.removeStateAttr();
+  }
+  for (auto &[op, k] : fakeQuants_) {
+    auto f = cast<FakeQuantizeOp>(op);
+    MLIRContext *ctx = op->getContext();
+    if (ObserverStateAttr s = exportStateAttr(ctx, k->observer()))
+      f.setStateAttr(s);
+    if (f.getConfig().getObserverEnabled() && f.getStateAttr()) {
+      f.setScaleAttr(DenseF32ArrayAttr::get(ctx, k->scales()));
+      f.setZeroPointAttr(DenseI64ArrayAttr::get(ctx, k->zeroPoints()));
+    }
+  }
+}
