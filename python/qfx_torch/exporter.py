@@ -1,0 +1,567 @@
+"""Export a PyTorch model, traced with torch.fx, as qfx IR text.
+
+    qfx_torch.export(model, example_inputs, "model.mlir")
+
+Every FX node becomes one op carrying `qfx.node` provenance and
+`loc("<node name>")`: a typed qfx op where one exists (`lowering.py`),
+otherwise `qfx.call`. Parameters and buffers become `qfx.parameter`
+symbols whose bytes are stored bit for bit in `dense_resource` blobs.
+See docs/exporter.md for the mapping.
+"""
+
+import os
+import subprocess
+import tempfile
+
+import torch
+import torch.fx
+
+from .config_io import canonical_name
+from .lowering import (FUNCTION_HANDLERS, METHOD_HANDLERS, MODULE_HANDLERS,
+                       Generic, ParamRef, Scalar, tensor_getitem)
+from .mlir_text import (UnsupportedValue, attr_literal, element_type,
+                        f32_literal, resource_key, string_literal, tensor_type)
+from .tracing import (ExportError, SizeInfo, TensorInfo, placeholder_values,
+                      record_values, trace)
+
+__all__ = ["export", "export_text", "ExportError", "node_target",
+           "is_elided_getitem"]
+
+_FLOAT_DTYPES = (torch.float32, torch.float64, torch.float16, torch.bfloat16)
+_INDEX_DTYPES = (torch.int32, torch.int64)
+
+
+class _Value:
+    """An SSA value: its name (`%x`, `%lstm#1`) and MLIR type."""
+    __slots__ = ("name", "type", "info")
+
+    def __init__(self, name, type_, info):
+        self.name, self.type, self.info = name, type_, info
+
+
+class _Const:
+    """A Python value standing for a node (a concrete_args placeholder)."""
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+
+def node_target(gm, node):
+    """(kind, canonical target) of an FX node as qfx spells them."""
+    if node.op == "call_module":
+        return node.op, canonical_name(type(gm.get_submodule(node.target)))
+    if node.op == "call_function":
+        return node.op, canonical_name(node.target)
+    return node.op, str(node.target)
+
+
+def is_elided_getitem(node):
+    """getitem on a tuple/list value: the exporter selects the result
+    directly instead of emitting an op (needs record_values' meta)."""
+    import operator
+    if node.op != "call_function" or node.target is not operator.getitem:
+        return False
+    src = node.args[0]
+    return (isinstance(src, torch.fx.Node)
+            and isinstance(src.meta.get("qfx_value"), (tuple, list, dict))
+            and not isinstance(src.meta.get("qfx_value"), SizeInfo))
+
+
+def _type_of(info, node):
+    """MLIR types for a result summary, flattened in order."""
+    if isinstance(info, TensorInfo):
+        return [tensor_type(info.shape, info.dtype)]
+    if isinstance(info, SizeInfo):
+        return ["tensor<%dxi64>" % len(info)]
+    if isinstance(info, bool):
+        return ["i1"]
+    if isinstance(info, int):
+        return ["i64"]
+    if isinstance(info, float):
+        return ["f64"]
+    if isinstance(info, (tuple, list)):
+        return [t for v in info for t in _type_of(v, node)]
+    if isinstance(info, dict):
+        return [t for v in info.values() for t in _type_of(v, node)]
+    raise ExportError("node '%s' (%s) produces a %s, which qfx cannot "
+                      "represent" % (node.name, node.format_node(),
+                                     type(info).__name__))
+
+
+def _rebuild(info, values):
+    """The result tree of `info` over the flat `values` iterator."""
+    if isinstance(info, (tuple, list)) and not isinstance(info, SizeInfo):
+        return type(info)(_rebuild(v, values) for v in info)
+    if isinstance(info, dict):
+        return {k: _rebuild(v, values) for k, v in info.items()}
+    return next(values)
+
+
+def _leaves(tree):
+    if isinstance(tree, _Value):
+        return [tree]
+    if isinstance(tree, (tuple, list)):
+        return [v for t in tree for v in _leaves(t)]
+    if isinstance(tree, dict):
+        return [v for t in tree.values() for v in _leaves(t)]
+    return []
+
+
+class _Parameters:
+    """Module tensors by identity, each under one qualified symbol name."""
+
+    def __init__(self, model):
+        self.entries = []  # (symbol, kind, tensor)
+        self._by_id = {}
+        for name, p in model.named_parameters():
+            self._add(name, "parameter", p)
+        for name, b in model.named_buffers():
+            self._add(name, "buffer", b)
+
+    def _add(self, name, kind, tensor):
+        if id(tensor) not in self._by_id:
+            self._by_id[id(tensor)] = name
+            self.entries.append((name, kind, tensor))
+        return self._by_id[id(tensor)]
+
+    def symbol(self, name, tensor):
+        """The symbol for `tensor`, registering it as a buffer if it is a
+        plain tensor attribute (e.g. FX's `_tensor_constant0`)."""
+        return self._add(name, "buffer", tensor)
+
+
+class _Lowering:
+    def __init__(self, gm, params, concrete):
+        self.gm = gm
+        self.params = params
+        self.env = {n: _Const(v) for n, v in concrete.items()}
+        self.lines = []
+        self._names = set()
+        self._node = None
+
+    # -- naming ------------------------------------------------------------
+    def fresh(self, hint):
+        base = "".join(c if c.isalnum() or c in "_." else "_" for c in hint) or "v"
+        name, n = base, 0
+        while name in self._names:
+            n += 1
+            name = "%s_%d" % (base, n)
+        self._names.add(name)
+        return "%" + name
+
+    # -- queries used by handlers -----------------------------------------
+    def info(self, arg):
+        if isinstance(arg, torch.fx.Node):
+            if isinstance(self.env.get(arg), _Const):
+                return self.env[arg].value
+            return arg.meta.get("qfx_value")
+        return arg
+
+    def _single(self, arg):
+        if not isinstance(arg, torch.fx.Node):
+            raise Generic()
+        v = self.env[arg]
+        if not isinstance(v, _Value):
+            raise Generic()
+        return v
+
+    def tensor(self, arg, float_only=False, index_only=False):
+        v = self._single(arg)
+        if not isinstance(v.info, TensorInfo):
+            raise Generic()
+        if float_only and v.info.dtype not in _FLOAT_DTYPES:
+            raise Generic()
+        if index_only and v.info.dtype not in _INDEX_DTYPES:
+            raise Generic()
+        return v
+
+    def tensors(self, arg):
+        if isinstance(arg, (tuple, list)):
+            return [self.tensor(a, float_only=True) for a in arg]
+        tree = self.env.get(arg) if isinstance(arg, torch.fx.Node) else None
+        if isinstance(tree, (tuple, list)):
+            return [t if isinstance(t, _Value) and isinstance(t.info, TensorInfo)
+                    and t.info.dtype in _FLOAT_DTYPES else self._raise()
+                    for t in tree]
+        return [self.tensor(arg, float_only=True)]
+
+    @staticmethod
+    def _raise():
+        raise Generic()
+
+    def const(self, arg):
+        """The Python value of an argument; nodes fold to the value they
+        had on the example inputs (sizes), tensors cannot fold."""
+        if isinstance(arg, torch.fx.Node):
+            value = self.info(arg)
+            if _contains_tensor(value):
+                raise Generic()
+            return tuple(value) if isinstance(value, SizeInfo) else value
+        if isinstance(arg, (list, tuple)):
+            return type(arg)(self.const(a) for a in arg)
+        return arg
+
+    def const_or_none(self, arg):
+        try:
+            return self.const(arg)
+        except Generic:
+            return None
+
+    def operand_or_scalar(self, arg):
+        if isinstance(arg, torch.fx.Node) and isinstance(self.info(arg), TensorInfo):
+            return self.tensor(arg, float_only=True)
+        value = self.const(arg)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise Generic()
+        return Scalar(value)
+
+    def sub(self, node, name):
+        return node.target + "." + name
+
+    # -- emission ----------------------------------------------------------
+    def provenance(self, node):
+        kind, target = node_target(self.gm, node)
+        module = node.target if node.op == "call_module" else node.meta.get("qfx_module", "")
+        text = "#qfx.node<%s, %s" % (kind, string_literal(target))
+        if module:
+            text += ", module = %s" % string_literal(module)
+        return "{qfx.node = %s>}" % text
+
+    def loc(self, node):
+        return "loc(%s)" % string_literal(node.name)
+
+    def get_attr(self, qualname, node, provenance=""):
+        try:
+            tensor = self.gm.get_parameter(qualname)
+        except AttributeError:
+            try:
+                tensor = self.gm.get_buffer(qualname)
+            except AttributeError:
+                module, _, attr = qualname.rpartition(".")
+                tensor = getattr(self.gm.get_submodule(module), attr, None)
+        if not isinstance(tensor, torch.Tensor):
+            raise ExportError("node '%s': get_attr target '%s' is a %s, not a "
+                              "tensor" % (node.name, qualname,
+                                          type(tensor).__name__))
+        symbol = self.params.symbol(qualname, tensor)
+        info = TensorInfo(tuple(tensor.shape), tensor.dtype)
+        ty = tensor_type(info.shape, info.dtype)
+        name = self.fresh(qualname.replace(".", "_"))
+        self.lines.append("%s = qfx.get_attr @%s %s: %s %s" % (
+            name, string_literal(symbol), provenance + " " if provenance else "",
+            ty, self.loc(node)))
+        return _Value(name, ty, info)
+
+    def materialize(self, piece, node):
+        if isinstance(piece, ParamRef):
+            return self.get_attr(piece.qualname, node)
+        if isinstance(piece, Scalar):
+            name = self.fresh(node.name + "_scalar")
+            self.lines.append("%s = qfx.constant scalar dense<%s> : tensor<f32> %s"
+                              % (name, f32_literal(piece.value), self.loc(node)))
+            return _Value(name, "tensor<f32>", TensorInfo((), torch.float32))
+        return piece
+
+    def results(self, node):
+        info = self.info(node)
+        if info is None:
+            return [], None
+        types = _type_of(info, node)
+        if not types:
+            return [], info
+        return types, info
+
+    def bind_results(self, node, types, info):
+        if not types:
+            self.env[node] = None
+            return ""
+        name = self.fresh(node.name)
+        if len(types) == 1 and not isinstance(info, (tuple, list, dict)) or \
+                isinstance(info, SizeInfo):
+            self.env[node] = _Value(name, types[0], info)
+            return name
+        flat = [_Value("%s#%d" % (name, i), t, None) for i, t in enumerate(types)]
+        leaf_infos = _flat_infos(info)
+        for v, li in zip(flat, leaf_infos):
+            v.info = li
+        self.env[node] = _rebuild(info, iter(flat))
+        return "%s:%d" % (name, len(types))
+
+    def emit_typed(self, node, spec):
+        types, info = self.results(node)
+        if not all(isinstance(i, TensorInfo) for i in _flat_infos(info)) and \
+                spec.mnemonic != "size":
+            raise Generic()
+        pieces = [self.materialize(p, node) for p in spec.pieces]
+        operands = [p for p in pieces if isinstance(p, _Value)]
+        body = "".join(p.name if isinstance(p, _Value) else p for p in pieces)
+        result = self.bind_results(node, types, info)
+        if spec.same_type:
+            sig = types[0]
+        else:
+            sig = "(%s) -> %s" % (", ".join(o.type for o in operands),
+                                  types[0] if len(types) == 1 else
+                                  "(%s)" % ", ".join(types))
+        self.lines.append("%s = qfx.%s %s %s : %s %s" % (
+            result, spec.mnemonic, body, self.provenance(node), sig,
+            self.loc(node)))
+
+    def emit_generic(self, node):
+        operands = []
+
+        def ref(value):
+            if not isinstance(value, torch.fx.Node):
+                return None
+            tree = self.env.get(value)
+            if isinstance(tree, _Const):
+                return attr_literal(tree.value)
+            leaves = _leaves(tree)
+            refs = []
+            for leaf in leaves:
+                operands.append(leaf)
+                refs.append("{operand = %d : i64}" % (len(operands) - 1))
+            if isinstance(tree, _Value):
+                return refs[0]
+            if tree is None:
+                return "unit"
+            return "[%s]" % ", ".join(refs)
+
+        params = []
+        try:
+            for i, a in enumerate(node.args):
+                if isinstance(a, torch.fx.Node) and isinstance(self.env.get(a), _Value):
+                    operands.append(self.env[a])  # positional operand: implied
+                    continue
+                params.append("%s = %s" % (string_literal(str(i)), attr_literal(a, ref)))
+            for k, a in node.kwargs.items():
+                params.append("%s = %s" % (string_literal(k), attr_literal(a, ref)))
+        except UnsupportedValue as e:
+            raise ExportError("node '%s' (%s): argument %s" % (
+                node.name, node.format_node(), e)) from e
+        types, info = self.results(node)
+        result = self.bind_results(node, types, info)
+        kind, target = node_target(self.gm, node)
+        text = "qfx.call %s %s(%s)" % (kind, string_literal(target),
+                                      ", ".join(o.name for o in operands))
+        if params:
+            text += " params {%s}" % ", ".join(params)
+        sig = "(%s) -> (%s)" % (", ".join(o.type for o in operands), ", ".join(types))
+        self.lines.append("%s%s %s : %s %s" % (
+            result + " = " if result else "", text, self.provenance(node), sig,
+            self.loc(node)))
+
+    # -- nodes -------------------------------------------------------------
+    def lower(self, node):
+        import operator
+        if node.op == "get_attr":
+            value = self.get_attr(node.target, node, self.provenance(node))
+            # Name the SSA value after the node.
+            self.env[node] = value
+            return
+        if is_elided_getitem(node):
+            tree = self.env[node.args[0]]
+            index = self.const(node.args[1])
+            try:
+                self.env[node] = tree[index]
+            except (TypeError, KeyError, IndexError) as e:
+                raise ExportError("node '%s': cannot select %r from a tuple "
+                                  "result" % (node.name, index)) from e
+            return
+        handler, extra = None, ()
+        if node.op == "call_module":
+            mod = self.gm.get_submodule(node.target)
+            handler, extra = MODULE_HANDLERS.get(type(mod)), (mod,)
+        elif node.op == "call_function":
+            if node.target is operator.getitem and isinstance(
+                    self.info(node.args[0]), TensorInfo):
+                handler = tensor_getitem
+            else:
+                handler = _lookup(FUNCTION_HANDLERS, node.target)
+        elif node.op == "call_method":
+            handler = METHOD_HANDLERS.get(node.target)
+        if handler is not None:
+            try:
+                spec = handler(self, node, *extra)
+                self.emit_typed(node, spec)
+                return
+            except Generic:
+                pass
+        self.emit_generic(node)
+
+
+def _lookup(table, target):
+    try:
+        return table.get(target)
+    except TypeError:  # unhashable target
+        return None
+
+
+def _flat_infos(info):
+    if isinstance(info, (tuple, list)) and not isinstance(info, SizeInfo):
+        return [i for v in info for i in _flat_infos(v)]
+    if isinstance(info, dict):
+        return [i for v in info.values() for i in _flat_infos(v)]
+    return [info]
+
+
+def _contains_tensor(value):
+    if isinstance(value, TensorInfo):
+        return True
+    if isinstance(value, (tuple, list)) and not isinstance(value, SizeInfo):
+        return any(_contains_tensor(v) for v in value)
+    if isinstance(value, dict):
+        return any(_contains_tensor(v) for v in value.values())
+    return False
+
+
+def _tensor_bytes(t):
+    t = t.detach().cpu().contiguous()
+    if t.numel() == 0:
+        return b""
+    return t.reshape(-1).view(torch.uint8).numpy().tobytes()
+
+
+def _write_module(f, name, training, params, func_lines):
+    f.write("module attributes {qfx.training = %s} {\n"
+            % ("true" if training else "false"))
+    keys = set()
+    blobs = []
+    for symbol, kind, tensor in params.entries:
+        ty = tensor_type(tuple(tensor.shape), tensor.dtype)
+        if tensor.numel() == 0:
+            value = "dense<>"
+        else:
+            key = resource_key(symbol, keys)
+            blobs.append((key, tensor))
+            value = "dense_resource<%s>" % key
+        f.write("  qfx.parameter @%s %s = %s : %s loc(%s)\n"
+                % (string_literal(symbol), kind, value, ty, string_literal(symbol)))
+    for line in func_lines:
+        f.write(line)
+        f.write("\n")
+    f.write("} loc(%s)\n" % string_literal(name))
+    if blobs:
+        f.write("\n{-#\n  dialect_resources: {\n    builtin: {\n")
+        for i, (key, tensor) in enumerate(blobs):
+            align = max(tensor.element_size(), 1)
+            f.write('      %s: "0x%02X000000' % (key, align))
+            f.write(_tensor_bytes(tensor).hex().upper())
+            f.write('"%s\n' % ("," if i + 1 < len(blobs) else ""))
+        f.write("    }\n  }\n#-}\n")
+
+
+def _lower_graph(model, gm, example_inputs, concrete_args):
+    args, concrete = placeholder_values(gm, model, example_inputs, concrete_args)
+    record_values(gm, args)
+    params = _Parameters(model)
+    low = _Lowering(gm, params, concrete)
+    arg_decls, results = [], []
+    for node in gm.graph.nodes:
+        if node.op == "placeholder":
+            if node in concrete:
+                continue
+            info = node.meta.get("qfx_value")
+            if not isinstance(info, TensorInfo):
+                raise ExportError("placeholder '%s' is a %s; only tensors can "
+                                  "be graph inputs (fix it with concrete_args)"
+                                  % (node.name, type(info).__name__))
+            value = _Value(low.fresh(node.name), tensor_type(info.shape, info.dtype), info)
+            low.env[node] = value
+            arg_decls.append("%s: %s {qfx.name = %s} loc(%s)" % (
+                value.name, value.type, string_literal(node.target),
+                string_literal(node.name)))
+        elif node.op == "output":
+            out = node.args[0]
+            results = _output_leaves(low, out)
+        else:
+            low.lower(node)
+    res_types = ", ".join(v.type for v in results)
+    lines = ["  func.func @forward(%s) -> (%s) {" % (", ".join(arg_decls), res_types)]
+    lines += ["    " + l for l in low.lines]
+    lines.append("    return%s loc(\"output\")" % (
+        (" " + ", ".join(v.name for v in results) + " : " + res_types)
+        if results else ""))
+    lines.append("  } loc(\"forward\")")
+    return params, low, lines
+
+
+def _output_leaves(low, out):
+    """Flatten the FX output (nested tuples/lists/dicts) in order."""
+    if isinstance(out, torch.fx.Node):
+        tree = low.env.get(out)
+        if isinstance(tree, _Const):
+            raise ExportError("output '%s' is a constant" % out.name)
+        return _leaves(tree)
+    if isinstance(out, (tuple, list)):
+        return [v for o in out for v in _output_leaves(low, o)]
+    if isinstance(out, dict):
+        return [v for o in out.values() for v in _output_leaves(low, o)]
+    if out is None:
+        return []
+    raise ExportError("the model returns a %s; outputs must be tensors or "
+                      "(nested) tuples/lists/dicts of tensors"
+                      % type(out).__name__)
+
+
+def export_text(model, example_inputs, f, *, concrete_args=None,
+                leaf_modules=()):
+    """Trace `model` and write the qfx IR text to the file object `f`.
+
+    Returns the traced GraphModule (with `qfx_value` / `qfx_module` meta).
+    """
+    if not isinstance(example_inputs, (tuple, list)):
+        example_inputs = (example_inputs,)
+    gm = trace(model, concrete_args, leaf_modules)
+    params, low, lines = _lower_graph(model, gm, example_inputs, concrete_args)
+    _write_module(f, type(model).__name__, model.training, params, lines)
+    return gm
+
+
+def find_qfx_opt(explicit=None):
+    """qfx-opt from the argument, $QFX_OPT or PATH."""
+    import shutil
+    for candidate in (explicit, os.environ.get("QFX_OPT"), shutil.which("qfx-opt")):
+        if candidate and os.path.exists(candidate):
+            return candidate
+    raise ExportError("qfx-opt not found: pass --qfx-opt PATH or set QFX_OPT")
+
+
+def export(model, example_inputs, path, *, concrete_args=None, leaf_modules=(),
+           qfx_opt=None):
+    """Export `model` traced on `example_inputs` to `path` (.mlir text, or
+    .mlirbc bytecode through qfx-opt). The file appears atomically: on any
+    error no file is left at `path`.
+
+    concrete_args: forwarded to torch.fx (specializes Python arguments).
+    leaf_modules: module classes or qualified names to keep opaque.
+    Returns the traced GraphModule.
+    """
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".qfx-export-", suffix=".mlir", dir=directory)
+    tmp_bc = None
+    try:
+        with os.fdopen(fd, "w") as f:
+            gm = export_text(model, example_inputs, f, concrete_args=concrete_args,
+                             leaf_modules=leaf_modules)
+        final = tmp
+        if path.endswith(".mlirbc"):
+            fd2, tmp_bc = tempfile.mkstemp(prefix=".qfx-export-", suffix=".mlirbc",
+                                           dir=directory)
+            os.close(fd2)
+            proc = subprocess.run([find_qfx_opt(qfx_opt), tmp, "--emit-bytecode",
+                                   "-o", tmp_bc], capture_output=True, text=True)
+            if proc.returncode != 0:
+                raise ExportError("qfx-opt rejected the exported IR:\n" + proc.stderr)
+            final = tmp_bc
+        os.replace(final, path)
+        return gm
+    except BaseException:
+        if os.path.exists(path):
+            os.unlink(path)  # never leave a stale result behind
+        raise
+    finally:
+        for t in (tmp, tmp_bc):
+            if t and os.path.exists(t):
+                os.unlink(t)
