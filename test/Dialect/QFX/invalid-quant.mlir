@@ -265,17 +265,9 @@ func.func @histogram_negative(%x: tensor<4xf32>) {
 
 // -----
 
-func.func @fake_quant_scale_without_zp(%x: tensor<4xf32>) {
-  // expected-error@+1 {{scale and zero_point must be given together}}
-  %0 = qfx.fake_quantize %x config = <kind = fake_quantize> observer = <kind = moving_average_min_max, dtype = quint8, qscheme = per_tensor_affine> scale = [0.1] : tensor<4xf32>
-  return
-}
-
-// -----
-
 func.func @fake_quant_counts(%x: tensor<4xf32>) {
   // expected-error@+1 {{got 1 scales but 2 zero points}}
-  %0 = qfx.fake_quantize %x config = <kind = fake_quantize> observer = <kind = moving_average_min_max, dtype = quint8, qscheme = per_tensor_affine> scale = [0.1] zero_point = [0, 1] : tensor<4xf32>
+  %0 = qfx.fake_quantize %x config = <kind = fake_quantize> observer = <kind = moving_average_min_max, dtype = quint8, qscheme = per_tensor_affine> qparams = <scale = [0.1], zero_point = [0, 1]> : tensor<4xf32>
   return
 }
 
@@ -283,7 +275,7 @@ func.func @fake_quant_counts(%x: tensor<4xf32>) {
 
 func.func @fake_quant_per_channel_count(%x: tensor<3x2xf32>) {
   // expected-error@+1 {{got 2 scales but the tensor needs 3}}
-  %0 = qfx.fake_quantize %x config = <kind = fake_quantize> observer = <kind = moving_average_per_channel_min_max, dtype = qint8, qscheme = per_channel_symmetric> scale = [0.1, 0.2] zero_point = [0, 0] : tensor<3x2xf32>
+  %0 = qfx.fake_quantize %x config = <kind = fake_quantize> observer = <kind = moving_average_per_channel_min_max, dtype = qint8, qscheme = per_channel_symmetric> qparams = <scale = [0.1, 0.2], zero_point = [0, 0]> : tensor<3x2xf32>
   return
 }
 
@@ -291,6 +283,14 @@ func.func @fake_quant_per_channel_count(%x: tensor<3x2xf32>) {
 
 func.func @fake_quant_scale_positive(%x: tensor<4xf32>) {
   // expected-error@+1 {{scales must be positive and finite}}
-  %0 = qfx.fake_quantize %x config = <kind = fake_quantize> observer = <kind = moving_average_min_max, dtype = quint8, qscheme = per_tensor_affine> scale = [0.0] zero_point = [0] : tensor<4xf32>
+  %0 = qfx.fake_quantize %x config = <kind = fake_quantize> observer = <kind = moving_average_min_max, dtype = quint8, qscheme = per_tensor_affine> qparams = <scale = [0.0], zero_point = [0]> : tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @fake_quant_qparams_empty(%x: tensor<4xf32>) {
+  // expected-error@+1 {{qparams need at least one scale}}
+  %0 = qfx.fake_quantize %x config = <kind = fake_quantize> observer = <kind = moving_average_min_max, dtype = quint8, qscheme = per_tensor_affine> qparams = <scale = [], zero_point = []> : tensor<4xf32>
   return
 }

@@ -31,10 +31,10 @@ func.func @observers(%x: tensor<4x2xf32>) -> tensor<4x2xf32> {
   %2 = qfx.observer %1 config = <kind = fixed_qparams, dtype = quint8, qscheme = per_tensor_affine, quant_min = 0, quant_max = 255, scale = 0.00390625, zero_point = 0> : tensor<4x2xf32>
   // CHECK: qfx.observer %{{.*}} config = <kind = placeholder, dtype = float16, qscheme = per_tensor_affine, is_dynamic = true> : tensor<4x2xf32>
   %3 = qfx.observer %2 config = <kind = placeholder, dtype = float16, qscheme = per_tensor_affine, is_dynamic = true> : tensor<4x2xf32>
-  // CHECK: qfx.fake_quantize %{{.*}} config = <kind = fused_moving_avg_obs_fake_quantize, observer_enabled = false> observer = <kind = moving_average_min_max, dtype = quint8, qscheme = per_tensor_affine> state = <min = [-1.000000e+00], max = [3.000000e+00]> scale = [1.568628e-02] zero_point = [64] : tensor<4x2xf32>
+  // CHECK: qfx.fake_quantize %{{.*}} config = <kind = fused_moving_avg_obs_fake_quantize, observer_enabled = false> observer = <kind = moving_average_min_max, dtype = quint8, qscheme = per_tensor_affine> state = <min = [-1.000000e+00], max = [3.000000e+00]> qparams = <scale = [0.0156862754], zero_point = [64]> : tensor<4x2xf32>
   %4 = qfx.fake_quantize %3 config = <kind = fused_moving_avg_obs_fake_quantize, observer_enabled = false>
       observer = <kind = moving_average_min_max, dtype = quint8, qscheme = per_tensor_affine>
-      state = <min = [-1.0], max = [3.0]> scale = [1.568628e-02] zero_point = [64] : tensor<4x2xf32>
+      state = <min = [-1.0], max = [3.0]> qparams = <scale = [0.0156862754], zero_point = [64]> : tensor<4x2xf32>
   return %4 : tensor<4x2xf32>
 }
 

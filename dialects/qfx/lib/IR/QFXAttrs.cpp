@@ -261,3 +261,21 @@ ObserverStateAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   }
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// QParamsAttr
+//===----------------------------------------------------------------------===//
+
+LogicalResult QParamsAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                  DenseF32ArrayAttr scale,
+                                  DenseI64ArrayAttr zeroPoint) {
+  if (scale.size() != zeroPoint.size())
+    return emitError() << "got " << scale.size() << " scales but "
+                       << zeroPoint.size() << " zero points";
+  if (scale.empty())
+    return emitError() << "qparams need at least one scale";
+  for (float s : scale.asArrayRef())
+    if (!(s > 0.0f) || !std::isfinite(s))
+      return emitError() << "scales must be positive and finite";
+  return success();
+}

@@ -74,26 +74,18 @@ LogicalResult ObserverOp::verify() {
 
 LogicalResult FakeQuantizeOp::verify() {
   ObserverConfigAttr observer = getObserver();
-  FailureOr<int64_t> count =
+  FailureOr<int64_t> expected =
       expectedQParamCount(*this, observer, getInput().getType());
-  if (failed(count) ||
-      failed(verifyState(*this, observer, getStateAttr(), *count)))
+  if (failed(expected) ||
+      failed(verifyState(*this, observer, getStateAttr(), *expected)))
     return failure();
-  if (getScale().has_value() != getZeroPoint().has_value())
-    return emitOpError() << "scale and zero_point must be given together";
-  if (!getScale())
+  QParamsAttr qparams = getQparamsAttr();
+  if (!qparams)
     return success();
-  ArrayRef<float> scales = *getScale();
-  if (scales.size() != getZeroPoint()->size())
-    return emitOpError() << "got " << scales.size() << " scales but "
-                         << getZeroPoint()->size() << " zero points";
-  if (!ShapedType::isDynamic(*count) &&
-      static_cast<int64_t>(scales.size()) != *count)
-    return emitOpError() << "got " << scales.size()
-                         << " scales but the tensor needs " << *count;
-  for (float s : scales)
-    if (!(s > 0.0f) || !std::isfinite(s))
-      return emitOpError() << "scales must be positive and finite";
+  int64_t count = qparams.getScale().size();
+  if (!ShapedType::isDynamic(*expected) && count != *expected)
+    return emitOpError() << "got " << count << " scales but the tensor needs "
+                         << *expected;
   return success();
 }
 

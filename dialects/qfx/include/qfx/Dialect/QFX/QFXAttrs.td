@@ -153,6 +153,25 @@ def QFX_ObserverStateAttr : QFX_Attr<"ObserverState", "observer_state"> {
   let genVerifyDecl = 1;
 }
 
+def QFX_QParamsAttr : QFX_Attr<"QParams", "qparams"> {
+  let summary = "scales and zero points of a quantized tensor";
+  let description = [{
+    One scale and zero point per tensor, or one per channel. Scales are
+    float32 and print so that they re-parse bit for bit (a fake-quantize's
+    `scale` buffer must survive export and import exactly).
+
+    ```mlir
+    #qfx.qparams<scale = [0.0235294122], zero_point = [0]>
+    ```
+  }];
+  let parameters = (ins
+    QFX_F32ArrayParameter:$scale,
+    "::mlir::DenseI64ArrayAttr":$zero_point
+  );
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
 def QFX_FakeQuantizeConfigAttr
     : QFX_Attr<"FakeQuantizeConfig", "fake_quantize"> {
   let summary = "a fake-quantize class with its flags";

@@ -46,26 +46,25 @@ def QFX_FakeQuantizeOp : QFX_Op<"fake_quantize", [SameOperandsAndResultType]> {
   let description = [{
     Quantizes and dequantizes its input with the current qparams (when
     `fake_quant_enabled`), updating its observer first (when
-    `observer_enabled`). `scale`/`zero_point` are the module's buffers: one
-    entry per tensor or per channel.
+    `observer_enabled`). `qparams` holds the module's `scale` /
+    `zero_point` buffers: one entry per tensor or per channel.
 
     ```mlir
     %1 = qfx.fake_quantize %0 config = #qfx.fake_quantize<kind = fake_quantize>
         observer = #qfx.observer<kind = moving_average_min_max, dtype = quint8, qscheme = per_tensor_affine>
-        scale = array<f32: 0.0235> zero_point = array<i64: 0> : tensor<1x8xf32>
+        qparams = <scale = [0.0235294122], zero_point = [0]> : tensor<1x8xf32>
     ```
   }];
   let arguments = (ins QFX_ObservedTensor:$input,
     QFX_FakeQuantizeConfigAttr:$config,
     QFX_ObserverConfigAttr:$observer,
     OptionalAttr<QFX_ObserverStateAttr>:$state,
-    OptionalAttr<DenseF32ArrayAttr>:$scale,
-    OptionalAttr<DenseI64ArrayAttr>:$zero_point);
+    OptionalAttr<QFX_QParamsAttr>:$qparams);
   let results = (outs QFX_ObservedTensor:$result);
   let assemblyFormat = [{
     $input `config` `=` $config `observer` `=` $observer
-    (`state` `=` $state^)? (`scale` `=` $scale^)?
-    (`zero_point` `=` $zero_point^)? attr-dict `:` type($result)
+    (`state` `=` $state^)? (`qparams` `=` $qparams^)? attr-dict
+    `:` type($result)
   }];
   let hasVerifier = 1;
 }
