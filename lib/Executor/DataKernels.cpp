@@ -367,6 +367,12 @@ public:
           for (int64_t j = 0; j < dim_; ++j)
             y[j] += row[j] * s;
       }
+      // ATen quirk: with include_last_offset, the mean of the last bag
+      // divides by the number of indices from its offset to the end of
+      // `indices`, although only [offset, last offset) is summed.
+      if (p_.mode == BagMode::Mean && p_.includeLastOffset && p_.offsets >= 0 &&
+          b == bags_ - 1 && count > 0)
+        count += numIdx_ - end;
       if (count == 0)
         std::fill(y, y + dim_, 0.0f);
       else if (p_.mode == BagMode::Mean)

@@ -129,10 +129,12 @@ Status ModelBuilder::lowerQuantOp(Operation *op, bool &handled) {
     FakeQuantizeConfigAttr cfg = f.getConfig();
     std::vector<float> scales;
     std::vector<int64_t> zps;
-    if (auto s = f.getScale())
-      scales.assign(s->begin(), s->end());
-    if (auto z = f.getZeroPoint())
-      zps.assign(z->begin(), z->end());
+    if (QParamsAttr qp = f.getQparamsAttr()) {
+      scales.assign(qp.getScale().asArrayRef().begin(),
+                    qp.getScale().asArrayRef().end());
+      zps.assign(qp.getZeroPoint().asArrayRef().begin(),
+                 qp.getZeroPoint().asArrayRef().end());
+    }
     if (cfg.getKind() == FakeQuantizeKind::fixed_qparams_fake_quantize &&
         scales.empty()) {
       scales = {static_cast<float>(
@@ -206,8 +208,9 @@ void LoadedModel::writeBackObserverStates() {
     if (ObserverStateAttr s = exportStateAttr(ctx, k->observer()))
       f.setStateAttr(s);
     if (f.getConfig().getObserverEnabled() && f.getStateAttr()) {
-      f.setScaleAttr(DenseF32ArrayAttr::get(ctx, k->scales()));
-      f.setZeroPointAttr(DenseI64ArrayAttr::get(ctx, k->zeroPoints()));
+      f.setQparamsAttr(QParamsAttr::get(
+          ctx, DenseF32ArrayAttr::get(ctx, k->scales()),
+          DenseI64ArrayAttr::get(ctx, k->zeroPoints())));
     }
   }
 }
