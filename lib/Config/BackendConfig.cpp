@@ -8,7 +8,7 @@
 
 #include "llvm/ADT/StringExtras.h"
 
-using namespace qfx;
+using namespace qfx::config;
 
 bool Pattern::operator<(const Pattern &o) const {
   if (op != o.op)
@@ -25,14 +25,14 @@ std::string Pattern::str() const {
   return s + ")";
 }
 
-llvm::StringRef qfx::stringifyObservationType(ObservationType type) {
+llvm::StringRef qfx::config::stringifyObservationType(ObservationType type) {
   return type == ObservationType::OutputShareObserverWithInput
              ? "OUTPUT_SHARE_OBSERVER_WITH_INPUT"
              : "OUTPUT_USE_DIFFERENT_OBSERVER_AS_INPUT";
 }
 
 std::optional<ObservationType>
-qfx::symbolizeObservationType(llvm::StringRef name) {
+qfx::config::symbolizeObservationType(llvm::StringRef name) {
   if (name == "OUTPUT_SHARE_OBSERVER_WITH_INPUT")
     return ObservationType::OutputShareObserverWithInput;
   if (name == "OUTPUT_USE_DIFFERENT_OBSERVER_AS_INPUT")
@@ -106,7 +106,7 @@ static llvm::Error verifyPattern(const Pattern &p, const std::string &path) {
   return llvm::Error::success();
 }
 
-llvm::Error qfx::verifyBackendConfig(const BackendConfig &config) {
+llvm::Error qfx::config::verifyBackendConfig(const BackendConfig &config) {
   auto configs = config.getConfigs();
   for (size_t i = 0; i < configs.size(); ++i) {
     std::string path = "configs[" + std::to_string(i) + "]";

@@ -13,8 +13,8 @@
 #include "BackendConfigCommon.h"
 #include "NamedObservers.h"
 
-using namespace qfx;
-using namespace qfx::common;
+using namespace qfx::config;
+using namespace qfx::config::common;
 using OT = ObservationType;
 
 static constexpr const char *kFuserMethods =

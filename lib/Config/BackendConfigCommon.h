@@ -14,7 +14,7 @@
 
 #include "qfx/Config/BackendConfig.h"
 
-namespace qfx {
+namespace qfx::config {
 namespace common {
 
 using DTypeConfigs = std::vector<DTypeConfig>;
@@ -65,6 +65,6 @@ Configs getRnnOpConfigs(const DTypeConfigs &dtypes);
 Configs getEmbeddingOpConfigs(const DTypeConfigs &dtypes);
 
 } // namespace common
-} // namespace qfx
+} // namespace qfx::config
 
 #endif // QFX_LIB_CONFIG_BACKENDCONFIGCOMMON_H

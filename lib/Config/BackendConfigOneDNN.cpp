@@ -14,8 +14,8 @@
 
 #include "BackendConfigCommon.h"
 
-using namespace qfx;
-using namespace qfx::common;
+using namespace qfx::config;
+using namespace qfx::config::common;
 
 static constexpr const char *kFused = "torch.ao.nn.intrinsic.modules.fused.";
 static constexpr const char *kOneDNN =
@@ -92,7 +92,7 @@ static void addLinearActivationConfigs(BackendConfig &b,
   }
 }
 
-BackendConfig qfx::getOneDNNBackendConfig() {
+BackendConfig qfx::config::getOneDNNBackendConfig() {
   BackendConfig b = getNativeBackendConfig();
   b.setName("onednn");
   DTypeConfigs weighted = {weightedOpInt8()};

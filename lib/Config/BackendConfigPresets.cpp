@@ -13,8 +13,8 @@
 
 #include "llvm/ADT/StringExtras.h"
 
-using namespace qfx;
-using namespace qfx::common;
+using namespace qfx::config;
+using namespace qfx::config::common;
 
 /// The body shared by native, fbgemm and x86 (`withLayerNorm` only native).
 static BackendConfig buildServerBackend(llvm::StringRef name,
@@ -44,17 +44,17 @@ static BackendConfig buildServerBackend(llvm::StringRef name,
   return b;
 }
 
-BackendConfig qfx::getNativeBackendConfig() {
+BackendConfig qfx::config::getNativeBackendConfig() {
   return buildServerBackend("native", /*withLayerNorm=*/true);
 }
-BackendConfig qfx::getFbgemmBackendConfig() {
+BackendConfig qfx::config::getFbgemmBackendConfig() {
   return buildServerBackend("fbgemm", /*withLayerNorm=*/false);
 }
-BackendConfig qfx::getX86BackendConfig() {
+BackendConfig qfx::config::getX86BackendConfig() {
   return buildServerBackend("x86", /*withLayerNorm=*/false);
 }
 
-BackendConfig qfx::getQNNPackBackendConfig() {
+BackendConfig qfx::config::getQNNPackBackendConfig() {
   DTypeWithConstraints act(DType::QInt8);
   act.scaleMinLowerBound = 1.0 / 4096.0;
   DTypeWithConstraints weight(DType::QInt8);
@@ -84,7 +84,7 @@ BackendConfig qfx::getQNNPackBackendConfig() {
   return b;
 }
 
-BackendConfig qfx::getTensorRTBackendConfig() {
+BackendConfig qfx::config::getTensorRTBackendConfig() {
   DTypeConfig weighted =
       makeDTypeConfig(DType::QInt8, DType::QInt8, DType::QInt8, DType::Float32);
   DTypeConfig nonWeighted = makeDTypeConfig(DType::QInt8, DType::QInt8);
@@ -101,7 +101,7 @@ BackendConfig qfx::getTensorRTBackendConfig() {
   return b;
 }
 
-BackendConfig qfx::getExecuTorchBackendConfig() {
+BackendConfig qfx::config::getExecuTorchBackendConfig() {
   DTypeConfigs weighted = {weightedOpInt8()};
   DTypeConfigs linearDTypes = {weightedOpInt8(), defaultDynamicInt8(),
                                defaultDynamicFloat16()};
@@ -162,11 +162,11 @@ BackendConfig qfx::getExecuTorchBackendConfig() {
 static const llvm::StringRef kBackendNames[] = {
     "native", "fbgemm", "x86", "qnnpack", "onednn", "tensorrt", "executorch"};
 
-llvm::ArrayRef<llvm::StringRef> qfx::getBackendConfigNames() {
+llvm::ArrayRef<llvm::StringRef> qfx::config::getBackendConfigNames() {
   return kBackendNames;
 }
 
-llvm::Expected<BackendConfig> qfx::getBackendConfig(llvm::StringRef name) {
+llvm::Expected<BackendConfig> qfx::config::getBackendConfig(llvm::StringRef name) {
   if (name.empty() || name == "native")
     return getNativeBackendConfig();
   if (name == "fbgemm")

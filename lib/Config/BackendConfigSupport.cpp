@@ -16,7 +16,7 @@
 
 #include "llvm/ADT/Twine.h"
 
-using namespace qfx;
+using namespace qfx::config;
 
 static std::string name(std::optional<DType> d) {
   return d ? stringifyDType(*d).str() : "None";
@@ -104,7 +104,7 @@ static std::string checkOne(const QConfig &qconfig, const DTypeConfig &dc) {
 }
 
 std::optional<std::string>
-qfx::checkQConfigSupported(const QConfig &qconfig,
+qfx::config::checkQConfigSupported(const QConfig &qconfig,
                            llvm::ArrayRef<DTypeConfig> dtypeConfigs) {
   if (dtypeConfigs.empty())
     return std::string("the pattern has no dtype_configs");

@@ -15,7 +15,7 @@
 
 #include "llvm/ADT/StringSet.h"
 
-using namespace qfx;
+using namespace qfx::config;
 using llvm::json::Array;
 using llvm::json::Object;
 using llvm::json::Value;
@@ -161,7 +161,7 @@ static llvm::Expected<ObserverSpec> parseSpec(const Value &v,
   return spec;
 }
 
-llvm::Expected<ObserverSpec> qfx::observerSpecFromJson(const Value &v,
+llvm::Expected<ObserverSpec> qfx::config::observerSpecFromJson(const Value &v,
                                                        llvm::StringRef path) {
   auto spec = parseSpec(v, path);
   if (!spec)
@@ -182,7 +182,7 @@ optionalSpec(const Object &o, llvm::StringRef key, llvm::StringRef path) {
   return std::optional<ObserverSpec>(std::move(*spec));
 }
 
-llvm::Expected<QConfigOrNone> qfx::qconfigFromJson(const Value &v,
+llvm::Expected<QConfigOrNone> qfx::config::qconfigFromJson(const Value &v,
                                                    llvm::StringRef path) {
   if (v.kind() == Value::Null)
     return std::nullopt;
@@ -220,7 +220,7 @@ entryString(const Object &o, llvm::StringRef key, llvm::StringRef path) {
   return asString(*v, at(path, key));
 }
 
-llvm::Expected<QConfigMapping> qfx::qconfigMappingFromJson(const Value &v) {
+llvm::Expected<QConfigMapping> qfx::config::qconfigMappingFromJson(const Value &v) {
   auto root = asObject(v, "<root>");
   if (!root)
     return root.takeError();
@@ -303,7 +303,7 @@ llvm::Expected<QConfigMapping> qfx::qconfigMappingFromJson(const Value &v) {
   return m;
 }
 
-llvm::Expected<QConfigMapping> qfx::parseQConfigMapping(llvm::StringRef text) {
+llvm::Expected<QConfigMapping> qfx::config::parseQConfigMapping(llvm::StringRef text) {
   auto v = llvm::json::parse(text);
   if (!v)
     return err("<root>", "invalid JSON: " + llvm::toString(v.takeError()));

@@ -8,7 +8,7 @@
 
 #include "llvm/ADT/StringSwitch.h"
 
-using namespace qfx;
+using namespace qfx::config;
 using llvm::json::Array;
 using llvm::json::Object;
 using llvm::json::Value;
@@ -231,7 +231,7 @@ parsePatternConfig(const Object &o, llvm::StringRef path) {
   return c;
 }
 
-llvm::Expected<BackendConfig> qfx::backendConfigFromJson(const Value &v) {
+llvm::Expected<BackendConfig> qfx::config::backendConfigFromJson(const Value &v) {
   const Object *root = v.getAsObject();
   if (!root)
     return err("<root>", "expected an object");
@@ -267,7 +267,7 @@ llvm::Expected<BackendConfig> qfx::backendConfigFromJson(const Value &v) {
   return config;
 }
 
-llvm::Expected<BackendConfig> qfx::parseBackendConfig(llvm::StringRef text) {
+llvm::Expected<BackendConfig> qfx::config::parseBackendConfig(llvm::StringRef text) {
   auto v = llvm::json::parse(text);
   if (!v)
     return err("<root>", "invalid JSON: " + llvm::toString(v.takeError()));

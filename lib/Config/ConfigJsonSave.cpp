@@ -11,7 +11,7 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
 
-using namespace qfx;
+using namespace qfx::config;
 using llvm::json::Array;
 using llvm::json::Object;
 using llvm::json::Value;
@@ -23,7 +23,7 @@ static Value kwargToJson(bool v) { return v; }
 static Value kwargToJson(double v) { return v; }
 static Value kwargToJson(const std::string &v) { return v; }
 
-Value qfx::observerSpecToJson(const ObserverSpec &spec) {
+Value qfx::config::observerSpecToJson(const ObserverSpec &spec) {
   Object kwargs;
 #define QFX_SAVE(member, pyName, kind)                                         \
   if (spec.member)                                                             \
@@ -40,7 +40,7 @@ static Value optionalSpecToJson(const std::optional<ObserverSpec> &spec) {
   return spec ? observerSpecToJson(*spec) : Value(nullptr);
 }
 
-Value qfx::qconfigToJson(const QConfigOrNone &qconfig) {
+Value qfx::config::qconfigToJson(const QConfigOrNone &qconfig) {
   if (!qconfig)
     return nullptr;
   return Object{{"activation", optionalSpecToJson(qconfig->activation)},
@@ -56,7 +56,7 @@ static Array stringEntries(llvm::ArrayRef<QConfigMapping::StringEntry> entries,
   return out;
 }
 
-Value qfx::qconfigMappingToJson(const QConfigMapping &mapping) {
+Value qfx::config::qconfigMappingToJson(const QConfigMapping &mapping) {
   Array orders;
   for (const auto &e : mapping.getModuleNameObjectTypeOrders())
     orders.push_back(Object{{"module_name", e.key.moduleName},
@@ -73,7 +73,7 @@ Value qfx::qconfigMappingToJson(const QConfigMapping &mapping) {
   };
 }
 
-Value qfx::patternToJson(const Pattern &pattern) {
+Value qfx::config::patternToJson(const Pattern &pattern) {
   if (!pattern.isTuple())
     return pattern.op;
   Array out;
@@ -153,7 +153,7 @@ static Value patternConfigToJson(const BackendPatternConfig &c) {
   return o;
 }
 
-Value qfx::backendConfigToJson(const BackendConfig &config) {
+Value qfx::config::backendConfigToJson(const BackendConfig &config) {
   Array configs;
   for (const BackendPatternConfig &c : config.getConfigs())
     configs.push_back(patternConfigToJson(c));
@@ -161,7 +161,7 @@ Value qfx::backendConfigToJson(const BackendConfig &config) {
                 {"configs", std::move(configs)}};
 }
 
-std::string qfx::printJson(const Value &v) {
+std::string qfx::config::printJson(const Value &v) {
   std::string s;
   llvm::raw_string_ostream os(s);
   os << llvm::formatv("{0:2}", v) << "\n";

@@ -8,9 +8,9 @@
 
 #include "llvm/ADT/StringSwitch.h"
 
-using namespace qfx;
+using namespace qfx::config;
 
-llvm::StringRef qfx::stringifyDType(DType dtype) {
+llvm::StringRef qfx::config::stringifyDType(DType dtype) {
   switch (dtype) {
   case DType::QUInt8:
     return "quint8";
@@ -28,7 +28,7 @@ llvm::StringRef qfx::stringifyDType(DType dtype) {
   llvm_unreachable("unknown DType");
 }
 
-std::optional<DType> qfx::symbolizeDType(llvm::StringRef name) {
+std::optional<DType> qfx::config::symbolizeDType(llvm::StringRef name) {
   return llvm::StringSwitch<std::optional<DType>>(name)
       .Case("quint8", DType::QUInt8)
       .Case("qint8", DType::QInt8)
@@ -39,7 +39,7 @@ std::optional<DType> qfx::symbolizeDType(llvm::StringRef name) {
       .Default(std::nullopt);
 }
 
-llvm::StringRef qfx::stringifyQScheme(QScheme qscheme) {
+llvm::StringRef qfx::config::stringifyQScheme(QScheme qscheme) {
   switch (qscheme) {
   case QScheme::PerTensorAffine:
     return "per_tensor_affine";
@@ -55,7 +55,7 @@ llvm::StringRef qfx::stringifyQScheme(QScheme qscheme) {
   llvm_unreachable("unknown QScheme");
 }
 
-std::optional<QScheme> qfx::symbolizeQScheme(llvm::StringRef name) {
+std::optional<QScheme> qfx::config::symbolizeQScheme(llvm::StringRef name) {
   return llvm::StringSwitch<std::optional<QScheme>>(name)
       .Case("per_tensor_affine", QScheme::PerTensorAffine)
       .Case("per_tensor_symmetric", QScheme::PerTensorSymmetric)
@@ -66,11 +66,11 @@ std::optional<QScheme> qfx::symbolizeQScheme(llvm::StringRef name) {
       .Default(std::nullopt);
 }
 
-bool qfx::isQuantizedDType(DType dtype) {
+bool qfx::config::isQuantizedDType(DType dtype) {
   return dtype != DType::Float16 && dtype != DType::Float32;
 }
 
-std::optional<std::pair<int64_t, int64_t>> qfx::getDTypeRange(DType dtype) {
+std::optional<std::pair<int64_t, int64_t>> qfx::config::getDTypeRange(DType dtype) {
   switch (dtype) {
   case DType::QUInt8:
     return std::make_pair<int64_t, int64_t>(0, 255);
@@ -88,12 +88,12 @@ std::optional<std::pair<int64_t, int64_t>> qfx::getDTypeRange(DType dtype) {
   llvm_unreachable("unknown DType");
 }
 
-bool qfx::isPerTensor(QScheme q) {
+bool qfx::config::isPerTensor(QScheme q) {
   return q == QScheme::PerTensorAffine || q == QScheme::PerTensorSymmetric;
 }
 
-bool qfx::isPerChannel(QScheme q) { return !isPerTensor(q); }
+bool qfx::config::isPerChannel(QScheme q) { return !isPerTensor(q); }
 
-bool qfx::isSymmetric(QScheme q) {
+bool qfx::config::isSymmetric(QScheme q) {
   return q == QScheme::PerTensorSymmetric || q == QScheme::PerChannelSymmetric;
 }

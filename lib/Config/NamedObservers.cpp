@@ -6,7 +6,7 @@
 
 #include "NamedObservers.h"
 
-using namespace qfx;
+using namespace qfx::config;
 using OC = ObserverClass;
 
 static constexpr double kEps2PowNeg12 = 1.0 / 4096.0;

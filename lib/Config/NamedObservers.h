@@ -14,7 +14,7 @@
 
 #include "qfx/Config/QConfig.h"
 
-namespace qfx {
+namespace qfx::config {
 namespace named {
 
 ObserverSpec defaultObserver();
@@ -47,6 +47,6 @@ ObserverSpec fusedPerChannelWtFakeQuantRangeNeg127To127();
 ObserverSpec fixedQParamsFakeQuant(ObserverSpec obs);
 
 } // namespace named
-} // namespace qfx
+} // namespace qfx::config
 
 #endif // QFX_LIB_CONFIG_NAMEDOBSERVERS_H

@@ -8,8 +8,8 @@
 
 #include "llvm/ADT/StringExtras.h"
 
-using namespace qfx;
-using namespace qfx::named;
+using namespace qfx::config;
+using namespace qfx::config::named;
 using OC = ObserverClass;
 
 static QConfig makeQConfig(ObserverSpec act, ObserverSpec wt) {
@@ -140,7 +140,7 @@ static const NamedQConfig kNamedQConfigs[] = {
      }},
 };
 
-llvm::ArrayRef<llvm::StringRef> qfx::getNamedQConfigNames() {
+llvm::ArrayRef<llvm::StringRef> qfx::config::getNamedQConfigNames() {
   static const std::vector<llvm::StringRef> names = [] {
     std::vector<llvm::StringRef> result;
     for (const NamedQConfig &q : kNamedQConfigs)
@@ -150,7 +150,7 @@ llvm::ArrayRef<llvm::StringRef> qfx::getNamedQConfigNames() {
   return names;
 }
 
-llvm::Expected<QConfig> qfx::getNamedQConfig(llvm::StringRef name) {
+llvm::Expected<QConfig> qfx::config::getNamedQConfig(llvm::StringRef name) {
   for (const NamedQConfig &q : kNamedQConfigs)
     if (q.name == name)
       return q.build();
@@ -160,7 +160,7 @@ llvm::Expected<QConfig> qfx::getNamedQConfig(llvm::StringRef name) {
           "' (known: " + llvm::join(getNamedQConfigNames(), ", ") + ")");
 }
 
-QConfig qfx::getDefaultQConfig(llvm::StringRef backend) {
+QConfig qfx::config::getDefaultQConfig(llvm::StringRef backend) {
   if (backend == "fbgemm" || backend == "x86")
     return makeQConfig(histogramObserver(true),
                        defaultPerChannelWeightObserver());
@@ -172,7 +172,7 @@ QConfig qfx::getDefaultQConfig(llvm::StringRef backend) {
   return makeQConfig(defaultObserver(), defaultWeightObserver());
 }
 
-llvm::Expected<QConfig> qfx::getDefaultQATQConfig(llvm::StringRef backend,
+llvm::Expected<QConfig> qfx::config::getDefaultQATQConfig(llvm::StringRef backend,
                                                   int version) {
   if (version != 0 && version != 1)
     return llvm::createStringError(

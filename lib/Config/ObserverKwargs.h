@@ -34,7 +34,7 @@
   X(upsampleRate, "upsample_rate", Int)                                        \
   X(zeroPoint, "zero_point", Int)
 
-namespace qfx {
+namespace qfx::config {
 namespace detail {
 
 /// True if the constructor of `cls` accepts the Python kwarg `name`. For
@@ -46,6 +46,6 @@ bool acceptsKwarg(ObserverClass cls, llvm::StringRef name);
 bool hasKwarg(const ObserverSpec &spec, llvm::StringRef name);
 
 } // namespace detail
-} // namespace qfx
+} // namespace qfx::config
 
 #endif // QFX_LIB_CONFIG_OBSERVERKWARGS_H

@@ -13,7 +13,7 @@
 
 #include "llvm/ADT/StringSwitch.h"
 
-using namespace qfx;
+using namespace qfx::config;
 
 namespace {
 struct ClassName {
@@ -55,14 +55,14 @@ static const ClassName kClassNames[] = {
 /// float32 machine epsilon, the default `eps` of uniform observers.
 static constexpr double kFloat32Eps = 1.1920928955078125e-07;
 
-llvm::StringRef qfx::getObserverClassName(ObserverClass cls) {
+llvm::StringRef qfx::config::getObserverClassName(ObserverClass cls) {
   for (const ClassName &c : kClassNames)
     if (c.cls == cls)
       return c.name;
   llvm_unreachable("unknown ObserverClass");
 }
 
-std::optional<ObserverClass> qfx::lookupObserverClass(llvm::StringRef name) {
+std::optional<ObserverClass> qfx::config::lookupObserverClass(llvm::StringRef name) {
   for (const ClassName &c : kClassNames) {
     llvm::StringRef full(c.name);
     llvm::StringRef shortName = full.rsplit('.').second;
@@ -78,7 +78,7 @@ std::optional<ObserverClass> qfx::lookupObserverClass(llvm::StringRef name) {
   return std::nullopt;
 }
 
-bool qfx::isFakeQuantizeClass(ObserverClass cls) {
+bool qfx::config::isFakeQuantizeClass(ObserverClass cls) {
   return cls == ObserverClass::FakeQuantize ||
          cls == ObserverClass::FusedMovingAvgObsFakeQuantize ||
          cls == ObserverClass::FixedQParamsFakeQuantize;
@@ -97,7 +97,7 @@ static bool isUniformObserver(ObserverClass cls) {
   }
 }
 
-bool qfx::detail::acceptsKwarg(ObserverClass cls, llvm::StringRef name) {
+bool qfx::config::detail::acceptsKwarg(ObserverClass cls, llvm::StringRef name) {
   bool uniform = llvm::is_contained(
       {"dtype", "qscheme", "reduce_range", "quant_min", "quant_max", "eps"},
       name);
@@ -135,7 +135,7 @@ bool qfx::detail::acceptsKwarg(ObserverClass cls, llvm::StringRef name) {
   return false;
 }
 
-bool qfx::detail::hasKwarg(const ObserverSpec &spec, llvm::StringRef name) {
+bool qfx::config::detail::hasKwarg(const ObserverSpec &spec, llvm::StringRef name) {
 #define QFX_HAS(member, pyName, kind)                                          \
   if (name == pyName)                                                          \
     return spec.member.has_value();

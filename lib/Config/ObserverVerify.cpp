@@ -14,7 +14,7 @@
 
 #include "llvm/ADT/Twine.h"
 
-using namespace qfx;
+using namespace qfx::config;
 
 static llvm::Error makeError(const llvm::Twine &path, const llvm::Twine &msg) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(),
@@ -197,7 +197,7 @@ static llvm::Error verifyFakeQuantize(const ObserverSpec &spec,
   return llvm::Error::success();
 }
 
-llvm::Error qfx::verifyObserverSpec(const ObserverSpec &spec,
+llvm::Error qfx::config::verifyObserverSpec(const ObserverSpec &spec,
                                     llvm::StringRef path) {
   if (auto err = verifyAcceptedKwargs(spec, path))
     return err;

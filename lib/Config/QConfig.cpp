@@ -6,9 +6,9 @@
 
 #include "qfx/Config/QConfig.h"
 
-using namespace qfx;
+using namespace qfx::config;
 
-llvm::Error qfx::verifyQConfig(const QConfig &qconfig, llvm::StringRef path) {
+llvm::Error qfx::config::verifyQConfig(const QConfig &qconfig, llvm::StringRef path) {
   if (qconfig.activation)
     if (auto err = verifyObserverSpec(*qconfig.activation,
                                       (path + ".activation").str()))
@@ -20,7 +20,7 @@ llvm::Error qfx::verifyQConfig(const QConfig &qconfig, llvm::StringRef path) {
   return llvm::Error::success();
 }
 
-QConfigDTypes qfx::getQConfigDTypes(const QConfig &qconfig) {
+QConfigDTypes qfx::config::getQConfigDTypes(const QConfig &qconfig) {
   QConfigDTypes result{DType::Float32, DType::Float32, std::nullopt};
   if (qconfig.activation) {
     result.activation = qconfig.activation->getDType();

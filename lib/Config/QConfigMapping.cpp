@@ -8,7 +8,7 @@
 
 #include "llvm/Support/Regex.h"
 
-using namespace qfx;
+using namespace qfx::config;
 
 template <typename Key>
 static void setEntry(std::vector<QConfigMapping::Entry<Key>> &entries,
@@ -127,7 +127,7 @@ static std::string translatePythonRegex(llvm::StringRef regex) {
   return out;
 }
 
-llvm::Expected<bool> qfx::pythonReMatch(llvm::StringRef regex,
+llvm::Expected<bool> qfx::config::pythonReMatch(llvm::StringRef regex,
                                         llvm::StringRef text) {
   // re.match anchors at the start only: "^(R)" with a search.
   llvm::Regex re("^(" + translatePythonRegex(regex) + ")");
@@ -146,7 +146,7 @@ static llvm::Error verifyEntryQConfig(const QConfigOrNone &qconfig,
   return verifyQConfig(*qconfig, path + ".qconfig");
 }
 
-llvm::Error qfx::verifyQConfigMapping(const QConfigMapping &mapping) {
+llvm::Error qfx::config::verifyQConfigMapping(const QConfigMapping &mapping) {
   if (mapping.getGlobal())
     if (auto err = verifyQConfig(*mapping.getGlobal(), "global"))
       return err;

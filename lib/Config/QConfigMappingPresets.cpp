@@ -8,7 +8,7 @@
 
 #include "qfx/Config/QConfigMapping.h"
 
-using namespace qfx;
+using namespace qfx::config;
 
 namespace {
 /// One entry of 1.13's `_FIXED_QPARAMS_OP_TO_OBSERVER`, in its order.
@@ -84,12 +84,12 @@ static QConfigMapping buildDefaultMapping(bool isQat, llvm::StringRef backend,
   return m;
 }
 
-QConfigMapping qfx::getDefaultQConfigMapping(llvm::StringRef backend) {
+QConfigMapping qfx::config::getDefaultQConfigMapping(llvm::StringRef backend) {
   return buildDefaultMapping(false, backend, getDefaultQConfig(backend));
 }
 
 llvm::Expected<QConfigMapping>
-qfx::getDefaultQATQConfigMapping(llvm::StringRef backend, int version) {
+qfx::config::getDefaultQATQConfigMapping(llvm::StringRef backend, int version) {
   auto qconfig = getDefaultQATQConfig(backend, version);
   if (!qconfig)
     return qconfig.takeError();

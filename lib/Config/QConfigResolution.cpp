@@ -23,9 +23,9 @@
 
 #include "llvm/ADT/Twine.h"
 
-using namespace qfx;
+using namespace qfx::config;
 
-llvm::StringRef qfx::stringifyQConfigRule(QConfigRule rule) {
+llvm::StringRef qfx::config::stringifyQConfigRule(QConfigRule rule) {
   switch (rule) {
   case QConfigRule::None:
     return "none";
@@ -110,7 +110,7 @@ static void applyOrder(const QConfigMapping &mapping, llvm::StringRef path,
   }
 }
 
-QConfigResolution qfx::resolveQConfig(const QConfigMapping &mapping,
+QConfigResolution qfx::config::resolveQConfig(const QConfigMapping &mapping,
                                       const NodeQuery &q) {
   QConfigResolution res{mapping.getGlobal(), QConfigRule::Global, ""};
   switch (q.kind) {

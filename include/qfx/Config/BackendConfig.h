@@ -22,7 +22,7 @@
 #include <string>
 #include <vector>
 
-namespace qfx {
+namespace qfx::config {
 
 /// An op pattern: a single op (canonical target name) or a fusion pattern in
 /// 1.13's reversed nested-tuple form, e.g. (ReLU, (BatchNorm2d, Conv2d)).
@@ -169,6 +169,6 @@ checkQConfigSupported(const QConfig &qconfig,
 /// Verifies observer specs and pattern shapes of `config`.
 llvm::Error verifyBackendConfig(const BackendConfig &config);
 
-} // namespace qfx
+} // namespace qfx::config
 
 #endif // QFX_CONFIG_BACKENDCONFIG_H

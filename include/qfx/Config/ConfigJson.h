@@ -21,7 +21,7 @@
 
 #include "llvm/Support/JSON.h"
 
-namespace qfx {
+namespace qfx::config {
 
 llvm::json::Value observerSpecToJson(const ObserverSpec &spec);
 llvm::json::Value qconfigToJson(const QConfigOrNone &qconfig);
@@ -46,6 +46,6 @@ llvm::Expected<BackendConfig> parseBackendConfig(llvm::StringRef text);
 /// Pretty-printed (indent 2), key-sorted JSON text with a trailing newline.
 std::string printJson(const llvm::json::Value &v);
 
-} // namespace qfx
+} // namespace qfx::config
 
 #endif // QFX_CONFIG_CONFIGJSON_H

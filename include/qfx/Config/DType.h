@@ -17,7 +17,7 @@
 #include <cstdint>
 #include <optional>
 
-namespace qfx {
+namespace qfx::config {
 
 /// A torch dtype usable in a quantization config. `torch.float` is Float32.
 enum class DType { QUInt8, QInt8, QInt32, QUInt4x2, Float16, Float32 };
@@ -52,6 +52,6 @@ bool isPerTensor(QScheme qscheme);
 bool isPerChannel(QScheme qscheme);
 bool isSymmetric(QScheme qscheme);
 
-} // namespace qfx
+} // namespace qfx::config
 
 #endif // QFX_CONFIG_DTYPE_H

@@ -24,7 +24,7 @@
 #include <string>
 #include <utility>
 
-namespace qfx {
+namespace qfx::config {
 
 /// The observer and fake-quantize classes a QConfig may name.
 enum class ObserverClass {
@@ -180,6 +180,6 @@ QConfig getDefaultQConfig(llvm::StringRef backend);
 llvm::Expected<QConfig> getDefaultQATQConfig(llvm::StringRef backend,
                                              int version = 1);
 
-} // namespace qfx
+} // namespace qfx::config
 
 #endif // QFX_CONFIG_QCONFIG_H

@@ -26,7 +26,7 @@
 #include <string>
 #include <vector>
 
-namespace qfx {
+namespace qfx::config {
 
 /// One `module_name_object_type_order` key.
 struct ModuleNameObjectTypeOrderKey {
@@ -174,6 +174,6 @@ private:
 /// Returns an error for a regex llvm::Regex cannot compile.
 llvm::Expected<bool> pythonReMatch(llvm::StringRef regex, llvm::StringRef text);
 
-} // namespace qfx
+} // namespace qfx::config
 
 #endif // QFX_CONFIG_QCONFIGMAPPING_H

@@ -8,7 +8,7 @@
 
 #include <catch2/catch.hpp>
 
-using namespace qfx;
+using namespace qfx::config;
 
 static BackendConfig get(llvm::StringRef name) {
   auto c = getBackendConfig(name);

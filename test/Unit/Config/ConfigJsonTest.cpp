@@ -8,7 +8,7 @@
 
 #include <catch2/catch.hpp>
 
-using namespace qfx;
+using namespace qfx::config;
 
 /// Loads `text` as a QConfigMapping and returns the error message ("" if ok).
 static std::string mappingError(llvm::StringRef text) {

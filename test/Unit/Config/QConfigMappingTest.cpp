@@ -8,7 +8,7 @@
 
 #include <catch2/catch.hpp>
 
-using namespace qfx;
+using namespace qfx::config;
 
 static const char *kConv = "torch.nn.modules.conv.Conv2d";
 static const char *kLinear = "torch.nn.modules.linear.Linear";

@@ -8,7 +8,7 @@
 
 #include <catch2/catch.hpp>
 
-using namespace qfx;
+using namespace qfx::config;
 using OC = ObserverClass;
 
 static std::string errorOf(llvm::Error err) {

@@ -18,7 +18,7 @@
 #include <cstring>
 #include <string>
 
-using namespace qfx;
+using namespace qfx::config;
 
 static int fail(llvm::Error err) {
   llvm::errs() << "qfx-config-dump: " << llvm::toString(std::move(err)) << "\n";

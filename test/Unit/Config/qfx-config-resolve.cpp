@@ -19,7 +19,7 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
-using namespace qfx;
+using namespace qfx::config;
 
 static int fail(const llvm::Twine &msg) {
   llvm::errs() << "qfx-config-resolve: " << msg << "\n";
