@@ -12,14 +12,17 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+# generic: the qfx.call targets the model is expected to produce; any
+# other generic call means a typed lowering regressed.
 Case = collections.namedtuple(
     "Case", ["make_model", "make_inputs", "train", "concrete_args",
-             "leaf_modules", "tier"])
+             "leaf_modules", "tier", "generic"])
 
 
 def _case(make_model, make_inputs, train=False, concrete_args=None,
-          leaf_modules=(), tier="quick"):
-    return Case(make_model, make_inputs, train, concrete_args, leaf_modules, tier)
+          leaf_modules=(), tier="quick", generic=()):
+    return Case(make_model, make_inputs, train, concrete_args, leaf_modules,
+                tier, frozenset(generic))
 
 
 def _img(*shape):
@@ -372,6 +375,30 @@ class Generic(nn.Module):
         return self.fc(x) + t.max(), v, i, torch.exp(x).to(torch.float64)
 
 
+class FunctionalForms(nn.Module):
+    """The remaining functional / method spellings of typed ops."""
+
+    def __init__(self):
+        super().__init__()
+        self.w1 = nn.Parameter(torch.randn(4, 2, 3))
+        self.w3 = nn.Parameter(torch.randn(2, 2, 1, 1, 1))
+        self.wt = nn.Parameter(torch.randn(2, 3, 2))
+        self.register_buffer("mean", torch.randn(2))
+        self.register_buffer("var", torch.rand(2) + 0.5)
+
+    def forward(self, x):
+        a = F.conv1d(x.flatten(2), self.w1, None, 1, "same")
+        a = F.conv_transpose1d(a[:, :2], self.wt, stride=2).relu()
+        v = F.conv3d(x.unsqueeze(2), self.w3, padding=0)
+        v = F.avg_pool3d(F.max_pool3d(v, (1, 2, 2)), 1)
+        v = F.adaptive_avg_pool3d(v, (1, 1, 1)).squeeze()
+        b = F.batch_norm(x, self.mean, self.var, eps=1e-3)
+        b = F.instance_norm(b, self.mean, self.var, use_input_stats=False)
+        b = torch.relu_(torch.clip(b, -1.0, 1.0))
+        c = F.avg_pool1d(a, 2) + torch.matmul(a, a.transpose(1, 2)).mean(-1, True)
+        return a, v, b.sigmoid().tanh(), c
+
+
 class TrainMode(ConvBnRelu):
     def __init__(self):
         super().__init__()
@@ -413,10 +440,10 @@ MODELS = {
     "pools3d": _case(Pools3d, _img(1, 2, 6, 6, 6)),
     "conv1d": _case(Conv1d, _img(2, 4, 16)),
     "conv_transpose": _case(ConvTranspose, _img(1, 4, 8, 8)),
-    "reshapes": _case(Reshapes, _img(2, 4, 3, 3)),
+    "reshapes": _case(Reshapes, _img(2, 4, 3, 3), generic=["operator.getitem"]),
     "fixed_qparams": _case(FixedQParams, _img(2, 5)),
     "nested": _case(Nested, _img(1, 3, 8, 8)),
-    "functional": _case(Functional, _img(1, 3, 8, 8)),
+    "functional": _case(Functional, _img(1, 3, 8, 8), generic=["t"]),
     "lstm": _case(Lstm, lambda: (torch.randint(0, 20, (2, 5)),)),
     "gru": _case(Gru, lambda: (torch.randn(7, 3, 4), torch.randn(1, 3, 5))),
     "embedding_bag": _case(EmbeddingBag, lambda: (
@@ -425,11 +452,17 @@ MODELS = {
     "norms_activations_train": _case(NormsActivations, _img(2, 4, 8, 8), train=True),
     "upsample": _case(Upsample, _img(1, 2, 6, 6)),
     "mean": _case(MeanModel, _img(2, 3, 6, 6)),
-    "generic": _case(Generic, _img(4, 6)),
+    "functional_forms": _case(FunctionalForms, _img(2, 2, 4, 4)),
+    "generic": _case(Generic, _img(4, 6), generic=[
+        "builtins.getattr", "float", "max", "operator.floordiv",
+        "operator.getitem", "operator.mul", "sum", "to", "torch.chunk",
+        "torch.exp", "torch.stack", "torch.topk"]),
     "train_mode": _case(TrainMode, _img(2, 3, 8, 8), train=True),
     "specialized": _case(Specialized, _img(1, 4, 4, 4),
                          concrete_args={"scale": None, "relu": True},
-                         leaf_modules=("block",)),
+                         leaf_modules=("block",), generic=[
+                             "models.Inner", "operator.eq", "torch._assert",
+                             "torch.fx._symbolic_trace._assert_is_none"]),
     "resnet18": _case(_torchvision("resnet18"), _img(1, 3, 224, 224)),
     "mobilenet_v2": _case(_torchvision("mobilenet_v2"), _img(1, 3, 224, 224)),
     "resnet50": _case(_torchvision("resnet50"), _img(1, 3, 224, 224), tier="full"),

@@ -40,6 +40,11 @@ def main(argv=None):
                 name, model, inputs, args.workdir, args.qfx_opt,
                 concrete_args=case.concrete_args, leaf_modules=case.leaf_modules,
                 suffix=".mlirbc" if args.bytecode else ".mlir")
+            unexpected = sorted(set(report["generic_calls"]) - case.generic)
+            if unexpected:
+                raise harness.ConformanceError(
+                    "%s: unexpected qfx.call (a typed lowering fell back): %s"
+                    % (name, ", ".join(unexpected)))
         except harness.ConformanceError as e:
             print("FAIL %s\n%s" % (name, e))
             failed.append(name)
