@@ -49,6 +49,15 @@ static void setWeightedProvenance(Importer &imp, Operation *op,
                                   StringRef moduleClass, StringRef function,
                                   int weightIdx, ArrayRef<int> group = {}) {
   bool constWeight = imp.getConstInput(node, weightIdx) != nullptr;
+  // A Q/DQ model's weight: DequantizeLinear of a constant.
+  if (!constWeight && imp.hasInput(node, weightIdx)) {
+    auto it = imp.producer.find(node.input(weightIdx));
+    if (it != imp.producer.end()) {
+      const onnx::NodeProto &dq = imp.graph.node(it->second);
+      constWeight = dq.op_type() == "DequantizeLinear" &&
+                    imp.getConstInput(dq, 0) != nullptr;
+    }
+  }
   if (constWeight && imp.ownsScope(node, group)) {
     imp.setProvenance(op, NodeKind::call_module, moduleClass,
                       imp.scopePath(node));
@@ -323,8 +332,8 @@ static LogicalResult convertBatchNorm(Importer &imp,
   // weighs the batch statistic by its momentum.
   auto op = BatchNormOp::create(
       b, imp.getLoc(node), *resultType, operands[0], operands[1], operands[2],
-      operands[3], operands[4], b.getF64FloatAttr(static_cast<float>(*eps)),
-      b.getF64FloatAttr(static_cast<float>(1.0 - *momentum)),
+      operands[3], operands[4], b.getF64FloatAttr(*eps),
+      b.getF64FloatAttr(roundTripFloat(static_cast<float>(1.0 - *momentum))),
       *trainingMode ? b.getUnitAttr() : UnitAttr());
   static const char *classes[] = {"torch.nn.modules.batchnorm.BatchNorm1d",
                                   "torch.nn.modules.batchnorm.BatchNorm2d",
@@ -369,7 +378,7 @@ static LogicalResult convertLayerNorm(Importer &imp,
   OpBuilder &b = imp.builder;
   auto op = LayerNormOp::create(b, imp.getLoc(node), *resultType, *input,
                                 *weight, bias, b.getDenseI64ArrayAttr(normShape),
-                                b.getF64FloatAttr(static_cast<float>(*eps)));
+                                b.getF64FloatAttr(*eps));
   setWeightedProvenance(imp, op, node,
                         "torch.nn.modules.normalization.LayerNorm",
                         "torch.nn.functional.layer_norm", 1);

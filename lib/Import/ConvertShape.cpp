@@ -418,11 +418,22 @@ static LogicalResult convertReshape(Importer &imp,
   auto allowZero = imp.getIntAttr(node, "allowzero", 0);
   if (failed(allowZero))
     return failure();
-  auto type = imp.getResultType(node);
   auto input = imp.getInput(node, 0);
-  if (failed(type) || failed(input))
+  if (failed(input))
     return failure();
   auto inType = dyn_cast<RankedTensorType>(input->getType());
+  // Shape inference may not see through a shape subgraph we folded.
+  FailureOr<RankedTensorType> type = failure();
+  if (auto known = imp.lookupTensorType(node.output(0)))
+    type = *known;
+  else if (target && inType && inType.hasStaticShape())
+    if (auto full = resolveReshape(inType.getShape(), *target, *allowZero,
+                                   true))
+      type = RankedTensorType::get(*full, inType.getElementType());
+  if (failed(type))
+    type = imp.getResultType(node);
+  if (failed(type))
+    return failure();
   if (!target || !inType)
     return imp.emitGenericCall(node);
   auto shape = resolveReshape(inType.getShape(), *target, *allowZero, false);

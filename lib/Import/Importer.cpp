@@ -269,6 +269,9 @@ Value Importer::getParameter(const ConstTensor &c, StringRef name, Location loc,
   }
 
   {
+    // Element alignment: readers of bytecode from unaligned buffers
+    // (stdin) cannot honor more.
+    size_t align = std::max<int64_t>(1, onnxDTypeSize(data.dtype));
     Attribute value;
     if (elementType.isInteger(1)) {
       value = makeDenseAttr(type, data);
@@ -282,14 +285,14 @@ Value Importer::getParameter(const ConstTensor &c, StringRef name, Location loc,
                       data.bytes.data() + (r * cols + col) * elem, elem);
       value = DenseResourceElementsAttr::get(
           type, blobKeyForName(symbol),
-          HeapAsmResourceBlob::allocateAndCopyWithAlign(out, 64));
+          HeapAsmResourceBlob::allocateAndCopyWithAlign(out, align));
     } else {
       Attribute &blob = blobs[c.data.get()];
       if (!blob) {
         blob = DenseResourceElementsAttr::get(
             type, blobKeyForName(symbol),
             HeapAsmResourceBlob::allocateAndCopyWithAlign(
-                ArrayRef<char>(data.bytes.data(), data.bytes.size()), 64));
+                ArrayRef<char>(data.bytes.data(), data.bytes.size()), align));
         value = blob;
       } else {
         value = DenseResourceElementsAttr::get(
