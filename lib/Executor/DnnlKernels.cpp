@@ -187,6 +187,10 @@ public:
       auto &eng = cpuEngine();
       memory::desc srcMd(toDims(in), dt::f32, plainTag(in.size()));
       memory::desc dstMd(toDims(out), dt::f32, plainTag(out.size()));
+      // Let oneDNN pick blocked activations (its fast direct kernels need
+      // them) and convert at the boundary, as PyTorch's mkldnn path does.
+      memory::desc srcAny(toDims(in), dt::f32, tag::any);
+      memory::desc dstAny(toDims(out), dt::f32, tag::any);
       memory::desc wAny(wDims, dt::f32, tag::any);
       memory::desc userW(wDims, dt::f32, wTag);
       memory::desc bMd;
@@ -196,32 +200,31 @@ public:
         auto d = p_.bias >= 0
                      ? convolution_forward::desc(
                            prop_kind::forward_inference,
-                           algorithm::convolution_direct, srcMd, wAny, bMd,
-                           dstMd, strides, dil, padL, padR)
+                           algorithm::convolution_direct, srcAny, wAny, bMd,
+                           dstAny, strides, dil, padL, padR)
                      : convolution_forward::desc(
                            prop_kind::forward_inference,
-                           algorithm::convolution_direct, srcMd, wAny, dstMd,
+                           algorithm::convolution_direct, srcAny, wAny, dstAny,
                            strides, dil, padL, padR);
         auto pd = convolution_forward::primitive_desc(d, eng);
         bindWeights(plan, userW, pd.weights_desc());
+        bindActivations(plan, srcMd, dstMd, pd.src_desc(), pd.dst_desc());
         prim_ = convolution_forward(pd);
       } else {
         auto d = p_.bias >= 0
                      ? deconvolution_forward::desc(
                            prop_kind::forward_inference,
-                           algorithm::deconvolution_direct, srcMd, wAny, bMd,
-                           dstMd, strides, dil, padL, padR)
+                           algorithm::deconvolution_direct, srcAny, wAny, bMd,
+                           dstAny, strides, dil, padL, padR)
                      : deconvolution_forward::desc(
                            prop_kind::forward_inference,
-                           algorithm::deconvolution_direct, srcMd, wAny, dstMd,
+                           algorithm::deconvolution_direct, srcAny, wAny, dstAny,
                            strides, dil, padL, padR);
         auto pd = deconvolution_forward::primitive_desc(d, eng);
         bindWeights(plan, userW, pd.weights_desc());
+        bindActivations(plan, srcMd, dstMd, pd.src_desc(), pd.dst_desc());
         prim_ = deconvolution_forward(pd);
       }
-      void *src = padShape_.empty() ? plan.data(p_.input) : padOut_.data();
-      args_[DNNL_ARG_SRC] = memory(srcMd, eng, src);
-      args_[DNNL_ARG_DST] = memory(dstMd, eng, plan.data(p_.output));
       if (p_.bias >= 0)
         args_[DNNL_ARG_BIAS] = memory(bMd, eng, plan.data(p_.bias));
     });
@@ -232,12 +235,39 @@ public:
       padInput(padIn_, padOut_.data(), inShape_, padShape_, p_.padding,
                p_.padMode);
     return guarded("conv", [&] {
+      if (srcReorder_)
+        srcReorder_.execute(cpuStream(), userSrc_, args_[DNNL_ARG_SRC]);
       prim_.execute(cpuStream(), args_);
+      if (dstReorder_)
+        dstReorder_.execute(cpuStream(), args_[DNNL_ARG_DST], userDst_);
       cpuStream().wait();
     });
   }
 
 private:
+  /// Binds plain src/dst buffers, with reorders when the primitive chose
+  /// other layouts.
+  void bindActivations(Plan &plan, const memory::desc &plainSrc,
+                       const memory::desc &plainDst,
+                       const memory::desc &src, const memory::desc &dst) {
+    auto &eng = cpuEngine();
+    void *srcPtr = padShape_.empty() ? plan.data(p_.input) : padOut_.data();
+    userSrc_ = memory(plainSrc, eng, srcPtr);
+    userDst_ = memory(plainDst, eng, plan.data(p_.output));
+    if (src == plainSrc) {
+      args_[DNNL_ARG_SRC] = userSrc_;
+    } else {
+      args_[DNNL_ARG_SRC] = memory(src, eng);
+      srcReorder_ = reorder(userSrc_, args_[DNNL_ARG_SRC]);
+    }
+    if (dst == plainDst) {
+      args_[DNNL_ARG_DST] = userDst_;
+    } else {
+      args_[DNNL_ARG_DST] = memory(dst, eng);
+      dstReorder_ = reorder(args_[DNNL_ARG_DST], userDst_);
+    }
+  }
+
   void bindWeights(Plan &plan, const memory::desc &user,
                    const memory::desc &chosen) {
     auto &eng = cpuEngine();
@@ -254,6 +284,8 @@ private:
 
   ConvParams p_;
   primitive prim_;
+  reorder srcReorder_, dstReorder_;
+  memory userSrc_, userDst_;
   std::unordered_map<int, memory> args_;
   Shape padShape_, inShape_;
   const float *padIn_ = nullptr;

@@ -434,8 +434,13 @@ def main():
                     ok, msg = run_zoo_case(n, MODELS[n], args.qfx_run, tmp)
                 except Exception as e:
                     ok, msg = False, f"{type(e).__name__}: {e}"
-                print(f"{'PASS' if ok else 'FAIL'} zoo/{n}: {msg}")
-                failures += 0 if ok else 1
+                # Graphs the runtime refuses by design, at plan-build time:
+                # generic qfx.call targets and random (training) dropout.
+                xfail = not ok and ("cannot run generic call" in msg
+                                    or "dropout in training mode" in msg)
+                status = "PASS" if ok else ("XFAIL" if xfail else "FAIL")
+                print(f"{status} zoo/{n}: {msg}")
+                failures += 0 if ok or xfail else 1
     all_models = models()
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.models.split(","):
