@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""ONNX import conformance: torch.onnx export + qfx-translate vs qfx_torch.
+
+For each model: export it with qfx_torch (FX) and with torch.onnx (eval,
+TrainingMode.PRESERVE so BatchNormalization stays), import the ONNX file
+with `qfx-translate --import-onnx`, and compare the typed-op histograms
+(ops ONNX folds away excluded) and the call_module provenance. No op of
+the importer's table may come back as a generic qfx.call.
+
+    test_onnx_import.py --qfx-opt BIN --qfx-translate BIN [--workdir D] MODEL...
+"""
+
+import argparse
+import collections
+import os
+import subprocess
+import sys
+
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+import models  # noqa: E402
+
+# Ops torch.onnx folds away or spells differently.
+IGNORED = {"qfx.get_attr", "qfx.constant", "qfx.identity", "qfx.dropout",
+           "qfx.contiguous", "qfx.size", "qfx.getitem", "func.return",
+           "quant.scast", "builtin.module", "func.func", "qfx.parameter"}
+# view/reshape/flatten are one family on both sides.
+ALIASES = {"qfx.flatten": "qfx.reshape"}
+DEFAULT_MODELS = ["conv_bn_relu", "residual",
+                  "resnet18", "mobilenet_v2"]
+
+
+def typed_histogram(mod):
+    hist = collections.Counter()
+    for op in mod.ops:
+        name = ALIASES.get(op.op, op.op)
+        if name in IGNORED or name == "qfx.call":
+            continue
+        hist[name] += 1
+    return hist
+
+
+def module_histogram(mod):
+    return collections.Counter((o.target, o.module) for o in mod.node_ops()
+                               if o.kind == "call_module")
+
+
+def check(name, workdir, qfx_opt, qfx_translate):
+    case = models.MODELS[name]
+    torch.manual_seed(0)
+    model = case.make_model().eval()
+    inputs = case.make_inputs()
+    os.makedirs(workdir, exist_ok=True)
+    fx_path = os.path.join(workdir, name + ".fx.mlir")
+    harness.export_model(model, inputs, fx_path)
+    fx = harness.load_qfx(fx_path, qfx_opt)
+
+    onnx_path = os.path.join(workdir, name + ".onnx")
+    torch.onnx.export(model, inputs, onnx_path, opset_version=13,
+                      training=torch.onnx.TrainingMode.PRESERVE,
+                      do_constant_folding=True)
+    imported = os.path.join(workdir, name + ".onnx.mlir")
+    proc = subprocess.run([qfx_translate, "--import-onnx", onnx_path,
+                           "-o", imported], capture_output=True, text=True)
+    if proc.returncode:
+        return ["qfx-translate failed:\n" + proc.stderr[-3000:]]
+    ox = harness.load_qfx(imported, qfx_opt)
+
+    errors = []
+    generic = [o.target for o in ox.node_ops() if o.op == "qfx.call"]
+    if generic:
+        errors.append("generic calls in the import: %s" % sorted(set(generic)))
+    a, b = typed_histogram(fx), typed_histogram(ox)
+    if a != b:
+        errors.append("typed-op histograms differ:\n  fx only:   %s\n"
+                      "  onnx only: %s" % (dict(a - b), dict(b - a)))
+    ma, mb = module_histogram(fx), module_histogram(ox)
+    if ma != mb:
+        errors.append("call_module provenance differs:\n  fx only:   %s\n"
+                      "  onnx only: %s" % (sorted(ma - mb), sorted(mb - ma)))
+    return errors
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--qfx-opt", required=True)
+    p.add_argument("--qfx-translate", required=True)
+    p.add_argument("--workdir", default="onnx-import-work")
+    p.add_argument("models", nargs="*")
+    args = p.parse_args()
+    failed = 0
+    for name in args.models or DEFAULT_MODELS:
+        errors = check(name, os.path.join(args.workdir, name), args.qfx_opt,
+                       args.qfx_translate)
+        print("%s: %s" % (name, "ok" if not errors else "FAIL"))
+        for e in errors:
+            print("  " + e)
+        failed += bool(errors)
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
