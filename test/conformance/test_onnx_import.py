@@ -44,7 +44,8 @@ def typed_histogram(mod):
 
 def module_histogram(mod):
     return collections.Counter((o.target, o.module) for o in mod.node_ops()
-                               if o.kind == "call_module")
+                               if o.kind == "call_module"
+                               and ALIASES.get(o.op, o.op) not in IGNORED)
 
 
 def check(name, workdir, qfx_opt, qfx_translate):
