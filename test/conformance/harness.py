@@ -362,7 +362,8 @@ def check_provenance(mod, ref):
 
 
 def check_float_stage(name, model, example_inputs, workdir, qfx_opt=None,
-                      concrete_args=None, leaf_modules=(), suffix=".mlir"):
+                      concrete_args=None, leaf_modules=(), suffix=".mlir",
+                      qfx_run=None):
     """Export, reload with qfx-opt, and run all checks. Returns a report
     dict; raises ConformanceError listing every difference."""
     os.makedirs(workdir, exist_ok=True)
@@ -383,6 +384,14 @@ def check_float_stage(name, model, example_inputs, workdir, qfx_opt=None,
     for k, v in model.state_dict().items():
         if not torch.equal(v, state_before[k]):
             diffs.append("export modified the model's %s" % k)
+    max_error = None
+    # qfx-run cannot execute qfx.call; training mode is not reproducible.
+    runnable = not any(o.op == "qfx.call" for o in mod.ops)
+    if qfx_run and runnable and not diffs and suffix == ".mlir" and not model.training:
+        try:
+            max_error = check_numerics(path, model, example_inputs, qfx_run)
+        except ConformanceError as e:
+            diffs.append(str(e))
     generic = collections.Counter(o.target for o in mod.node_ops() if o.op == "qfx.call")
     report = {
         "model": name,
@@ -393,6 +402,7 @@ def check_float_stage(name, model, example_inputs, workdir, qfx_opt=None,
         "generic_calls": dict(generic),
         "parameters_checked": checked,
         "parameter_bytes": nbytes,
+        "max_abs_error": max_error,
         "differences": diffs,
     }
     if diffs:
@@ -400,6 +410,68 @@ def check_float_stage(name, model, example_inputs, workdir, qfx_opt=None,
             name, len(diffs), "\n  ".join(diffs)))
     os.unlink(path)
     return report
+
+
+def _flat_outputs(out):
+    if isinstance(out, torch.Tensor):
+        return [out]
+    if isinstance(out, (tuple, list)):
+        return [t for o in out for t in _flat_outputs(o)]
+    if isinstance(out, dict):
+        return [t for o in out.values() for t in _flat_outputs(o)]
+    return []
+
+
+def check_numerics(path, model, example_inputs, qfx_run, rtol=1e-4, atol=1e-5):
+    """Run the exported graph with qfx-run on the example inputs and
+    compare every output with the model's (eval mode only: training-mode
+    dropout and batch statistics are not reproducible). Returns the
+    largest absolute difference; raises ConformanceError on a mismatch."""
+    import numpy as np
+    names = [n for n in _placeholder_names(path)]
+    arrays = {name: t.numpy() for name, t in zip(names, example_inputs)}
+    inputs = path + ".inputs.npz"
+    outputs = path + ".outputs.npz"
+    np.savez(inputs, **arrays)
+    try:
+        proc = subprocess.run([qfx_run, path, "--input", inputs, "-o", outputs],
+                              capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise ConformanceError("qfx-run failed on %s:\n%s"
+                                   % (path, proc.stderr[-4000:]))
+        got = np.load(outputs)
+        with torch.no_grad():
+            expected = _flat_outputs(copy.deepcopy(model)(*example_inputs))
+        worst, diffs = 0.0, []
+        for i, e in enumerate(expected):
+            g = got[str(i)]
+            e = e.numpy()
+            if g.shape != e.shape:
+                diffs.append("output %d: shape %s vs %s" % (i, g.shape, e.shape))
+                continue
+            if e.dtype.kind == "f":
+                err = float(np.max(np.abs(g.astype(np.float64) - e))) if e.size else 0.0
+                worst = max(worst, err)
+                if not np.allclose(g, e, rtol=rtol, atol=atol):
+                    diffs.append("output %d: max abs difference %g" % (i, err))
+            elif not np.array_equal(g, e):
+                diffs.append("output %d: integer values differ" % i)
+        if diffs:
+            raise ConformanceError("numerics of %s:\n  %s" % (path, "\n  ".join(diffs)))
+        return worst
+    finally:
+        for f in (inputs, outputs):
+            if os.path.exists(f):
+                os.unlink(f)
+
+
+def _placeholder_names(path):
+    """qfx.name of each @forward argument, in order (from the text)."""
+    with open(path) as f:
+        for line in f:
+            if "func.func @forward(" in line:
+                return re.findall(r'\{qfx\.name = ' + _STR + r'\}', line)
+    raise ConformanceError("no func.func @forward in " + path)
 
 
 # ---------------------------------------------------------------------------

@@ -24,6 +24,8 @@ def main(argv=None):
     p = argparse.ArgumentParser()
     p.add_argument("models", nargs="*", help="model names (default: quick tier)")
     p.add_argument("--qfx-opt")
+    p.add_argument("--qfx-run", help="also compare outputs numerically "
+                                     "(models in eval mode)")
     p.add_argument("--workdir", default=os.path.join(os.getcwd(), "conformance-work"))
     p.add_argument("--tier", choices=["quick", "full", "all"], default="quick")
     p.add_argument("--bytecode", action="store_true", help="export .mlirbc")
@@ -39,7 +41,8 @@ def main(argv=None):
             report = harness.check_float_stage(
                 name, model, inputs, args.workdir, args.qfx_opt,
                 concrete_args=case.concrete_args, leaf_modules=case.leaf_modules,
-                suffix=".mlirbc" if args.bytecode else ".mlir")
+                suffix=".mlirbc" if args.bytecode else ".mlir",
+                qfx_run=args.qfx_run)
             unexpected = sorted(set(report["generic_calls"]) - case.generic)
             if unexpected:
                 raise harness.ConformanceError(
@@ -50,13 +53,15 @@ def main(argv=None):
             failed.append(name)
             continue
         report["seconds"] = round(time.time() - start, 2)
+        numerics = "" if report["max_abs_error"] is None else \
+            ", outputs match (max abs err %.2g)" % report["max_abs_error"]
         reports.append(report)
         print("PASS %-24s fx nodes %4d (+%d elided getitem), qfx ops %5d "
-              "(%d typed), params %d (%d bytes) bit-exact, %.1fs%s" % (
+              "(%d typed), params %d (%d bytes) bit-exact%s, %.1fs%s" % (
                   name, report["fx_nodes"], report["elided_getitems"],
                   report["qfx_ops"], report["typed_ops"],
                   report["parameters_checked"], report["parameter_bytes"],
-                  report["seconds"],
+                  numerics, report["seconds"],
                   ", generic: " + ", ".join("%s x%d" % kv for kv in sorted(
                       report["generic_calls"].items())) if report["generic_calls"] else ""))
     if args.json:
