@@ -17,6 +17,7 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "mlir/Transforms/Passes.h"
+#include "qfx/Dialect/QFX/Passes.h"
 #include "qfx/Dialect/QFX/QFXDialect.h"
 
 int main(int argc, char **argv) {
@@ -24,6 +25,7 @@ int main(int argc, char **argv) {
   mlir::registerCSEPass();
   mlir::registerSymbolDCEPass();
   mlir::registerInlinerPass();
+  qfx::registerQFXPasses();
 
   mlir::DialectRegistry registry;
   registry.insert<qfx::QFXDialect, mlir::func::FuncDialect,
