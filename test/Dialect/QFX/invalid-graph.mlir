@@ -152,3 +152,31 @@ func.func @fused_yield_types(%x: tensor<4xf32>) {
   }
   return
 }
+
+// -----
+
+// expected-error@+1 {{'qfx.qconfig' must be a #qfx.qconfig attribute}}
+func.func @qconfig_not_attr() attributes {qfx.qconfig = 1 : i32} {
+  return
+}
+
+// -----
+
+// expected-error@+1 {{a qconfig needs an activation or a weight side}}
+func.func @qconfig_empty() attributes {qfx.qconfig = #qfx.qconfig<>} {
+  return
+}
+
+// -----
+
+// expected-error@+1 {{weight_fake_quantize needs a weight observer}}
+func.func @qconfig_fake_quant_alone() attributes {qfx.qconfig = #qfx.qconfig<activation = <kind = min_max, dtype = quint8, qscheme = per_tensor_affine>, weight_fake_quantize = <kind = fake_quantize>>} {
+  return
+}
+
+// -----
+
+// expected-error@+1 {{activation_fake_quantize needs an activation observer}}
+func.func @qconfig_act_fake_quant_alone() attributes {qfx.qconfig = #qfx.qconfig<weight = <kind = min_max, dtype = qint8, qscheme = per_tensor_symmetric>, activation_fake_quantize = <kind = fake_quantize>>} {
+  return
+}

@@ -51,3 +51,12 @@ func.func @exact_state(%x: tensor<4xf32>) -> tensor<4xf32> {
   %1 = qfx.observer %0 config = <kind = min_max, dtype = quint8, qscheme = per_tensor_affine> state = <min = [-0.123456789], max = [3.4028234663852886e38]> : tensor<4xf32>
   return %1 : tensor<4xf32>
 }
+
+// -----
+
+// CHECK-LABEL: func.func @annotated
+func.func @annotated(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // CHECK: qfx.relu %{{.*}} {qfx.qconfig = #qfx.qconfig<activation = <kind = moving_average_min_max, dtype = quint8, qscheme = per_tensor_affine>, activation_fake_quantize = <kind = fused_moving_avg_obs_fake_quantize>>}
+  %0 = qfx.relu %x {qfx.qconfig = #qfx.qconfig<activation = <kind = moving_average_min_max, dtype = quint8, qscheme = per_tensor_affine>, activation_fake_quantize = <kind = fused_moving_avg_obs_fake_quantize>>} : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}

@@ -279,3 +279,23 @@ LogicalResult QParamsAttr::verify(function_ref<InFlightDiagnostic()> emitError,
       return emitError() << "scales must be positive and finite";
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// QConfigAttr
+//===----------------------------------------------------------------------===//
+
+LogicalResult QConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                  ObserverConfigAttr activation,
+                                  ObserverConfigAttr weight,
+                                  FakeQuantizeConfigAttr activationFakeQuantize,
+                                  FakeQuantizeConfigAttr weightFakeQuantize) {
+  if (!activation && !weight)
+    return emitError() << "a qconfig needs an activation or a weight side; "
+                          "a None qconfig is the absence of the attribute";
+  if (activationFakeQuantize && !activation)
+    return emitError() << "activation_fake_quantize needs an activation "
+                          "observer";
+  if (weightFakeQuantize && !weight)
+    return emitError() << "weight_fake_quantize needs a weight observer";
+  return success();
+}

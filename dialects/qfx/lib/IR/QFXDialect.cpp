@@ -33,6 +33,12 @@ LogicalResult QFXDialect::verifyOperationAttribute(Operation *op,
              << "'" << name << "' must be a #qfx.node provenance attribute";
     return success();
   }
+  if (name == getQConfigAttrName()) {
+    if (!isa<QConfigAttr>(attr.getValue()))
+      return op->emitError()
+             << "'" << name << "' must be a #qfx.qconfig attribute";
+    return success();
+  }
   if (name == getTrainingAttrName()) {
     if (!isa<ModuleOp>(op))
       return op->emitError() << "'" << name << "' is a module attribute";

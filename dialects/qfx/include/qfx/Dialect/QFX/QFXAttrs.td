@@ -193,4 +193,32 @@ def QFX_FakeQuantizeConfigAttr
   let assemblyFormat = "`<` struct(params) `>`";
 }
 
+def QFX_QConfigAttr : QFX_Attr<"QConfig", "qconfig"> {
+  let summary = "a resolved QConfig: how an op's activation and weight are observed";
+  let description = [{
+    PyTorch's `QConfig(activation=..., weight=...)` after QConfigMapping
+    resolution, attached to an op as the discardable `qfx.qconfig`
+    attribute by `--qfx-annotate-qconfig`. Each side is an observer class
+    with its arguments; for QAT qconfigs the side is a fake-quantize class
+    (`*_fake_quantize`) wrapping that observer. A side is absent when the
+    QConfig leaves it None. An op whose resolved QConfig is None carries no
+    `qfx.qconfig` at all.
+
+    ```mlir
+    #qfx.qconfig<activation = <kind = histogram, dtype = quint8, qscheme = per_tensor_affine, reduce_range = true>,
+                 weight = <kind = per_channel_min_max, dtype = qint8, qscheme = per_channel_symmetric>>
+    #qfx.qconfig<activation = <kind = moving_average_min_max, dtype = quint8, qscheme = per_tensor_affine>,
+                 activation_fake_quantize = <kind = fused_moving_avg_obs_fake_quantize>>
+    ```
+  }];
+  let parameters = (ins
+    OptionalParameter<"::qfx::ObserverConfigAttr">:$activation,
+    OptionalParameter<"::qfx::ObserverConfigAttr">:$weight,
+    OptionalParameter<"::qfx::FakeQuantizeConfigAttr">:$activation_fake_quantize,
+    OptionalParameter<"::qfx::FakeQuantizeConfigAttr">:$weight_fake_quantize
+  );
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
 #endif // QFX_DIALECT_QFX_QFXATTRS_TD

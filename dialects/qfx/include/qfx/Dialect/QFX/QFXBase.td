@@ -44,6 +44,10 @@ def QFX_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral getNodeAttrName() {
       return ::llvm::StringLiteral("qfx.node");
     }
+    /// Discardable attribute holding an op's resolved QConfig (QConfigAttr).
+    static constexpr ::llvm::StringLiteral getQConfigAttrName() {
+      return ::llvm::StringLiteral("qfx.qconfig");
+    }
     /// Argument attribute holding the FX placeholder name.
     static constexpr ::llvm::StringLiteral getArgNameAttrName() {
       return ::llvm::StringLiteral("qfx.name");
