@@ -16,9 +16,14 @@ import tempfile
 import torch
 import torch.fx
 
+import copy
+
 from .config_io import canonical_name
 from .lowering import (FUNCTION_HANDLERS, METHOD_HANDLERS, MODULE_HANDLERS,
-                       Generic, ParamRef, Scalar, tensor_getitem)
+                       TUPLE_HANDLERS, Generic, ParamRef, Scalar,
+                       tensor_getitem)
+from .quant_lowering import (FakeQuantRef, Region, fake_quantize_attrs,
+                             is_quant_module, qconfig_literal)
 from .mlir_text import (UnsupportedValue, attr_literal, element_type,
                         f32_literal, resource_key, string_literal, tensor_type)
 from .tracing import (ExportError, SizeInfo, TensorInfo, placeholder_values,
@@ -114,10 +119,15 @@ class _Parameters:
     def __init__(self, model):
         self.entries = []  # (symbol, kind, tensor)
         self._by_id = {}
+        # Observer / fake-quantize state is exported as op attributes.
+        quant = tuple(n + "." for n, m in model.named_modules()
+                      if is_quant_module(m))
         for name, p in model.named_parameters():
-            self._add(name, "parameter", p)
+            if not name.startswith(quant):
+                self._add(name, "parameter", p)
         for name, b in model.named_buffers():
-            self._add(name, "buffer", b)
+            if not name.startswith(quant):
+                self._add(name, "buffer", b)
 
     def _add(self, name, kind, tensor):
         if id(tensor) not in self._by_id:
@@ -226,6 +236,12 @@ class _Lowering:
         text = "#qfx.node<%s, %s" % (kind, string_literal(target))
         if module:
             text += ", module = %s" % string_literal(module)
+        qconfig = None if node.meta.get("qfx_in_region") else qconfig_literal(
+            getattr(self.gm, "_qconfig_map", {}).get(node.name))
+        if qconfig is not None and node.op not in ("placeholder", "get_attr") \
+                and not (node.op == "call_module" and is_quant_module(
+                    self.gm.get_submodule(node.target))):
+            return "{qfx.node = %s>, qfx.qconfig = %s}" % (text, qconfig)
         return "{qfx.node = %s>}" % text
 
     def loc(self, node):
@@ -256,6 +272,18 @@ class _Lowering:
     def materialize(self, piece, node):
         if isinstance(piece, ParamRef):
             return self.get_attr(piece.qualname, node)
+        if isinstance(piece, FakeQuantRef):
+            w = self.get_attr(piece.qualname, node)
+            fq = self.gm.get_submodule(piece.fq_path)
+            name = self.fresh(piece.fq_path.replace(".", "_"))
+            kind, target = "call_module", canonical_name(type(fq))
+            self.lines.append(
+                "%s = qfx.fake_quantize %s %s {qfx.node = #qfx.node<%s, %s, "
+                "module = %s>} : %s %s" % (
+                    name, w.name, fake_quantize_attrs(fq), kind,
+                    string_literal(target), string_literal(piece.fq_path),
+                    w.type, self.loc(node)))
+            return _Value(name, w.type, w.info)
         if isinstance(piece, Scalar):
             name = self.fresh(node.name + "_scalar")
             self.lines.append("%s = qfx.constant scalar dense<%s> : tensor<f32> %s"
@@ -306,6 +334,24 @@ class _Lowering:
         self.lines.append("%s = qfx.%s %s %s : %s %s" % (
             result, spec.mnemonic, body, self.provenance(node), sig,
             self.loc(node)))
+
+    def emit_typed_tuple(self, node, specs):
+        """A tuple-valued node (torch.chunk, torch.split) as one typed op
+        per element, each with the node's provenance and location; the
+        node's value is the tuple of their results."""
+        infos = self.info(node)
+        values = []
+        for spec, info in zip(specs, infos):
+            pieces = [self.materialize(p, node) for p in spec.pieces]
+            operands = [p for p in pieces if isinstance(p, _Value)]
+            body = "".join(p.name if isinstance(p, _Value) else p for p in pieces)
+            ty = tensor_type(info.shape, info.dtype)
+            value = _Value(self.fresh(node.name), ty, info)
+            self.lines.append("%s = qfx.%s %s %s : (%s) -> %s %s" % (
+                value.name, spec.mnemonic, body, self.provenance(node),
+                ", ".join(o.type for o in operands), ty, self.loc(node)))
+            values.append(value)
+        self.env[node] = type(infos)(values)
 
     def emit_generic(self, node):
         operands = []
@@ -369,6 +415,16 @@ class _Lowering:
                                   "result" % (node.name, index)) from e
             return
         handler, extra = None, ()
+        tuple_handler = None
+        if node.op in ("call_function", "call_method"):
+            tuple_handler = _lookup(TUPLE_HANDLERS, node.target)
+        if tuple_handler is not None:
+            start = len(self.lines)
+            try:
+                self.emit_typed_tuple(node, tuple_handler(self, node))
+                return
+            except Generic:
+                del self.lines[start:]
         if node.op == "call_module":
             mod = self.gm.get_submodule(node.target)
             handler, extra = MODULE_HANDLERS.get(type(mod)), (mod,)
@@ -381,13 +437,47 @@ class _Lowering:
         elif node.op == "call_method":
             handler = METHOD_HANDLERS.get(node.target)
         if handler is not None:
+            mark = len(self.lines)
             try:
                 spec = handler(self, node, *extra)
-                self.emit_typed(node, spec)
+                if isinstance(spec, Region):
+                    self.emit_region(node, spec)
+                else:
+                    self.emit_typed(node, spec)
                 return
             except Generic:
-                pass
+                del self.lines[mark:]
         self.emit_generic(node)
+
+    def emit_region(self, node, region):
+        """A fused module as `qfx.fused` whose body runs its stages."""
+        types, info = self.results(node)
+        if len(types) != 1 or len(node.args) != 1 or node.kwargs:
+            raise Generic()
+        x = self.tensor(node.args[0], float_only=True)
+        scratch = torch.fx.Graph()
+        cur = scratch.placeholder(node.name + "_in")
+        cur.meta["qfx_value"] = x.info
+        self.env[cur] = _Value(self.fresh(node.name + "_in"), x.type, x.info)
+        arg = self.env[cur]
+        saved, self.lines = self.lines, []
+        try:
+            for kind, target, mod, handler in region.stages:
+                stage = scratch.create_node(kind, target, (cur,), {})
+                stage.meta["qfx_value"] = info
+                stage.meta["qfx_module"] = node.target
+                stage.meta["qfx_in_region"] = True
+                self.emit_typed(stage, handler(self, stage, mod))
+                cur = stage
+        finally:
+            body, self.lines = self.lines, saved
+        result = self.bind_results(node, types, info)
+        self.lines.append("%s = qfx.fused %s : (%s) -> %s {" % (
+            result, x.name, x.type, types[0]))
+        self.lines.append("^bb0(%s: %s):" % (arg.name, x.type))
+        self.lines += ["  " + l for l in body]
+        self.lines.append("  qfx.yield %s : %s" % (self.env[cur].name, types[0]))
+        self.lines.append("} %s %s" % (self.provenance(node), self.loc(node)))
 
 
 def _lookup(table, target):

@@ -143,8 +143,29 @@ def _trace_error(model, exc):
     return ExportError("\n".join(lines))
 
 
+def _reuse_prepared_graph(model):
+    """A GraphModule prepared by torch.ao.quantization (prepare_fx /
+    prepare_qat_fx) is exported from its own graph, not re-traced: node
+    names must match the keys of its `_qconfig_map`, and observers must stay
+    call_module nodes. Module paths come from `_node_name_to_scope`."""
+    import copy
+    graph = copy.deepcopy(model.graph)
+    scope = getattr(model, "_node_name_to_scope", {}) or {}
+    for node in graph.nodes:
+        if node.op == "call_module":
+            node.meta["qfx_module"] = node.target
+        else:
+            node.meta["qfx_module"] = scope.get(node.name, ("", None))[0]
+    gm = torch.fx.GraphModule(model, graph, model.__class__.__name__)
+    gm._qconfig_map = model._qconfig_map
+    return gm
+
+
 def trace(model, concrete_args=None, leaf_modules=()):
     """Symbolically trace `model` into a GraphModule (with qfx_module meta)."""
+    if isinstance(model, torch.fx.GraphModule) and \
+            hasattr(model, "_qconfig_map") and not concrete_args:
+        return _reuse_prepared_graph(model)
     tracer = QfxTracer(leaf_modules)
     try:
         graph = tracer.trace(model, concrete_args=concrete_args)
