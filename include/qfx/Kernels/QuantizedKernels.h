@@ -1,0 +1,184 @@
+//===- QuantizedKernels.h - Exact int8 kernels ------------------*- C++ -*-===//
+//
+// Part of the qfx project, under the Apache License v2.0 with LLVM Exceptions.
+// See LICENSE for license information.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// Quantized CPU kernels on channels-last (NHWC) uint8 activations. Every
+// kernel has a portable reference implementation that *defines* its numerics
+// (see docs/kernels.md); fast implementations from oneDNN and XNNPACK are
+// selected only where they reproduce the reference bit for bit, and report
+// which implementation runs. Plain C++17: no MLIR.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QFX_KERNELS_QUANTIZEDKERNELS_H
+#define QFX_KERNELS_QUANTIZEDKERNELS_H
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace qfx::kern {
+
+/// How the int32 accumulator of a weighted op becomes an output integer.
+enum class Requant : uint8_t {
+  /// fbgemm/oneDNN-style, float bias (what PyTorch's reference model
+  /// computes, up to fp32 summation order):
+  ///   y = float(acc) * float(s_in * s_w[c]) + bias[c]
+  ///   q = clamp(int64(float(zp_out) + nearbyint(y * (1.0f / s_out))))
+  Float,
+  /// QNNPACK/XNNPACK-style fp32 requantization, int32 bias quantized with
+  /// scale s_in * s_w[c]:
+  ///   m[c] = float(s_in * s_w[c]) / s_out          (float32)
+  ///   q = nearbyint(clamp(float(acc + bias_i32[c]) * m[c],
+  ///                       lo - zp_out, hi - zp_out)) + zp_out
+  Fp32,
+};
+const char *requantName(Requant r);
+
+/// Per-tensor affine parameters of a uint8 activation tensor.
+struct QParams {
+  float scale = 1.0f;
+  int32_t zeroPoint = 0;
+  int32_t qmin = 0, qmax = 255;
+};
+
+/// The implementation behind a kernel object.
+enum class Impl : uint8_t {
+  Reference,
+  /// oneDNN u8 x s8 -> s32 convolution, qfx requantization epilogue.
+  OneDnnU8S8,
+  /// Same, with each weight split into two halves in [-64, 64] (two output
+  /// channels per channel) so that vpmaddubsw cannot saturate.
+  OneDnnU8S8Split,
+  /// XNNPACK qc8 (signed 8-bit activations, per-channel weights, fp32
+  /// requantization); uint8 activations are shifted by 128.
+  XnnpackQC8,
+  /// A 256-entry lookup table (elementwise ops of one uint8 input).
+  Lut,
+};
+const char *implName(Impl impl);
+
+/// Which implementations create() may choose.
+enum class ImplChoice : uint8_t {
+  Auto,
+  Reference,
+  OneDnn,
+  OneDnnSplit,
+  Xnnpack,
+  /// oneDNN u8s8 even where pair sums may saturate: only for tests that
+  /// demonstrate the hazard.
+  OneDnnUnchecked,
+};
+
+/// A 2-d convolution (a linear layer is a 1x1 convolution over 1x1 images).
+/// Input NHWC uint8, weight OIHW int8 (O x C/groups x KH x KW, symmetric:
+/// zero point 0), output NHWC uint8.
+struct ConvDesc {
+  int64_t n = 1, h = 1, w = 1, c = 1;
+  int64_t oc = 1, kh = 1, kw = 1;
+  int64_t strideH = 1, strideW = 1, padT = 0, padL = 0, padB = 0, padR = 0;
+  int64_t dilH = 1, dilW = 1, groups = 1;
+  QParams in, out;
+  std::vector<float> wScales;   ///< One per output channel.
+  std::vector<int8_t> weight;   ///< OIHW.
+  std::vector<float> biasF;     ///< Requant::Float (empty: no bias).
+  std::vector<int32_t> biasI;   ///< Requant::Fp32 (empty: no bias).
+  Requant requant = Requant::Float;
+  bool relu = false;
+
+  int64_t oh() const {
+    return (h + padT + padB - dilH * (kh - 1) - 1) / strideH + 1;
+  }
+  int64_t ow() const {
+    return (w + padL + padR - dilW * (kw - 1) - 1) / strideW + 1;
+  }
+  /// Checks sizes; returns an error message or "".
+  std::string validate() const;
+};
+
+/// The reference convolution: exact int32 accumulation, then the
+/// requantization of desc.requant.
+void referenceConv(const ConvDesc &d, const uint8_t *in, uint8_t *out);
+/// The int32 accumulators sum((x - zp_in) * w) (NHWC, no bias).
+void referenceConvAcc(const ConvDesc &d, const uint8_t *in, int32_t *acc);
+
+/// A convolution with its weights prepacked for one implementation.
+class ConvKernel {
+public:
+  virtual ~ConvKernel();
+  /// Chooses (Auto) or forces an implementation; returns null with
+  /// \p error set when the forced one cannot run \p desc.
+  static std::unique_ptr<ConvKernel> create(ConvDesc desc, ImplChoice choice,
+                                            std::string &error);
+  virtual void run(const uint8_t *in, uint8_t *out) = 0;
+  Impl impl() const { return impl_; }
+  /// The library's own name of the primitive that runs ("jit:avx2", ...).
+  virtual std::string libraryInfo() const { return implName(impl_); }
+  const ConvDesc &desc() const { return desc_; }
+
+protected:
+  ConvKernel(ConvDesc d, Impl impl) : desc_(std::move(d)), impl_(impl) {}
+  ConvDesc desc_;
+  Impl impl_;
+};
+
+/// True when oneDNN's u8 x s8 kernels on AVX2 without VNNI (vpmaddubsw, pairs
+/// summed with int16 saturation) are exact for \p d: 2 * in.qmax * max|w|
+/// <= 32767.
+bool oneDnnPairsCannotSaturate(const ConvDesc &d);
+
+//===----------------------------------------------------------------------===//
+// Other kernels (reference implementations; they mirror the reference
+// model's dequantize -> float op -> quantize in float32).
+//===----------------------------------------------------------------------===//
+
+/// q(dq(a) + dq(b)) (optionally relu'd), same shapes.
+void qadd(const uint8_t *a, const QParams &pa, const uint8_t *b,
+          const QParams &pb, uint8_t *out, const QParams &po, bool relu,
+          int64_t numel);
+
+struct PoolDesc {
+  int64_t n = 1, h = 1, w = 1, c = 1, oh = 1, ow = 1;
+  int64_t kh = 1, kw = 1, strideH = 1, strideW = 1, padT = 0, padL = 0;
+  int64_t dilH = 1, dilW = 1;
+  bool countIncludePad = true;
+  int64_t divisorOverride = 0;
+};
+/// NHWC max pooling (qparams unchanged).
+void qmaxPool(const PoolDesc &d, const uint8_t *in, uint8_t *out);
+/// NHWC average pooling: q(sum(dq(x)) / divisor).
+void qavgPool(const PoolDesc &d, const uint8_t *in, const QParams &pi,
+              uint8_t *out, const QParams &po);
+/// NHWC adaptive average pooling to d.oh x d.ow (PyTorch's start/end index
+/// arithmetic).
+void qadaptiveAvgPool(const PoolDesc &d, const uint8_t *in, const QParams &pi,
+                      uint8_t *out, const QParams &po);
+
+enum class UnaryFn : uint8_t { Identity, Relu, Hardswish, Hardsigmoid, Sigmoid, Tanh };
+/// The 256-entry table of q_out(f(dq_in(q))).
+std::vector<uint8_t> buildLut(UnaryFn fn, const QParams &pi,
+                              const QParams &po);
+void applyLut(const uint8_t *lut, const uint8_t *in, uint8_t *out,
+              int64_t numel);
+
+/// Concatenation along a dim splitting the contiguous buffer as
+/// outer x (inner_i) for every input: inputs with other qparams than the
+/// output go through a requantization table.
+void qcat(const std::vector<const uint8_t *> &ins,
+          const std::vector<QParams> &pis, const std::vector<int64_t> &inner,
+          int64_t outer, uint8_t *out, const QParams &po);
+
+/// NCHW <-> NHWC of one-byte elements.
+void nchwToNhwc(const uint8_t *in, uint8_t *out, int64_t n, int64_t c,
+                int64_t hw);
+void nhwcToNchw(const uint8_t *in, uint8_t *out, int64_t n, int64_t c,
+                int64_t hw);
+
+} // namespace qfx::kern
+
+#endif // QFX_KERNELS_QUANTIZEDKERNELS_H

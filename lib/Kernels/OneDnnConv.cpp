@@ -1,0 +1,166 @@
+//===- OneDnnConv.cpp - oneDNN u8 x s8 -> s32 convolution -----------------===//
+//
+// Part of the qfx project, under the Apache License v2.0 with LLVM Exceptions.
+// See LICENSE for license information.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// oneDNN computes sum(x * w) over a zero-point-padded input (so padding holds
+// the real value 0, as in PyTorch); qfx subtracts zp_in * sum(w) and applies
+// its own requantization. The int32 result is exact unless vpmaddubsw
+// saturates (AVX2 without VNNI adds pairs of u8*s8 products in int16): the
+// split variant halves every weight into two output channels in [-64, 64].
+//
+//===----------------------------------------------------------------------===//
+
+#include "KernelsImpl.h"
+
+#include "dnnl.hpp"
+
+#include <cstring>
+
+using namespace qfx::kern;
+
+namespace {
+
+dnnl::engine &cpuEngine() {
+  static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  return engine;
+}
+
+class OneDnnConv : public ConvKernel {
+public:
+  OneDnnConv(ConvDesc d, bool split)
+      : ConvKernel(std::move(d), split ? Impl::OneDnnU8S8Split
+                                       : Impl::OneDnnU8S8),
+        rq_(desc_) {}
+
+  void init() {
+    using dt = dnnl::memory::data_type;
+    using tag = dnnl::memory::format_tag;
+    const ConvDesc &d = desc_;
+    const int64_t g = d.groups, icg = d.c / g, ocg = d.oc / g;
+    const int64_t k = icg * d.kh * d.kw;
+    factor_ = impl_ == Impl::OneDnnU8S8Split ? 2 : 1;
+    ph_ = d.h + d.padT + d.padB;
+    pw_ = d.w + d.padL + d.padR;
+    padded_ = d.padT || d.padB || d.padL || d.padR;
+    // Weights, possibly split (per group: ocg "high" then ocg "low" rows).
+    std::vector<int8_t> w(d.oc * factor_ * k);
+    wsum_.assign(d.oc, 0);
+    for (int64_t o = 0; o < d.oc; ++o) {
+      const int8_t *src = d.weight.data() + o * k;
+      int64_t grp = o / ocg, j = o % ocg;
+      int8_t *hi = w.data() + (grp * ocg * factor_ + j) * k;
+      int8_t *lo = hi + ocg * k;
+      for (int64_t i = 0; i < k; ++i) {
+        wsum_[o] += src[i];
+        if (factor_ == 1) {
+          hi[i] = src[i];
+        } else {
+          int8_t h = static_cast<int8_t>(src[i] >> 1); // floor(w / 2)
+          hi[i] = h;
+          lo[i] = static_cast<int8_t>(src[i] - h);
+        }
+      }
+    }
+    const int64_t toc = d.oc * factor_;
+    dnnl::memory::dims src{d.n, d.c, ph_, pw_}, dst{d.n, toc, d.oh(), d.ow()};
+    dnnl::memory::dims wdims =
+        g == 1 ? dnnl::memory::dims{toc, icg, d.kh, d.kw}
+               : dnnl::memory::dims{g, ocg * factor_, icg, d.kh, d.kw};
+    auto srcMd = dnnl::memory::desc(src, dt::u8, tag::nhwc);
+    auto dstMd = dnnl::memory::desc(dst, dt::s32, tag::nhwc);
+    auto wAny = dnnl::memory::desc(wdims, dt::s8, tag::any);
+    auto wPlain = dnnl::memory::desc(wdims, dt::s8, g == 1 ? tag::oihw : tag::goihw);
+    dnnl::convolution_forward::desc cd(
+        dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+        srcMd, wAny, dstMd, {d.strideH, d.strideW}, {d.dilH - 1, d.dilW - 1},
+        {0, 0}, {0, 0});
+    pd_ = dnnl::convolution_forward::primitive_desc(cd, cpuEngine());
+    prim_ = dnnl::convolution_forward(pd_);
+    weights_ = dnnl::memory(pd_.weights_desc(), cpuEngine());
+    dnnl::memory plain(wPlain, cpuEngine(), w.data());
+    dnnl::stream s(cpuEngine());
+    dnnl::reorder(plain, weights_).execute(s, plain, weights_);
+    s.wait();
+    src_ = dnnl::memory(srcMd, cpuEngine(), DNNL_MEMORY_NONE);
+    acc_.resize(d.n * d.oh() * d.ow() * toc);
+    dst_ = dnnl::memory(dstMd, cpuEngine(), acc_.data());
+    if (padded_) {
+      pad_.assign(d.n * ph_ * pw_ * d.c, static_cast<uint8_t>(d.in.zeroPoint));
+    }
+    implInfo_ = pd_.impl_info_str();
+  }
+
+  void run(const uint8_t *in, uint8_t *out) override {
+    const ConvDesc &d = desc_;
+    const uint8_t *x = in;
+    if (padded_) {
+      for (int64_t n = 0; n < d.n; ++n)
+        for (int64_t y = 0; y < d.h; ++y)
+          std::memcpy(&pad_[((n * ph_ + y + d.padT) * pw_ + d.padL) * d.c],
+                      in + (n * d.h + y) * d.w * d.c, d.w * d.c);
+      x = pad_.data();
+    }
+    src_.set_data_handle(const_cast<uint8_t *>(x));
+    dnnl::stream s(cpuEngine());
+    prim_.execute(s, {{DNNL_ARG_SRC, src_},
+                      {DNNL_ARG_WEIGHTS, weights_},
+                      {DNNL_ARG_DST, dst_}});
+    s.wait();
+    const int64_t pixels = d.n * d.oh() * d.ow(), toc = d.oc * factor_;
+    const int64_t g = d.groups, ocg = d.oc / g;
+    const int32_t zp = d.in.zeroPoint;
+    std::vector<int32_t> row(d.oc);
+    for (int64_t p = 0; p < pixels; ++p) {
+      const int32_t *a = acc_.data() + p * toc;
+      if (factor_ == 1) {
+        for (int64_t o = 0; o < d.oc; ++o)
+          row[o] = a[o] - zp * wsum_[o];
+      } else {
+        for (int64_t grp = 0; grp < g; ++grp)
+          for (int64_t j = 0; j < ocg; ++j) {
+            const int32_t *ag = a + grp * ocg * 2;
+            row[grp * ocg + j] = ag[j] + ag[ocg + j] - zp * wsum_[grp * ocg + j];
+          }
+      }
+      rq_.row(row.data(), out + p * d.oc);
+    }
+  }
+
+  std::string libraryInfo() const override {
+    return std::string(implName(impl_)) + " (" + implInfo_ + ")";
+  }
+
+private:
+  std::string implInfo_;
+  Requantizer rq_;
+  int64_t factor_ = 1, ph_ = 0, pw_ = 0;
+  bool padded_ = false;
+  std::vector<int32_t> wsum_, acc_;
+  std::vector<uint8_t> pad_;
+  dnnl::convolution_forward::primitive_desc pd_;
+  dnnl::convolution_forward prim_;
+  dnnl::memory weights_, src_, dst_;
+};
+
+} // namespace
+
+std::unique_ptr<ConvKernel> qfx::kern::createOneDnnConv(ConvDesc d, bool split,
+                                                        std::string &error,
+                                                        bool unchecked) {
+  if (!split && !unchecked && !oneDnnPairsCannotSaturate(d)) {
+    error = "oneDNN u8s8 could saturate int16 pair sums for these ranges";
+    return nullptr;
+  }
+  auto k = std::make_unique<OneDnnConv>(std::move(d), split);
+  try {
+    k->init();
+  } catch (const dnnl::error &e) {
+    error = std::string("oneDNN: ") + e.what();
+    return nullptr;
+  }
+  return k;
+}

@@ -1,0 +1,210 @@
+//===- ConvKernelTest.cpp - Fast int8 kernels equal the reference ---------===//
+//
+// Part of the qfx project, under the Apache License v2.0 with LLVM Exceptions.
+// See LICENSE for license information.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+
+#include "qfx/Kernels/QuantizedKernels.h"
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <random>
+
+using namespace qfx::kern;
+
+namespace {
+
+struct Shape {
+  int64_t n, h, w, c, oc, k, stride, pad, groups;
+};
+
+enum class Data { Random, Extreme };
+
+ConvDesc makeDesc(const Shape &s, Requant rq, int32_t inQmax, Data data,
+                  std::mt19937 &rng, bool relu) {
+  ConvDesc d;
+  d.n = s.n, d.h = s.h, d.w = s.w, d.c = s.c, d.oc = s.oc;
+  d.kh = d.kw = s.k;
+  d.strideH = d.strideW = s.stride;
+  d.padT = d.padL = d.padB = d.padR = s.pad;
+  d.groups = s.groups;
+  d.in = {0.02f, inQmax == 127 ? 61 : 117, 0, inQmax};
+  d.out = {0.05f, 128, 0, 255};
+  d.relu = relu;
+  d.requant = rq;
+  std::uniform_int_distribution<int> wd(-128, 127);
+  std::uniform_real_distribution<float> sd(0.001f, 0.01f), bd(-2.f, 2.f);
+  d.weight.resize(d.oc * (d.c / d.groups) * d.kh * d.kw);
+  for (auto &w : d.weight)
+    w = data == Data::Extreme ? int8_t(-128) : int8_t(wd(rng));
+  if (data == Data::Extreme)
+    for (size_t i = 0; i < d.weight.size(); i += 3)
+      d.weight[i] = 127;
+  for (int64_t o = 0; o < d.oc; ++o) {
+    d.wScales.push_back(data == Data::Extreme ? 1e-4f : sd(rng));
+    if (rq == Requant::Float)
+      d.biasF.push_back(bd(rng));
+    else
+      d.biasI.push_back(int32_t(bd(rng) / (d.in.scale * d.wScales.back())));
+  }
+  // Keep outputs in range for the random case: scale the output to the
+  // accumulator spread.
+  if (data == Data::Random)
+    d.out.scale = 0.02f * 0.005f * 60.0f * std::sqrt(float(d.c / d.groups * s.k * s.k));
+  return d;
+}
+
+std::vector<uint8_t> makeInput(const ConvDesc &d, Data data,
+                               std::mt19937 &rng) {
+  std::vector<uint8_t> x(d.n * d.h * d.w * d.c);
+  std::uniform_int_distribution<int> xd(d.in.qmin, d.in.qmax);
+  for (auto &v : x)
+    v = data == Data::Extreme ? uint8_t(d.in.qmax) : uint8_t(xd(rng));
+  return x;
+}
+
+const Shape kShapes[] = {
+    {1, 8, 8, 16, 8, 3, 1, 1, 1},   // 3x3, padding
+    {2, 9, 7, 32, 16, 3, 2, 1, 1},  // strided, odd sizes
+    {1, 6, 6, 16, 16, 3, 1, 1, 16}, // depthwise
+    {1, 5, 5, 64, 32, 1, 1, 0, 1},  // 1x1
+    {4, 1, 1, 96, 24, 1, 1, 0, 1},  // linear (1x1 over 1x1 images)
+    {1, 7, 7, 24, 12, 5, 1, 2, 2},  // grouped 5x5
+};
+
+void checkExact(Requant rq, int32_t inQmax, Data data, ImplChoice choice,
+                Impl expected) {
+  std::mt19937 rng(1234);
+  for (bool relu : {false, true})
+    for (const Shape &s : kShapes) {
+      ConvDesc d = makeDesc(s, rq, inQmax, data, rng, relu);
+      auto x = makeInput(d, data, rng);
+      std::vector<uint8_t> ref(d.n * d.oh() * d.ow() * d.oc);
+      referenceConv(d, x.data(), ref.data());
+      std::string err;
+      auto k = ConvKernel::create(d, choice, err);
+      INFO("shape c=" << s.c << " oc=" << s.oc << " k=" << s.k
+                      << " groups=" << s.groups << " relu=" << relu
+                      << " error=" << err);
+      REQUIRE(k);
+      CHECK(k->impl() == expected);
+      std::vector<uint8_t> out(ref.size(), 7);
+      k->run(x.data(), out.data());
+      size_t mismatches = 0;
+      for (size_t i = 0; i < ref.size(); ++i)
+        mismatches += out[i] != ref[i];
+      CHECK(mismatches == 0);
+      // The outputs must not be trivially saturated.
+      if (data == Data::Random) {
+        size_t distinct = 0;
+        std::vector<bool> seen(256);
+        for (uint8_t v : ref)
+          if (!seen[v]) {
+            seen[v] = true;
+            ++distinct;
+          }
+        CHECK(distinct > 8);
+      }
+    }
+}
+
+} // namespace
+
+TEST_CASE("oneDNN u8s8 is exact for reduce_range activations",
+          "[kernels][onednn]") {
+  checkExact(Requant::Float, 127, Data::Random, ImplChoice::Auto,
+             Impl::OneDnnU8S8);
+  checkExact(Requant::Float, 127, Data::Extreme, ImplChoice::Auto,
+             Impl::OneDnnU8S8);
+}
+
+TEST_CASE("full-range activations dispatch to the split oneDNN kernel",
+          "[kernels][onednn]") {
+  checkExact(Requant::Float, 255, Data::Random, ImplChoice::Auto,
+             Impl::OneDnnU8S8Split);
+  checkExact(Requant::Float, 255, Data::Extreme, ImplChoice::Auto,
+             Impl::OneDnnU8S8Split);
+}
+
+TEST_CASE("the split kernel is exact for reduce_range too", "[kernels][onednn]") {
+  checkExact(Requant::Float, 127, Data::Random, ImplChoice::OneDnnSplit,
+             Impl::OneDnnU8S8Split);
+}
+
+TEST_CASE("XNNPACK qc8 equals the fp32 reference", "[kernels][xnnpack]") {
+  checkExact(Requant::Fp32, 255, Data::Random, ImplChoice::Auto,
+             Impl::XnnpackQC8);
+  checkExact(Requant::Fp32, 255, Data::Extreme, ImplChoice::Auto,
+             Impl::XnnpackQC8);
+  checkExact(Requant::Fp32, 127, Data::Random, ImplChoice::Xnnpack,
+             Impl::XnnpackQC8);
+}
+
+TEST_CASE("unsafe oneDNN u8s8 is refused", "[kernels][onednn]") {
+  std::mt19937 rng(7);
+  ConvDesc d = makeDesc(kShapes[0], Requant::Float, 255, Data::Extreme, rng,
+                        false);
+  std::string err;
+  CHECK_FALSE(ConvKernel::create(d, ImplChoice::OneDnn, err));
+  CHECK(err.find("saturate") != std::string::npos);
+  CHECK_FALSE(oneDnnPairsCannotSaturate(d));
+  // The hazard is real on AVX2 without VNNI: forcing the direct kernel on
+  // full-range activations and weights loses precision.
+  auto k = ConvKernel::create(d, ImplChoice::OneDnnUnchecked, err);
+  REQUIRE(k);
+  auto x = makeInput(d, Data::Extreme, rng);
+  std::vector<uint8_t> ref(d.n * d.oh() * d.ow() * d.oc), out(ref.size());
+  referenceConv(d, x.data(), ref.data());
+  k->run(x.data(), out.data());
+  size_t mismatches = 0;
+  for (size_t i = 0; i < ref.size(); ++i)
+    mismatches += out[i] != ref[i];
+  WARN("direct oneDNN u8s8 (" << k->libraryInfo() << ") on full-range data: "
+                              << mismatches << "/" << ref.size()
+                              << " outputs differ from the exact reference");
+}
+
+TEST_CASE("float requantization is within 1 LSB of dq -> conv -> q",
+          "[kernels][reference]") {
+  std::mt19937 rng(99);
+  for (const Shape &s : kShapes) {
+    ConvDesc d = makeDesc(s, Requant::Float, 255, Data::Random, rng, false);
+    auto x = makeInput(d, Data::Random, rng);
+    std::vector<uint8_t> ref(d.n * d.oh() * d.ow() * d.oc);
+    referenceConv(d, x.data(), ref.data());
+    // PyTorch's reference model: float conv of dequantized tensors.
+    const int64_t icg = d.c / d.groups, ocg = d.oc / d.groups;
+    int maxDiff = 0;
+    for (int64_t n = 0; n < d.n; ++n)
+      for (int64_t oy = 0; oy < d.oh(); ++oy)
+        for (int64_t ox = 0; ox < d.ow(); ++ox)
+          for (int64_t o = 0; o < d.oc; ++o) {
+            float acc = 0.f;
+            for (int64_t i = 0; i < icg; ++i)
+              for (int64_t ky = 0; ky < d.kh; ++ky)
+                for (int64_t kx = 0; kx < d.kw; ++kx) {
+                  int64_t iy = oy * d.strideH - d.padT + ky,
+                          ix = ox * d.strideW - d.padL + kx;
+                  if (iy < 0 || ix < 0 || iy >= d.h || ix >= d.w)
+                    continue;
+                  float xv = float(int(x[((n * d.h + iy) * d.w + ix) * d.c +
+                                         (o / ocg) * icg + i]) -
+                                   d.in.zeroPoint) *
+                             d.in.scale;
+                  float wv =
+                      float(d.weight[((o * icg + i) * d.kh + ky) * d.kw + kx]) *
+                      d.wScales[o];
+                  acc += xv * wv;
+                }
+            acc += d.biasF[o];
+            float q = std::nearbyint(acc * (1.0f / d.out.scale)) + 128.f;
+            int qi = int(std::min(std::max(q, 0.f), 255.f));
+            int r = ref[((n * d.oh() + oy) * d.ow() + ox) * d.oc + o];
+            maxDiff = std::max(maxDiff, std::abs(qi - r));
+          }
+    CHECK(maxDiff <= 1);
+  }
+}

@@ -1,0 +1,93 @@
+//===- ElementwiseKernelTest.cpp - Add, pools, tables, cat ----------------===//
+//
+// Part of the qfx project, under the Apache License v2.0 with LLVM Exceptions.
+// See LICENSE for license information.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+
+#include "qfx/Kernels/QuantizedKernels.h"
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+using namespace qfx::kern;
+
+static float dq(uint8_t q, const QParams &p) {
+  return float(int(q) - p.zeroPoint) * p.scale;
+}
+static int qz(float x, const QParams &p) {
+  float q = float(p.zeroPoint) + std::nearbyint(x * (1.0f / p.scale));
+  return int(std::min(std::max(q, float(p.qmin)), float(p.qmax)));
+}
+
+TEST_CASE("qadd is dq + dq -> q on every input pair", "[kernels]") {
+  QParams pa{0.031f, 100, 0, 255}, pb{0.017f, 3, 0, 255}, po{0.05f, 90, 0, 255};
+  std::vector<uint8_t> a, b;
+  for (int i = 0; i < 256; ++i)
+    for (int j = 0; j < 256; ++j) {
+      a.push_back(uint8_t(i));
+      b.push_back(uint8_t(j));
+    }
+  for (bool relu : {false, true}) {
+    std::vector<uint8_t> out(a.size());
+    qadd(a.data(), pa, b.data(), pb, out.data(), po, relu, a.size());
+    size_t bad = 0;
+    for (size_t i = 0; i < a.size(); ++i) {
+      float y = dq(a[i], pa) + dq(b[i], pb);
+      if (relu)
+        y = std::max(y, 0.f);
+      bad += out[i] != qz(y, po);
+    }
+    CHECK(bad == 0);
+  }
+}
+
+TEST_CASE("hardswish table", "[kernels]") {
+  QParams pi{0.04f, 128, 0, 255}, po{0.03f, 10, 0, 255};
+  auto lut = buildLut(UnaryFn::Hardswish, pi, po);
+  for (int q = 0; q < 256; ++q) {
+    float x = dq(uint8_t(q), pi);
+    float y = x * std::min(std::max(x + 3.f, 0.f), 6.f) / 6.f;
+    CHECK(int(lut[q]) == qz(y, po));
+  }
+}
+
+TEST_CASE("pools on NHWC", "[kernels]") {
+  PoolDesc d;
+  d.n = 1, d.h = 4, d.w = 4, d.c = 2, d.kh = d.kw = 2, d.strideH = d.strideW = 2;
+  d.oh = d.ow = 2;
+  std::vector<uint8_t> x(32);
+  for (int i = 0; i < 32; ++i)
+    x[i] = uint8_t(i * 7 % 256);
+  std::vector<uint8_t> out(8);
+  qmaxPool(d, x.data(), out.data());
+  // channel 0 of the first window: pixels (0,0),(0,1),(1,0),(1,1).
+  int m = std::max({x[0], x[2], x[8], x[10]});
+  CHECK(int(out[0]) == m);
+  QParams p{0.1f, 5, 0, 255};
+  qavgPool(d, x.data(), p, out.data(), p);
+  float s = (dq(x[0], p) + dq(x[2], p) + dq(x[8], p) + dq(x[10], p)) / 4.f;
+  CHECK(int(out[0]) == qz(s, p));
+  PoolDesc g = d;
+  g.oh = g.ow = 1;
+  std::vector<uint8_t> o2(2);
+  qadaptiveAvgPool(g, x.data(), p, o2.data(), p);
+  float t = 0;
+  for (int i = 0; i < 16; ++i)
+    t += dq(x[i * 2 + 1], p);
+  CHECK(int(o2[1]) == qz(t / 16.f, p));
+}
+
+TEST_CASE("cat requantizes inputs with other qparams", "[kernels]") {
+  QParams p1{0.1f, 0, 0, 255}, p2{0.2f, 10, 0, 255};
+  std::vector<uint8_t> a{1, 2, 3, 4}, b{20, 30};
+  std::vector<uint8_t> out(6);
+  qcat({a.data(), b.data()}, {p1, p2}, {2, 1}, 2, out.data(), p1);
+  CHECK(out[0] == 1);
+  CHECK(out[1] == 2);
+  CHECK(int(out[2]) == qz(dq(20, p2), p1));
+  CHECK(out[3] == 3);
+  CHECK(int(out[5]) == qz(dq(30, p2), p1));
+}
