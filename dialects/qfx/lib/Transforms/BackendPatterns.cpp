@@ -1,0 +1,208 @@
+//===- BackendPatterns.cpp - Match BackendConfig patterns on qfx ----------===//
+//
+// Part of the qfx project, under the Apache License v2.0 with LLVM Exceptions.
+// See LICENSE for license information.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+
+#include "qfx/Dialect/QFX/BackendPatterns.h"
+#include "qfx/Dialect/QFX/QFXDialect.h"
+#include "qfx/Dialect/QFX/QFXOps.h"
+
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+
+using namespace mlir;
+using namespace qfx;
+
+static constexpr llvm::StringLiteral kMatchAllNode =
+    "torch.ao.quantization.utils.MatchAllNode";
+
+/// `get_len` of `sorted_patterns_dict`: the number of leaves.
+static int64_t patternLength(const config::Pattern &p) {
+  if (!p.isTuple())
+    return 1;
+  int64_t n = 0;
+  for (const config::Pattern &e : p.elements)
+    n += patternLength(e);
+  return n;
+}
+
+SmallVector<const config::BackendPatternConfig *>
+qfx::getSortedBackendPatterns(const config::BackendConfig &config,
+                              BackendPatternSet set) {
+  SmallVector<const config::BackendPatternConfig *> result;
+  for (const config::BackendPatternConfig &c : config.getConfigs())
+    if (set == BackendPatternSet::All || !c.fuserMethod.empty())
+      result.push_back(&c);
+  // Sort key: -len for tuples, 1 for single ops; stable like Python sorted.
+  llvm::stable_sort(result, [](const auto *a, const auto *b) {
+    auto key = [](const config::Pattern &p) {
+      return p.isTuple() ? -patternLength(p) : int64_t(1);
+    };
+    return key(a->pattern) < key(b->pattern);
+  });
+  return result;
+}
+
+static NodeAttr getNode(Operation *op) {
+  return op->getAttrOfType<NodeAttr>(QFXDialect::getNodeAttrName());
+}
+
+bool qfx::matchesPatternElement(Operation *op, StringRef name) {
+  NodeAttr node = getNode(op);
+  if (!node)
+    return false;
+  NodeKind kind = node.getKind();
+  if (kind != NodeKind::call_module && kind != NodeKind::call_function &&
+      kind != NodeKind::call_method)
+    return false;
+  return node.getTarget().getValue() == name;
+}
+
+/// True if `v` stands for an FX value (an argument the FX node had), as
+/// opposed to a weight read the exporter adds for a module call.
+static bool isFxValue(Value v) {
+  Operation *def = v.getDefiningOp();
+  return !def || getNode(def) || !isa<GetAttrOp>(def);
+}
+
+/// Counts `{operand = N}` references inside a params value.
+static void collectOperandRefs(Attribute attr, llvm::DenseSet<int64_t> &refs) {
+  if (auto dict = dyn_cast<DictionaryAttr>(attr)) {
+    if (auto idx = dict.getAs<IntegerAttr>("operand"); idx && dict.size() == 1)
+      refs.insert(idx.getInt());
+    for (NamedAttribute na : dict)
+      collectOperandRefs(na.getValue(), refs);
+  } else if (auto arr = dyn_cast<ArrayAttr>(attr)) {
+    for (Attribute a : arr)
+      collectOperandRefs(a, refs);
+  }
+}
+
+std::pair<SmallVector<Value>, int64_t> qfx::getFxArguments(Operation *op) {
+  SmallVector<Value> values;
+  if (auto call = dyn_cast<CallOp>(op)) {
+    llvm::DenseSet<int64_t> refs;
+    int64_t positional = 0;
+    if (DictionaryAttr params = call.getParamsAttr()) {
+      collectOperandRefs(params, refs);
+      for (NamedAttribute na : params)
+        if (llvm::all_of(na.getName().getValue(), [](char c) { return llvm::isDigit(c); }))
+          ++positional;
+    }
+    for (auto [i, v] : llvm::enumerate(call.getInputs()))
+      if (!refs.contains(i))
+        values.push_back(v);
+    return {values, positional + int64_t(values.size())};
+  }
+  for (Value v : op->getOperands())
+    if (isFxValue(v))
+      values.push_back(v);
+  return {values, int64_t(values.size())};
+}
+
+/// FX `len(node.users)`: distinct user ops of any result.
+static size_t countUsers(Operation *op) {
+  llvm::SmallPtrSet<Operation *, 4> users;
+  for (Value r : op->getResults())
+    for (Operation *u : r.getUsers())
+      users.insert(u);
+  return users.size();
+}
+
+/// `is_match(modules, node, pattern, max_uses)` without recursion on the
+/// IR: nested patterns are at most a few levels deep.
+static bool isMatch(Value v, const config::Pattern &pattern, size_t maxUses,
+                    llvm::function_ref<bool(Operation *)> isExcluded) {
+  const config::Pattern &self =
+      pattern.isTuple() ? pattern.elements.front() : pattern;
+  if (!self.isTuple() && self.op == kMatchAllNode)
+    return true;
+  Operation *op = v ? v.getDefiningOp() : nullptr;
+  if (!op || self.isTuple() || countUsers(op) > maxUses ||
+      (isExcluded && isExcluded(op)) ||
+      !matchesPatternElement(op, self.op))
+    return false;
+  if (!pattern.isTuple() || pattern.elements.size() == 1)
+    return true;
+  auto [args, numArgs] = getFxArguments(op);
+  if (numArgs != int64_t(pattern.elements.size()) - 1 ||
+      args.size() < pattern.elements.size() - 1)
+    return false;
+  for (size_t i = 1; i < pattern.elements.size(); ++i)
+    if (!isMatch(args[i - 1], pattern.elements[i], /*maxUses=*/1, isExcluded))
+      return false;
+  return true;
+}
+
+static bool isMatchAt(Operation *op, const config::Pattern &pattern,
+                      llvm::function_ref<bool(Operation *)> isExcluded) {
+  if (op->getNumResults() == 0) {
+    // Ops without results (none in practice) match only single patterns.
+    return !pattern.isTuple() && matchesPatternElement(op, pattern.op);
+  }
+  return isMatch(op->getResult(0), pattern, SIZE_MAX, isExcluded);
+}
+
+/// Records the ops of a successful match in `record_match` order; returns
+/// the `_default_root_node_getter` op.
+static Operation *recordMatch(Operation *op, const config::Pattern &pattern,
+                              SmallVectorImpl<Operation *> &ops) {
+  const config::Pattern &self =
+      pattern.isTuple() ? pattern.elements.front() : pattern;
+  if (self.op == kMatchAllNode || !op)
+    return nullptr;
+  ops.push_back(op);
+  Operation *inputOp = op;
+  if (!pattern.isTuple())
+    return inputOp;
+  SmallVector<Value> args = getFxArguments(op).first;
+  for (size_t i = 1; i < pattern.elements.size(); ++i) {
+    Operation *argOp = args[i - 1].getDefiningOp();
+    Operation *inner = recordMatch(argOp, pattern.elements[i], ops);
+    // `_default_root_node_getter` follows the last element down.
+    if (i + 1 == pattern.elements.size() && inner)
+      inputOp = inner;
+  }
+  return inputOp;
+}
+
+SmallVector<BackendPatternMatch> qfx::findBackendPatternMatches(
+    func::FuncOp func, const config::BackendConfig &config,
+    BackendPatternSet set, llvm::function_ref<bool(Operation *)> isExcluded) {
+  SmallVector<const config::BackendPatternConfig *> patterns =
+      getSortedBackendPatterns(config, set);
+  SmallVector<Operation *> graph;
+  func.walk([&](Operation *op) {
+    if (getNode(op) && !(isExcluded && isExcluded(op)))
+      graph.push_back(op);
+  });
+  SmallVector<BackendPatternMatch> matches;
+  llvm::DenseSet<Operation *> matched;
+  for (Operation *op : llvm::reverse(graph)) {
+    if (matched.contains(op))
+      continue;
+    for (const config::BackendPatternConfig *pc : patterns) {
+      if (!isMatchAt(op, pc->pattern, isExcluded))
+        continue;
+      BackendPatternMatch m;
+      m.config = pc;
+      m.root = op;
+      SmallVector<Operation *> ops;
+      m.inputOp = recordMatch(op, pc->pattern, ops);
+      for (Operation *o : ops) {
+        // fuse_fx keeps the first match of an op; find_matches overwrites,
+        // which only differs for overlapping matches (not produced by the
+        // single-user rule in practice).
+        if (matched.insert(o).second || set == BackendPatternSet::All)
+          m.ops.push_back(o);
+      }
+      matches.push_back(std::move(m));
+      break;
+    }
+  }
+  return matches;
+}
