@@ -1,5 +1,6 @@
 // RUN: qfx-opt %s -split-input-file | qfx-opt -split-input-file | FileCheck %s
 // RUN: qfx-opt %s -split-input-file --mlir-print-op-generic | qfx-opt -split-input-file | FileCheck %s
+// RUN: qfx-opt %s -split-input-file | FileCheck %s --strict-whitespace --check-prefix=SPACE
 
 // Every remaining op family round-trips through the custom and generic forms.
 
@@ -74,6 +75,13 @@ func.func @norms(%x: tensor<2x4x6xf32>, %g: tensor<6xf32>, %c: tensor<4xf32>) {
       : (tensor<2x4x6xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<2x4x6xf32>
   // CHECK: qfx.mean %{{.*}} dims = [1, 2] : (tensor<2x4x6xf32>) -> tensor<2xf32>
   %4 = qfx.mean %x dims = [1, 2] : (tensor<2x4x6xf32>) -> tensor<2xf32>
+  // momentum=None (cumulative moving average): no momentum attribute.
+  // CHECK: qfx.batch_norm %{{.*}} weight %{{.*}} bias %{{.*}} eps = 1.000000e-05 training :
+  %5 = qfx.batch_norm %x weight %c bias %c eps = 1.0e-5 training
+      : (tensor<2x4x6xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<2x4x6xf32>
+  // CHECK: qfx.instance_norm %{{.*}} eps = 1.000000e-05 use_input_stats :
+  %6 = qfx.instance_norm %x eps = 1.0e-5 use_input_stats
+      : (tensor<2x4x6xf32>) -> tensor<2x4x6xf32>
   return
 }
 
@@ -135,6 +143,7 @@ func.func @sequences(%w: tensor<100x16xf32>, %idx: tensor<2x5xi64>, %flat: tenso
 
 // CHECK-LABEL: func.func @generic_and_fused
 func.func @generic_and_fused(%x: tensor<1x10xf32>) -> (tensor<1x5xf32>, tensor<1x10xf32>) {
+  // SPACE: {{^}}    %{{.*}}:2 = qfx.call call_function "torch.topk"
   // CHECK: %{{.*}}:2 = qfx.call call_function "torch.topk"(%{{.*}}) params {"1" = 5 : i64, dim = 1 : i64} {qfx.node = #qfx.node<call_function, "torch.topk">} : (tensor<1x10xf32>) -> (tensor<1x5xf32>, tensor<1x5xi64>)
   %v:2 = qfx.call call_function "torch.topk"(%x) params {"1" = 5 : i64, dim = 1 : i64}
       {qfx.node = #qfx.node<call_function, "torch.topk">}

@@ -1,6 +1,11 @@
 // RUN: qfx-opt %s | qfx-opt | FileCheck %s
 // RUN: qfx-opt %s --mlir-print-op-generic | qfx-opt | FileCheck %s
 // RUN: qfx-opt %s --emit-bytecode | qfx-opt | FileCheck %s
+// RUN: qfx-opt %s | FileCheck %s --strict-whitespace --check-prefix=SPACE
+
+// One space between the symbol and the kind (the enum prints its own).
+// SPACE: {{^}}  qfx.parameter @conv1.weight parameter = dense
+// SPACE: {{^}}  qfx.parameter @bn.running_mean buffer = dense
 
 // CHECK-LABEL: module attributes {qfx.training = false}
 module attributes {qfx.training = false} {

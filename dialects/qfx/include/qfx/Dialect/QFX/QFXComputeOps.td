@@ -123,7 +123,9 @@ def QFX_BatchNormOp : QFX_Op<"batch_norm", [Pure, AttrSizedOperandSegments]> {
   let summary = "batch normalization (BatchNorm1d/2d/3d, F.batch_norm)";
   let description = [{
     Channel dim 1. In eval mode (`training` absent) uses the running
-    statistics; `weight`/`bias` are absent for `affine=False`.
+    statistics; `weight`/`bias` are absent for `affine=False`. An absent
+    `momentum` is PyTorch's `momentum=None`: the running statistics are a
+    cumulative moving average.
 
     ```mlir
     %y = qfx.batch_norm %x weight %g bias %b mean %m var %v eps = 1.0e-05 momentum = 1.0e-01
@@ -135,12 +137,12 @@ def QFX_BatchNormOp : QFX_Op<"batch_norm", [Pure, AttrSizedOperandSegments]> {
     Optional<QFX_FloatTensor>:$weight, Optional<QFX_FloatTensor>:$bias,
     Optional<QFX_FloatTensor>:$running_mean,
     Optional<QFX_FloatTensor>:$running_var,
-    F64Attr:$eps, F64Attr:$momentum, UnitAttr:$training
+    F64Attr:$eps, OptionalAttr<F64Attr>:$momentum, UnitAttr:$training
   );
   let results = (outs QFX_FloatTensor:$result);
   let assemblyFormat = [{
     $input (`weight` $weight^)? (`bias` $bias^)? (`mean` $running_mean^)?
-    (`var` $running_var^)? `eps` `=` $eps `momentum` `=` $momentum
+    (`var` $running_var^)? `eps` `=` $eps (`momentum` `=` $momentum^)?
     (`training` $training^)? attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
@@ -193,6 +195,9 @@ def QFX_InstanceNormOp : QFX_Op<"instance_norm", [
     Pure, AttrSizedOperandSegments]> {
   let summary = "instance normalization (InstanceNorm1d/2d/3d)";
   let description = [{
+    An absent `momentum` is PyTorch's `momentum=None` (cumulative moving
+    average of the running statistics).
+
     ```mlir
     %y = qfx.instance_norm %x weight %g bias %b eps = 1.0e-05 momentum = 1.0e-01 use_input_stats
         : (tensor<1x4x8x8xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<1x4x8x8xf32>
@@ -203,12 +208,13 @@ def QFX_InstanceNormOp : QFX_Op<"instance_norm", [
     Optional<QFX_FloatTensor>:$weight, Optional<QFX_FloatTensor>:$bias,
     Optional<QFX_FloatTensor>:$running_mean,
     Optional<QFX_FloatTensor>:$running_var,
-    F64Attr:$eps, F64Attr:$momentum, UnitAttr:$use_input_stats
+    F64Attr:$eps, OptionalAttr<F64Attr>:$momentum,
+    UnitAttr:$use_input_stats
   );
   let results = (outs QFX_FloatTensor:$result);
   let assemblyFormat = [{
     $input (`weight` $weight^)? (`bias` $bias^)? (`mean` $running_mean^)?
-    (`var` $running_var^)? `eps` `=` $eps `momentum` `=` $momentum
+    (`var` $running_var^)? `eps` `=` $eps (`momentum` `=` $momentum^)?
     (`use_input_stats` $use_input_stats^)? attr-dict
     `:` functional-type(operands, results)
   }];

@@ -38,7 +38,8 @@ def QFX_ParameterOp : QFX_Op<"parameter", [
     QFX_ParameterKindAttr:$kind,
     TypedAttrInterface:$value
   );
-  let assemblyFormat = "$sym_name $kind `=` $value attr-dict";
+  // The enum attribute prints its own leading space (`` drops the op's).
+  let assemblyFormat = "$sym_name `` $kind `=` $value attr-dict";
   let hasVerifier = 1;
   let extraClassDeclaration = [{
     /// The tensor type of the stored value.
@@ -105,7 +106,7 @@ def QFX_CallOp : QFX_Op<"call"> {
   );
   let results = (outs Variadic<AnyType>:$results);
   let assemblyFormat = [{
-    $kind $target `(` $inputs `)` (`params` $params^)? attr-dict
+    `` $kind $target `(` $inputs `)` (`params` $params^)? attr-dict
     `:` functional-type($inputs, $results)
   }];
   let hasVerifier = 1;
