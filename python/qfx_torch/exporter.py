@@ -20,7 +20,7 @@ import copy
 
 from .config_io import canonical_name
 from .lowering import (FUNCTION_HANDLERS, METHOD_HANDLERS, MODULE_HANDLERS,
-                       Generic, ParamRef, Scalar,
+                       TUPLE_HANDLERS, Generic, ParamRef, Scalar,
                        tensor_getitem)
 from .quant_lowering import (FakeQuantRef, Region, fake_quantize_attrs,
                              is_quant_module, qconfig_literal)
@@ -335,6 +335,24 @@ class _Lowering:
             result, spec.mnemonic, body, self.provenance(node), sig,
             self.loc(node)))
 
+    def emit_typed_tuple(self, node, specs):
+        """A tuple-valued node (torch.chunk, torch.split) as one typed op
+        per element, each with the node's provenance and location; the
+        node's value is the tuple of their results."""
+        infos = self.info(node)
+        values = []
+        for spec, info in zip(specs, infos):
+            pieces = [self.materialize(p, node) for p in spec.pieces]
+            operands = [p for p in pieces if isinstance(p, _Value)]
+            body = "".join(p.name if isinstance(p, _Value) else p for p in pieces)
+            ty = tensor_type(info.shape, info.dtype)
+            value = _Value(self.fresh(node.name), ty, info)
+            self.lines.append("%s = qfx.%s %s %s : (%s) -> %s %s" % (
+                value.name, spec.mnemonic, body, self.provenance(node),
+                ", ".join(o.type for o in operands), ty, self.loc(node)))
+            values.append(value)
+        self.env[node] = type(infos)(values)
+
     def emit_generic(self, node):
         operands = []
 
@@ -397,6 +415,16 @@ class _Lowering:
                                   "result" % (node.name, index)) from e
             return
         handler, extra = None, ()
+        tuple_handler = None
+        if node.op in ("call_function", "call_method"):
+            tuple_handler = _lookup(TUPLE_HANDLERS, node.target)
+        if tuple_handler is not None:
+            start = len(self.lines)
+            try:
+                self.emit_typed_tuple(node, tuple_handler(self, node))
+                return
+            except Generic:
+                del self.lines[start:]
         if node.op == "call_module":
             mod = self.gm.get_submodule(node.target)
             handler, extra = MODULE_HANDLERS.get(type(mod)), (mod,)

@@ -23,7 +23,7 @@ from .mlir_text import float_literal
 from .tracing import TensorInfo
 
 __all__ = ["Generic", "OpSpec", "ParamRef", "Scalar", "MODULE_HANDLERS",
-           "FUNCTION_HANDLERS", "METHOD_HANDLERS"]
+           "FUNCTION_HANDLERS", "METHOD_HANDLERS", "TUPLE_HANDLERS"]
 
 
 class Generic(Exception):
@@ -41,6 +41,9 @@ _FLOAT_DTYPES = (torch.float32, torch.float64, torch.float16, torch.bfloat16)
 MODULE_HANDLERS = {}
 FUNCTION_HANDLERS = {}
 METHOD_HANDLERS = {}
+# Functions and methods (by name) whose tuple result is lowered to one op
+# per element: the handler returns a list of OpSpecs.
+TUPLE_HANDLERS = {}
 
 
 def _register(table, *keys):
@@ -267,6 +270,14 @@ def _matmul(ctx, node):
 # Normalization
 # ---------------------------------------------------------------------------
 
+def _momentum(momentum):
+    """` momentum = m`, or nothing for momentum=None (cumulative moving
+    average, the op's absent attribute)."""
+    if momentum is None:
+        return ""
+    return " momentum = %s" % _f64(momentum)
+
+
 def _norm_pieces(x, named):
     pieces = [x]
     for key, v in named:
@@ -278,8 +289,6 @@ def _norm_pieces(x, named):
 @_register(MODULE_HANDLERS, nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)
 def _batch_norm_module(ctx, node, mod):
     a = bind_module(node, ["input"])
-    if mod.momentum is None:
-        raise Generic()  # cumulative moving average has no typed spelling
     x = ctx.tensor(a["input"], float_only=True)
     training = mod.training or (mod.running_mean is None and mod.running_var is None)
     use_stats = not mod.training or mod.track_running_stats
@@ -289,8 +298,8 @@ def _batch_norm_module(ctx, node, mod):
     b = ParamRef(ctx.sub(node, "bias")) if mod.affine else None
     pieces = _norm_pieces(x, [("weight", w), ("bias", b), ("mean", mean),
                               ("var", var)])
-    pieces.append(" eps = %s momentum = %s%s" % (
-        _f64(mod.eps), _f64(mod.momentum), " training" if training else ""))
+    pieces.append(" eps = %s%s%s" % (_f64(mod.eps), _momentum(mod.momentum),
+                                      " training" if training else ""))
     return OpSpec("batch_norm", pieces, False)
 
 
@@ -305,13 +314,11 @@ def _batch_norm_fn(ctx, node):
            for k in ("running_mean", "running_var", "weight", "bias")}
     training = bool(ctx.const(a["training"]))
     momentum = ctx.const(a["momentum"])
-    if momentum is None:
-        raise Generic()
     pieces = _norm_pieces(x, [("weight", opt["weight"]), ("bias", opt["bias"]),
                               ("mean", opt["running_mean"]),
                               ("var", opt["running_var"])])
-    pieces.append(" eps = %s momentum = %s%s" % (
-        _f64(ctx.const(a["eps"])), _f64(momentum), " training" if training else ""))
+    pieces.append(" eps = %s%s%s" % (_f64(ctx.const(a["eps"])), _momentum(momentum),
+                                      " training" if training else ""))
     return OpSpec("batch_norm", pieces, False)
 
 
@@ -369,12 +376,11 @@ def _group_norm_fn(ctx, node):
 
 
 def _instance_norm_spec(x, w, b, mean, var, use_input_stats, momentum, eps):
-    if momentum is None:
-        raise Generic()
     pieces = _norm_pieces(x, [("weight", w), ("bias", b), ("mean", mean),
                               ("var", var)])
-    pieces.append(" eps = %s momentum = %s%s" % (
-        _f64(eps), _f64(momentum), " use_input_stats" if use_input_stats else ""))
+    pieces.append(" eps = %s%s%s" % (
+        _f64(eps), _momentum(momentum),
+        " use_input_stats" if use_input_stats else ""))
     return OpSpec("instance_norm", pieces, False)
 
 
@@ -823,6 +829,16 @@ def _transpose(ctx, node):
         int(ctx.const(a["dim0"])), int(ctx.const(a["dim1"])))], False)
 
 
+@_register(FUNCTION_HANDLERS, torch.t)
+@_register(METHOD_HANDLERS, "t")
+def _t(ctx, node):
+    a = bind(node, ["input"])
+    x = ctx.tensor(a["input"])
+    if len(x.info.shape) != 2:
+        raise Generic()  # t() of a 0-d/1-d tensor is the tensor itself
+    return OpSpec("transpose", [x, " dim0 = 0 dim1 = 1"], False)
+
+
 @_register(FUNCTION_HANDLERS, torch.squeeze)
 @_register(METHOD_HANDLERS, "squeeze")
 def _squeeze(ctx, node):
@@ -877,6 +893,49 @@ def tensor_getitem(ctx, node):
         index = (index,)
     entries = ", ".join(_index_entry(v) for v in index)
     return OpSpec("getitem", [x, " index = [%s]" % entries], False)
+
+
+def _slices(ctx, node, x, dim):
+    """One `qfx.getitem` slice along `dim` per tensor of the node's tuple
+    result (torch.chunk / torch.split): the result shapes give the sizes."""
+    rank = len(x.info.shape)
+    if not -rank <= dim < rank:
+        raise Generic()
+    dim %= rank
+    parts = ctx.info(node)
+    if not isinstance(parts, (tuple, list)) or not all(
+            isinstance(p, TensorInfo) for p in parts):
+        raise Generic()
+    specs, start = [], 0
+    for p in parts:
+        stop = start + p.shape[dim]
+        entries = ["[unit, unit, unit]"] * dim + ["[%d, %d, unit]" % (start, stop)]
+        specs.append(OpSpec("getitem", [x, " index = [%s]" % ", ".join(entries)],
+                            False))
+        start = stop
+    if start != x.info.shape[dim]:
+        raise Generic()
+    return specs
+
+
+@_register(TUPLE_HANDLERS, "chunk", torch.chunk)
+def _chunk(ctx, node):
+    a = bind(node, ["input", "chunks", "dim"], {"dim": 0})
+    ctx.const(a["chunks"])
+    return _slices(ctx, node, ctx.tensor(a["input"]), int(ctx.const(a["dim"])))
+
+
+@_register(TUPLE_HANDLERS, "split", torch.split)
+def _split(ctx, node):
+    a = bind(node, ["input", "split_size_or_sections", "dim"], {"dim": 0})
+    if node.op == "call_method" and "split_size" in node.kwargs:
+        raise Generic()
+    sizes = ctx.const(a["split_size_or_sections"])
+    if not isinstance(sizes, int) and not (
+            isinstance(sizes, (list, tuple)) and
+            all(isinstance(s, int) for s in sizes)):
+        raise Generic()  # sizes must be static
+    return _slices(ctx, node, ctx.tensor(a["input"]), int(ctx.const(a["dim"])))
 
 
 # ---------------------------------------------------------------------------

@@ -255,8 +255,28 @@ def torch_reference(model, example_inputs, concrete_args=None, leaf_modules=()):
                     and not issubclass(t, torch.Size):
                 elided.append(node.name)
                 continue
-        hist[_fx_key(gm, node)] += 1
+        hist[_fx_key(gm, node)] += ops_per_node(node)
     return TorchReference(gm, tracer.module_of, hist, elided)
+
+
+# Tuple-valued nodes the exporter lowers to one typed op per element
+# (slices of the input).
+_SPLIT_TARGETS = {("call_function", torch.chunk), ("call_function", torch.split),
+                  ("call_method", "chunk"), ("call_method", "split")}
+
+
+def ops_per_node(node):
+    """How many qfx ops carry `node`'s provenance: one, except for
+    torch.chunk / torch.split, which become one `qfx.getitem` slice per
+    tensor of their (shape-propagated) tuple result."""
+    try:
+        split = (node.op, node.target) in _SPLIT_TARGETS
+    except TypeError:  # unhashable target
+        split = False
+    meta = node.meta.get("tensor_meta")
+    if split and isinstance(meta, (tuple, list)):
+        return len(meta)
+    return 1
 
 
 def _fx_key(gm, node):
@@ -356,8 +376,9 @@ def check_provenance(mod, ref):
     for name, node in nodes.items():
         if node.op in ("placeholder", "output") or name in ref.elided:
             continue
-        if seen[name] != 1:
-            diffs.append("FX node %r appears %d times in qfx" % (name, seen[name]))
+        if seen[name] != ops_per_node(node):
+            diffs.append("FX node %r appears %d times in qfx (expected %d)"
+                         % (name, seen[name], ops_per_node(node)))
     return diffs
 
 

@@ -192,6 +192,44 @@ class Reshapes(nn.Module):
         return y, z, w, v, u, z.view(s[0], -1)
 
 
+class Slicing(nn.Module):
+    """torch.chunk / torch.split (static sizes) as qfx.getitem slices,
+    Tensor.t as qfx.transpose, tensor basic indexing."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(6, 3)
+
+    def forward(self, x):
+        halves = torch.chunk(x, 2, dim=1)
+        rows = x.chunk(3, 0)  # 4 rows in chunks of 2: only two results
+        parts = torch.split(x, [1, 3], dim=0)
+        cols = x.split(4, -1)
+        y = torch.matmul(x, x.t()) + x[:, :4].transpose(0, 1).t()
+        z = F.linear(halves[0] * halves[1], self.fc.weight.t()[:3])
+        return (rows[1] - rows[0], parts[1][1:, ::2], cols[1], y, z,
+                torch.t(x) @ x, self.fc(x)[..., -1], x[None, 1:3, 2])
+
+
+class CumulativeNorms(nn.Module):
+    """momentum=None: running statistics as a cumulative moving average.
+    (torch 1.13 runs it only in the BatchNorm modules: F.batch_norm,
+    F.instance_norm and InstanceNorm reject momentum=None.)"""
+
+    def __init__(self):
+        super().__init__()
+        self.bn = nn.BatchNorm2d(4, momentum=None)
+        self.bn1d = nn.BatchNorm1d(4, momentum=None, affine=False)
+        self.register_buffer("mean", torch.randn(4))
+        self.register_buffer("var", torch.rand(4) + 0.5)
+
+    def forward(self, x):
+        x = self.bn(x)
+        y = F.batch_norm(x, self.mean, self.var, training=self.training,
+                         eps=1e-3)
+        return self.bn1d(y.flatten(2))
+
+
 class FixedQParams(nn.Module):
     def __init__(self):
         super().__init__()
@@ -441,9 +479,12 @@ MODELS = {
     "conv1d": _case(Conv1d, _img(2, 4, 16)),
     "conv_transpose": _case(ConvTranspose, _img(1, 4, 8, 8)),
     "reshapes": _case(Reshapes, _img(2, 4, 3, 3), generic=["operator.getitem"]),
+    "slicing": _case(Slicing, _img(4, 6)),
+    "cumulative_norms": _case(CumulativeNorms, _img(2, 4, 5, 5)),
+    "cumulative_norms_train": _case(CumulativeNorms, _img(2, 4, 5, 5), train=True),
     "fixed_qparams": _case(FixedQParams, _img(2, 5)),
     "nested": _case(Nested, _img(1, 3, 8, 8)),
-    "functional": _case(Functional, _img(1, 3, 8, 8), generic=["t"]),
+    "functional": _case(Functional, _img(1, 3, 8, 8)),
     "lstm": _case(Lstm, lambda: (torch.randint(0, 20, (2, 5)),)),
     "gru": _case(Gru, lambda: (torch.randn(7, 3, 4), torch.randn(1, 3, 5))),
     "embedding_bag": _case(EmbeddingBag, lambda: (
@@ -455,8 +496,8 @@ MODELS = {
     "functional_forms": _case(FunctionalForms, _img(2, 2, 4, 4)),
     "generic": _case(Generic, _img(4, 6), generic=[
         "builtins.getattr", "float", "max", "operator.floordiv",
-        "operator.getitem", "operator.mul", "sum", "to", "torch.chunk",
-        "torch.exp", "torch.stack", "torch.topk"]),
+        "operator.getitem", "operator.mul", "sum", "to", "torch.exp",
+        "torch.stack", "torch.topk"]),
     "train_mode": _case(TrainMode, _img(2, 3, 8, 8), train=True),
     "specialized": _case(Specialized, _img(1, 4, 4, 4),
                          concrete_args={"scale": None, "relu": True},

@@ -48,6 +48,11 @@ def main(argv=None):
                 raise harness.ConformanceError(
                     "%s: unexpected qfx.call (a typed lowering fell back): %s"
                     % (name, ", ".join(unexpected)))
+            stale = sorted(case.generic - set(report["generic_calls"]))
+            if stale:
+                raise harness.ConformanceError(
+                    "%s: expected qfx.call never emitted (now typed? update "
+                    "models.py): %s" % (name, ", ".join(stale)))
         except harness.ConformanceError as e:
             print("FAIL %s\n%s" % (name, e))
             failed.append(name)
