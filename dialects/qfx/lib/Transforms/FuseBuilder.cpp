@@ -1,0 +1,370 @@
+//===- FuseBuilder.cpp - what a fuser method builds -----------------------===//
+//
+// Part of the qfx project, under the Apache License v2.0 with LLVM Exceptions.
+// See LICENSE for license information.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// PyTorch 1.13's DefaultFuseHandler.fuse and the fuser methods of
+// torch/ao/quantization/fuser_method_mappings.py on qfx IR. The fused
+// module replaces the root node (it keeps the root's FX node name and
+// module path) at the position of the match's last node. A `qfx.fused` op
+// stands for an nn.Sequential-like fused module (ConvReLU2d, ConvBn2d, ...);
+// its body holds one op per submodule with provenance `<root>.<index>` and
+// the submodule's parameters renamed as in the fused module's state_dict
+// (`conv1.0.weight`). Eval-mode conv/linear + batch norm without ReLU is a
+// plain conv/linear with folded weights, under the root's own names.
+//
+//===----------------------------------------------------------------------===//
+
+#include "FoldBatchNorm.h"
+#include "FuseImpl.h"
+
+#include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/StringSwitch.h"
+
+using namespace mlir;
+using namespace qfx;
+
+static const std::string kFuserPrefix =
+    "torch.ao.quantization.fuser_method_mappings.";
+static const std::string kFused = "torch.ao.nn.intrinsic.modules.fused.";
+static const std::string kReLU = "torch.nn.modules.activation.ReLU";
+
+namespace {
+enum class FuserKind { Sequential, ConvBn, ConvBnReLU, LinearBn, ConvTransposeBn };
+/// How the matched ops become the fused module.
+struct FusePlan {
+  /// The fused module class; empty for a plain folded conv/linear.
+  std::string fusedClass;
+  /// The ops kept as submodules, root first (a folded batch norm is not).
+  SmallVector<Operation *, 3> members;
+  /// The batch norm folded into the root, if any.
+  BatchNormOp foldedBn;
+  BatchNormFoldKind foldKind = BatchNormFoldKind::Conv;
+};
+} // namespace
+
+/// The fuser method named by the config's `fuser_method`.
+static std::optional<std::pair<FuserKind, std::string>>
+parseFuserMethod(StringRef text) {
+  StringRef rest = text;
+  if (rest.consume_front(kFuserPrefix + "reverse_sequential_wrapper2(") &&
+      rest.consume_back(")"))
+    return std::make_pair(FuserKind::Sequential, rest.str());
+  auto wrapped = [&](StringRef reverse, StringRef fn) {
+    return (kFuserPrefix + reverse + "(" + kFuserPrefix + fn + ")").str();
+  };
+  for (auto [reverse, fn, kind] :
+       {std::make_tuple("reverse2", "fuse_conv_bn", FuserKind::ConvBn),
+        std::make_tuple("reverse3", "fuse_conv_bn_relu", FuserKind::ConvBnReLU),
+        std::make_tuple("reverse2", "fuse_linear_bn", FuserKind::LinearBn),
+        std::make_tuple("reverse2", "fuse_convtranspose_bn",
+                        FuserKind::ConvTransposeBn)})
+    if (text == wrapped(reverse, fn))
+      return std::make_pair(kind, std::string());
+  return std::nullopt;
+}
+
+/// The module type get_modules sees: F.relu becomes an nn.ReLU.
+static std::string moduleType(Operation *op) {
+  NodeAttr node = getNode(op);
+  if (node.getKind() == NodeKind::call_function &&
+      node.getTarget().getValue() == "torch.nn.functional.relu")
+    return kReLU;
+  return node.getTarget().str();
+}
+
+/// "1d"/"2d"/"3d" for nn.Conv1d/2d/3d.
+static std::optional<std::string> convRank(StringRef type) {
+  for (const char *d : {"1d", "2d", "3d"})
+    if (type == (llvm::Twine("torch.nn.modules.conv.Conv") + d).str())
+      return std::string(d);
+  return std::nullopt;
+}
+
+static LogicalResult fail(Operation *op, FuseState &state, const Twine &msg) {
+  op->emitError() << "--qfx-fuse: " << msg;
+  state.failed = true;
+  return failure();
+}
+
+/// The fuser method's result for the matched ops, with PyTorch's checks.
+static FailureOr<FusePlan> planFusion(ArrayRef<Operation *> ops,
+                                      FuseState &state) {
+  Operation *root = ops.front();
+  // get_fuser_method_new: looked up by the matched module types.
+  config::Pattern types(moduleType(root));
+  for (Operation *op : ops.drop_front())
+    types = config::Pattern{config::Pattern(moduleType(op)), types};
+  const config::BackendPatternConfig *c = state.table.config.lookup(types);
+  if (!c || c->fuserMethod.empty())
+    return fail(ops.back(), state,
+                "did not find fuser method for: " + types.str());
+  auto fuser = parseFuserMethod(c->fuserMethod);
+  if (!fuser)
+    return fail(ops.back(), state,
+                "unsupported fuser method '" + c->fuserMethod + "'");
+
+  FusePlan plan;
+  plan.members.assign(ops.begin(), ops.end());
+  if (fuser->first == FuserKind::Sequential) {
+    plan.fusedClass = fuser->second;
+    return plan;
+  }
+  // The fuse_*_bn methods: ops are (conv, bn[, relu]).
+  auto bn = dyn_cast<BatchNormOp>(ops.size() > 1 ? ops[1] : nullptr);
+  if (!bn || !isa<ConvOp, ConvTransposeOp, LinearOp>(root))
+    return failure();
+  std::string rootType = moduleType(root);
+  std::optional<std::string> rank = convRank(rootType);
+  bool relu = fuser->first == FuserKind::ConvBnReLU;
+  if (state.isQat) {
+    if (fuser->first == FuserKind::ConvTransposeBn)
+      return fail(root, state,
+                  "Fusing ConvTranspose+BatchNorm not yet supported in QAT.");
+    if (!bn.getRunningMean() || !bn.getRunningVar())
+      return fail(bn, state, "Only support fusing BatchNorm with "
+                             "tracking_running_stats set to True");
+    if (!bn.getWeight())
+      return fail(bn, state,
+                  "Only support fusing BatchNorm with affine set to True");
+    if (fuser->first == FuserKind::LinearBn) {
+      plan.fusedClass = kFused + "LinearBn1d";
+      return plan;
+    }
+    if (!rank)
+      return fail(root, state, "Cannot fuse train modules: " + types.str());
+    plan.fusedClass = kFused + (relu ? "ConvBnReLU" : "ConvBn") + *rank;
+    return plan;
+  }
+  if (bn.getTraining())
+    return fail(bn, state, "Fusion only for eval!");
+  if (relu) {
+    if (!rank)
+      return fail(root, state, "Cannot fuse eval modules: " + types.str());
+    plan.fusedClass = kFused + "ConvReLU" + *rank;
+  }
+  plan.foldedBn = bn;
+  plan.foldKind = fuser->first == FuserKind::LinearBn ? BatchNormFoldKind::Linear
+                  : fuser->first == FuserKind::ConvTransposeBn
+                      ? BatchNormFoldKind::ConvTranspose
+                      : BatchNormFoldKind::Conv;
+  plan.members.erase(plan.members.begin() + 1);
+  return plan;
+}
+
+/// The parameter read by `v`, or null.
+static ParameterOp parameterOf(Value v, FuseState &state) {
+  auto get = v ? v.getDefiningOp<GetAttrOp>() : GetAttrOp();
+  return get ? state.parameters.lookup(get.getName()) : ParameterOp();
+}
+
+static FailureOr<SmallVector<float>> readValue(Value v, FuseState &state) {
+  ParameterOp p = parameterOf(v, state);
+  if (!p)
+    return failure();
+  return FuseParameters::readF32(p);
+}
+
+namespace {
+/// The folded weight and bias of the root.
+struct Folded {
+  SmallVector<float> weight, bias;
+  RankedTensorType biasType;
+};
+} // namespace
+
+/// fuse_conv_bn_weights / fuse_linear_bn_weights on the root's parameters.
+static FailureOr<Folded> foldInto(Operation *root, const FusePlan &plan,
+                                  FuseState &state) {
+  BatchNormOp bn = plan.foldedBn;
+  Value weight = root->getOperand(1);
+  Value bias = root->getNumOperands() > 2 ? root->getOperand(2) : Value();
+  auto w = readValue(weight, state);
+  auto mean = readValue(bn.getRunningMean(), state);
+  auto var = readValue(bn.getRunningVar(), state);
+  if (failed(w) || failed(mean) || failed(var))
+    return failure();
+  BatchNormParams params;
+  params.runningMean = *mean;
+  params.runningVar = *var;
+  params.eps = bn.getEps().convertToDouble();
+  FailureOr<SmallVector<float>> b, gamma, beta;
+  auto optional = [&](Value v, FailureOr<SmallVector<float>> &out,
+                      std::optional<ArrayRef<float>> &slot) {
+    if (!v)
+      return true;
+    out = readValue(v, state);
+    if (failed(out) || out->size() != mean->size())
+      return false;
+    slot = *out;
+    return true;
+  };
+  std::optional<ArrayRef<float>> biasData;
+  if (!optional(bias, b, biasData) ||
+      !optional(bn.getWeight(), gamma, params.weight) ||
+      !optional(bn.getBias(), beta, params.bias) || var->size() != mean->size())
+    return failure();
+  auto wType = cast<RankedTensorType>(weight.getType());
+  int64_t channels = plan.foldKind == BatchNormFoldKind::ConvTranspose
+                         ? wType.getDimSize(1)
+                         : wType.getDimSize(0);
+  if (auto ct = dyn_cast<ConvTransposeOp>(root); ct && ct.getGroups() != 1)
+    return failure();
+  if (channels != static_cast<int64_t>(mean->size()))
+    return failure();
+  Folded f;
+  foldBatchNorm(plan.foldKind, wType.getShape(), *w, biasData, params, f.weight,
+                f.bias);
+  f.biasType = cast<RankedTensorType>(bn.getRunningMean().getType());
+  return f;
+}
+
+/// The name `name` (owned by module `from`) takes under module `to`.
+static std::string rename(StringRef name, StringRef from, StringRef to) {
+  if (!from.empty() && !(name.starts_with(from) && name.drop_front(from.size()).starts_with(".")))
+    return name.str();
+  StringRef attr = name.drop_front(from.empty() ? 0 : from.size() + 1);
+  return to.empty() ? attr.str() : (to + "." + attr).str();
+}
+
+/// Emits a copy of member `op` reading `input`, its own parameters moved
+/// from its module path to `path` (`folded` replaces weight and bias).
+static Value emitMember(RewriterBase &rewriter, Operation *op, Value input,
+                        StringRef path, NodeAttr node, const Folded *folded,
+                        FuseState &state) {
+  FuseParameters &params = state.parameters;
+  StringRef from = getNode(op).getModule().getValue();
+  auto readParam = [&](StringRef name, ParameterKind kind, TypedAttr value,
+                       Operation *anchor, Location loc) -> Value {
+    ParameterOp p = params.define(rewriter, anchor, name, kind, value);
+    ++params.uses(p.getSymNameAttr());
+    return GetAttrOp::create(rewriter, loc, p.getType(), name);
+  };
+  IRMapping mapping;
+  mapping.map(op->getOperand(0), input);
+  ParameterOp weightParam;
+  for (unsigned i = 1, e = op->getNumOperands(); i < e; ++i) {
+    Value v = op->getOperand(i);
+    ParameterOp old = parameterOf(v, state);
+    std::string name = rename(old.getSymName(), from, path);
+    TypedAttr value = old.getValue();
+    if (folded)
+      value = FuseParameters::makeF32Value(
+          old.getType(), name, i == 1 ? ArrayRef(folded->weight) : folded->bias);
+    Value read = readParam(name, old.getKind(), value, old, op->getLoc());
+    if (i == 1)
+      weightParam = params.lookup(name);
+    mapping.map(v, read);
+  }
+  // Parameters and buffers of the module that the op does not read
+  // (num_batches_tracked) move with it.
+  if (getNode(op).getKind() == NodeKind::call_module)
+    for (StringAttr name : params.ownedBy(from)) {
+      ParameterOp old = params.lookup(name.getValue());
+      std::string to = rename(name.getValue(), from, path);
+      if (old && !params.lookup(to) && !folded)
+        params.define(rewriter, old, to, old.getKind(), old.getValue());
+    }
+  Value bias;
+  if (folded && op->getNumOperands() == 2) {
+    std::string name = rename((from + ".bias").str(), from, path);
+    bias = readParam(name, ParameterKind::parameter,
+                     FuseParameters::makeF32Value(folded->biasType, name,
+                                                  folded->bias),
+                     weightParam->getNextNode(), op->getLoc());
+  }
+  Operation *copy = rewriter.clone(*op, mapping);
+  rewriter.modifyOpInPlace(copy, [&] {
+    if (bias)
+      copy->insertOperands(copy->getNumOperands(), bias);
+    copy->setAttr(QFXDialect::getNodeAttrName(), node);
+  });
+  return copy->getResult(0);
+}
+
+LogicalResult qfx::fuseMatchedOps(RewriterBase &rewriter,
+                                  ArrayRef<Operation *> ops, FuseState &state) {
+  Operation *root = ops.front(), *last = ops.back();
+  NodeAttr rootNode = getNode(root);
+  // DefaultFuseHandler: "Expecting module node to be a call_module Node".
+  if (rootNode.getKind() != NodeKind::call_module)
+    return failure();
+  for (Operation *op : ops)
+    for (Value v : op->getOperands().drop_front())
+      if (!parameterOf(v, state))
+        return failure();
+  FailureOr<FusePlan> plan = planFusion(ops, state);
+  if (failed(plan))
+    return failure();
+  std::optional<Folded> folded;
+  if (plan->foldedBn) {
+    FailureOr<Folded> f = foldInto(root, *plan, state);
+    if (failed(f))
+      return failure();
+    folded = std::move(*f);
+  }
+
+  // The reads of the matched ops go away; their modules' parameters are
+  // retired unless the fused module takes them over.
+  FuseParameters &params = state.parameters;
+  SmallVector<Operation *> reads;
+  for (Operation *op : ops) {
+    for (Value v : op->getOperands().drop_front())
+      if (v.hasOneUse())
+        reads.push_back(v.getDefiningOp());
+    if (getNode(op).getKind() == NodeKind::call_module)
+      for (StringAttr name : params.ownedBy(getNode(op).getModule()))
+        params.retire(name);
+  }
+  auto countReads = [&](int delta) {
+    for (Operation *read : reads)
+      params.uses(cast<GetAttrOp>(read).getNameAttr().getAttr()) += delta;
+  };
+  countReads(-1);
+  // A plain folded conv/linear keeps the root's names: they must be free.
+  if (plan->fusedClass.empty())
+    for (Value v : root->getOperands().drop_front())
+      if (params.uses(parameterOf(v, state).getSymNameAttr()) != 0) {
+        countReads(+1);
+        return failure();
+      }
+
+  MLIRContext *ctx = rewriter.getContext();
+  StringAttr path = rootNode.getModule();
+  rewriter.setInsertionPoint(last);
+  Value input = root->getOperand(0), result;
+  if (plan->fusedClass.empty()) {
+    result = emitMember(rewriter, root, input, path, rootNode,
+                        folded ? &*folded : nullptr, state);
+  } else {
+    Type resultType = last->getResult(0).getType();
+    auto fused = FusedOp::create(rewriter, root->getLoc(), TypeRange{resultType},
+                                 ValueRange{input});
+    fused->setAttr(QFXDialect::getNodeAttrName(),
+                   NodeAttr::get(ctx, NodeKind::call_module,
+                                 StringAttr::get(ctx, plan->fusedClass), path));
+    rewriter.createBlock(&fused.getBody(), {}, {input.getType()},
+                         {root->getLoc()});
+    Value v = fused.getBody().getArgument(0);
+    for (auto [index, op] : llvm::enumerate(plan->members)) {
+      std::string sub = (path.getValue() + "." + Twine(index)).str();
+      NodeAttr node =
+          NodeAttr::get(ctx, NodeKind::call_module,
+                        StringAttr::get(ctx, moduleType(op)),
+                        StringAttr::get(ctx, sub));
+      v = emitMember(rewriter, op, v, sub, node,
+                     op == root && folded ? &*folded : nullptr, state);
+    }
+    YieldOp::create(rewriter, last->getLoc(), ValueRange{v});
+    result = fused->getResult(0);
+  }
+  rewriter.replaceAllUsesWith(last->getResult(0), result);
+  for (Operation *op : llvm::reverse(ops))
+    rewriter.eraseOp(op);
+  for (Operation *read : reads)
+    rewriter.eraseOp(read);
+  return success();
+}

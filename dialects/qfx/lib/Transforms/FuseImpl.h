@@ -1,0 +1,87 @@
+//===- FuseImpl.h - internals of --qfx-fuse ---------------------*- C++ -*-===//
+//
+// Part of the qfx project, under the Apache License v2.0 with LLVM Exceptions.
+// See LICENSE for license information.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// Shared by Fuse.cpp (pattern table, matching, pass) and FuseBuilder.cpp
+// (what a fuser method builds). Matching is behind matchFusionChain so that
+// it can move to the shared BackendConfig pattern matcher.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QFX_DIALECT_QFX_TRANSFORMS_FUSEIMPL_H
+#define QFX_DIALECT_QFX_TRANSFORMS_FUSEIMPL_H
+
+#include "FuseParameters.h"
+
+#include "qfx/Config/BackendConfig.h"
+#include "qfx/Dialect/QFX/QFXOps.h"
+
+#include "mlir/IR/PatternMatch.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <functional>
+
+namespace qfx {
+
+/// A fusion pattern of the BackendConfig as a chain of targets.
+struct FusionPattern {
+  const config::BackendPatternConfig *config = nullptr;
+  /// From the last node to the root: (ReLU, (BatchNorm2d, Conv2d)) is
+  /// [ReLU, BatchNorm2d, Conv2d].
+  llvm::SmallVector<std::string, 3> targets;
+};
+
+/// The fusion patterns of a BackendConfig, longest first (1.13's
+/// sorted_patterns_dict), indexed by the target of their last node.
+struct FusionPatternTable {
+  explicit FusionPatternTable(const config::BackendConfig &config);
+
+  const config::BackendConfig &config;
+  std::vector<FusionPattern> patterns;
+  llvm::StringMap<llvm::SmallVector<const FusionPattern *, 4>> byLastTarget;
+};
+
+/// What one run of the pass shares between matches.
+struct FuseState {
+  FuseState(const config::BackendConfig &config, mlir::ModuleOp module,
+            bool isQat)
+      : table(config), parameters(module), isQat(isQat) {}
+
+  FusionPatternTable table;
+  FuseParameters parameters;
+  /// QAT fusion (prepare_qat_fx) for a training-mode graph, else fuse_fx.
+  bool isQat;
+  /// Set when a match hit an error PyTorch raises (reported already).
+  bool failed = false;
+};
+
+/// The op's FX provenance, or null.
+NodeAttr getNode(mlir::Operation *op);
+
+/// Matches `targets` (last node first) against `last` and the chain of its
+/// first operands. Returns the ops from the root to `last`.
+std::optional<llvm::SmallVector<mlir::Operation *, 3>>
+matchFusionChain(mlir::Operation *last, llvm::ArrayRef<std::string> targets);
+
+/// Replaces the matched ops (root first) by what the BackendConfig's fuser
+/// method builds: a `qfx.fused` op, or for eval-mode conv/linear + batch
+/// norm the conv/linear with folded weights. Reports PyTorch's errors and
+/// sets `state.failed`.
+mlir::LogicalResult fuseMatchedOps(mlir::RewriterBase &rewriter,
+                                   llvm::ArrayRef<mlir::Operation *> ops,
+                                   FuseState &state);
+
+/// Decides whether a match (root first) is fused.
+using ControlFuseFn = std::function<bool(llvm::ArrayRef<mlir::Operation *>)>;
+
+/// The pattern of --qfx-fuse.
+void populateQfxFusePatterns(mlir::RewritePatternSet &patterns,
+                             FuseState &state, ControlFuseFn controlFn = {});
+
+} // namespace qfx
+
+#endif // QFX_DIALECT_QFX_TRANSFORMS_FUSEIMPL_H
