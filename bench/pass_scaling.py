@@ -1,0 +1,195 @@
+"""Pass scaling: qfx passes grow linearly with graph size; side by side with PyTorch.
+
+    /usr/bin/python3 bench/pass_scaling.py --qfx-opt build/bin/qfx-opt [--passes fuse]
+
+For each benchmarked pass (PASSES below; one entry per pass):
+
+1. qfx: synthetic chains of N conv-bn-relu blocks (8 channels, eval mode,
+   random dense_resource weights, full FX provenance), written directly as
+   qfx IR. Time is the pass's own line of `qfx-opt --mlir-timing` (parsing
+   and printing excluded), best of --repeat runs. Linear growth shows as
+   time(10N) / time(N) <= 12.
+2. PyTorch 1.13: the same chain as an nn.Sequential, traced once with
+   torch.fx; timed is only the pass (e.g. torch.ao.quantization.fx.fuse.fuse
+   on the traced GraphModule, the body of fuse_fx), best of --repeat, on
+   the --torch-sizes, printed with qfx's time at the same N and the ratio.
+
+Adding a pass: append a PassBench with its qfx-opt flag, the name of its
+--mlir-timing line, and a function running the PyTorch equivalent on a
+traced GraphModule (model in eval or train mode as `train` says).
+"""
+
+import argparse
+import collections
+import copy
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+C, HW = 8, 8
+
+PassBench = collections.namedtuple(
+    "PassBench", ["name", "flag", "timing_name", "train", "torch_run"])
+
+
+def _torch_fuse(gm, train):
+    from torch.ao.quantization.fx.fuse import fuse
+    return fuse(gm, is_qat=train)
+
+
+PASSES = collections.OrderedDict([
+    ("fuse", PassBench("fuse", "--qfx-fuse", "QfxFuse", False, _torch_fuse)),
+])
+
+
+# ---------------------------------------------------------------------------
+# Synthetic graphs
+# ---------------------------------------------------------------------------
+
+def _hex(a):
+    return "0x04000000" + a.astype("<f4").tobytes().hex().upper()
+
+
+def write_chain(path, blocks, train=False, seed=0):
+    """N x (Conv2d(8, 8, 3, padding=1) -> BatchNorm2d(8) -> ReLU)."""
+    rng = np.random.default_rng(seed)
+    t = "tensor<1x%dx%dx%dxf32>" % (C, HW, HW)
+    wt = "tensor<%dx%dx3x3xf32>" % (C, C)
+    vt = "tensor<%dxf32>" % C
+    resources = []
+    with open(path, "w") as f:
+        f.write("module attributes {qfx.training = %s} {\n" % ("true" if train else "false"))
+        for b in range(blocks):
+            for name, kind, ty, data in (
+                    ("%d.weight" % (3 * b), "parameter", wt,
+                     rng.standard_normal((C, C, 3, 3), np.float32) * 0.1),
+                    ("%d.weight" % (3 * b + 1), "parameter", vt, rng.random(C, np.float32) + 0.5),
+                    ("%d.bias" % (3 * b + 1), "parameter", vt, rng.standard_normal(C, np.float32)),
+                    ("%d.running_mean" % (3 * b + 1), "buffer", vt, rng.standard_normal(C, np.float32)),
+                    ("%d.running_var" % (3 * b + 1), "buffer", vt, rng.random(C, np.float32) + 0.5)):
+                key = "p" + name.replace(".", "_")
+                f.write('  qfx.parameter @"%s" %s = dense_resource<%s> : %s\n' % (name, kind, key, ty))
+                resources.append((key, data))
+        f.write('  func.func @forward(%%x: %s {qfx.name = "x"}) -> %s {\n' % (t, t))
+        prev = "%x"
+        for b in range(blocks):
+            conv, bn, relu = 3 * b, 3 * b + 1, 3 * b + 2
+            f.write('    %%w%d = qfx.get_attr @"%d.weight" : %s loc("_%d")\n' % (b, conv, wt, conv))
+            f.write('    %%c%d = qfx.conv %s, %%w%d stride = [1, 1] padding = [1, 1] dilation = [1, 1] '
+                    'groups = 1 {qfx.node = #qfx.node<call_module, "torch.nn.modules.conv.Conv2d", '
+                    'module = "%d">} : (%s, %s) -> %s loc("_%d")\n' % (b, prev, b, conv, t, wt, t, conv))
+            for p in ("weight", "bias", "running_mean", "running_var"):
+                f.write('    %%%s%d = qfx.get_attr @"%d.%s" : %s loc("_%d")\n' % (p, b, bn, p, vt, bn))
+            f.write('    %%n%d = qfx.batch_norm %%c%d weight %%weight%d bias %%bias%d mean %%running_mean%d '
+                    'var %%running_var%d eps = 1.0e-05 momentum = 0.1%s {qfx.node = #qfx.node<call_module, '
+                    '"torch.nn.modules.batchnorm.BatchNorm2d", module = "%d">} : (%s, %s, %s, %s, %s) -> %s '
+                    'loc("_%d")\n' % (b, b, b, b, b, b, " training" if train else "", bn, t, vt, vt, vt, vt, t, bn))
+            f.write('    %%r%d = qfx.relu %%n%d {qfx.node = #qfx.node<call_module, '
+                    '"torch.nn.modules.activation.ReLU", module = "%d">} : %s loc("_%d")\n'
+                    % (b, b, relu, t, relu))
+            prev = "%%r%d" % b
+        f.write("    return %s : %s\n  }\n}\n\n{-#\n  dialect_resources: {\n    builtin: {\n" % (prev, t))
+        f.write(",\n".join('      %s: "%s"' % (k, _hex(d)) for k, d in resources))
+        f.write("\n    }\n  }\n#-}\n")
+
+
+def torch_chain(blocks, train=False):
+    import torch
+    import torch.nn as nn
+    torch.manual_seed(0)
+    layers = []
+    for _ in range(blocks):
+        layers += [nn.Conv2d(C, C, 3, padding=1), nn.BatchNorm2d(C), nn.ReLU()]
+    return nn.Sequential(*layers).train(train)
+
+
+# ---------------------------------------------------------------------------
+# Timing
+# ---------------------------------------------------------------------------
+
+_TIMING_RE = re.compile(r"^\s*([0-9.]+) \(\s*[0-9.]+%\)\s+(.*?)\s*$")
+
+
+def qfx_pass_seconds(qfx_opt, path, bench, repeat):
+    best = None
+    for _ in range(repeat):
+        proc = subprocess.run([qfx_opt, path, bench.flag, "--mlir-timing", "-o", os.devnull],
+                              capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise SystemExit("qfx-opt %s failed:\n%s" % (bench.flag, proc.stderr[-2000:]))
+        seconds = None
+        for line in proc.stderr.splitlines():
+            m = _TIMING_RE.match(line)
+            if m and m.group(2) == bench.timing_name:
+                seconds = float(m.group(1))
+        if seconds is None:
+            raise SystemExit("no '%s' line in --mlir-timing:\n%s" % (bench.timing_name, proc.stderr))
+        best = seconds if best is None else min(best, seconds)
+    return best
+
+
+def torch_pass_seconds(bench, blocks, repeat):
+    import torch.fx
+    model = torch_chain(blocks, bench.train)
+    traced = torch.fx.symbolic_trace(model)
+    best = None
+    for _ in range(repeat):
+        gm = copy.deepcopy(traced)
+        start = time.perf_counter()
+        bench.torch_run(gm, bench.train)
+        elapsed = time.perf_counter() - start
+        best = elapsed if best is None else min(best, elapsed)
+    return best
+
+
+def run(bench, args, workdir):
+    print("== %s (%s) ==" % (bench.name, bench.flag))
+    times = {}
+    sizes = sorted(set(args.sizes) | set(args.torch_sizes))
+    for n in sizes:
+        path = os.path.join(workdir, "%s_%d.mlir" % (bench.name, n))
+        write_chain(path, n, bench.train)
+        times[n] = qfx_pass_seconds(args.qfx_opt, path, bench, args.repeat)
+        os.unlink(path)
+    print("  qfx %s on N conv-bn-relu blocks (pass time from --mlir-timing):" % bench.flag)
+    print("  %8s %10s %10s %12s" % ("N", "seconds", "us/block", "t(N)/t(N/10)"))
+    ok = True
+    for n in args.sizes:
+        ratio = times[n] / times[n // 10] if n // 10 in times and times[n // 10] > 0 else None
+        if ratio is not None and ratio > 12:
+            ok = False
+        print("  %8d %10.4f %10.2f %12s" % (n, times[n], 1e6 * times[n] / n,
+                                             "-" if ratio is None else "%.2f" % ratio))
+    print("  PyTorch 1.13 (pass only, on a traced GraphModule) vs qfx at the same N:")
+    print("  %8s %12s %12s %10s" % ("N", "torch s", "qfx s", "torch/qfx"))
+    for n in args.torch_sizes:
+        t = torch_pass_seconds(bench, n, args.repeat)
+        print("  %8d %12.4f %12.4f %10.1f" % (n, t, times[n], t / times[n]))
+    print("  linear (every t(10N)/t(N) <= 12): %s" % ("yes" if ok else "NO"))
+    return ok
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--qfx-opt", required=True)
+    p.add_argument("--passes", default=",".join(PASSES))
+    p.add_argument("--sizes", default="300,3000,30000")
+    p.add_argument("--torch-sizes", default="500,2000")
+    p.add_argument("--repeat", type=int, default=3)
+    args = p.parse_args()
+    args.sizes = [int(s) for s in args.sizes.split(",")]
+    args.torch_sizes = [int(s) for s in args.torch_sizes.split(",")]
+    ok = True
+    with tempfile.TemporaryDirectory(prefix="qfx-pass-scaling-") as workdir:
+        for name in args.passes.split(","):
+            ok = run(PASSES[name], args, workdir) and ok
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
