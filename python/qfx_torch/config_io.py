@@ -21,6 +21,8 @@ __all__ = [
     "backend_config_to_json",
     "save_qconfig_mapping",
     "save_backend_config",
+    "prepare_custom_config_to_json",
+    "save_prepare_custom_config",
 ]
 
 # Public namespaces searched, in order, for a function object. The first one
@@ -243,3 +245,51 @@ def save_qconfig_mapping(mapping, path):
 def save_backend_config(config, path):
     """Write `config` (a BackendConfig) to `path` as qfx JSON."""
     _dump(backend_config_to_json(config), path)
+
+
+def _standalone_entry_to_json(key, entry):
+    """(key, qconfig_mapping, example_inputs, prepare_custom_config,
+    backend_config) as PrepareCustomConfig.to_dict() lists it; example
+    inputs are not serialized (qfx has the traced shapes)."""
+    return [
+        key if isinstance(key, str) else canonical_name(key),
+        qconfig_mapping_to_json(entry.qconfig_mapping) if entry.qconfig_mapping else None,
+        None,
+        prepare_custom_config_to_json(entry.prepare_custom_config)
+        if entry.prepare_custom_config else None,
+        backend_config_to_json(entry.backend_config) if entry.backend_config else None,
+    ]
+
+
+def prepare_custom_config_to_json(cfg):
+    """Encode a torch.ao.quantization.fx.custom_config.PrepareCustomConfig
+    with the keys of its to_dict(); classes by canonical name."""
+    from torch.ao.quantization.quant_type import _quant_type_to_str
+    d = {}
+    if cfg.standalone_module_names:
+        d["standalone_module_name"] = [
+            _standalone_entry_to_json(k, e) for k, e in cfg.standalone_module_names.items()]
+    if cfg.standalone_module_classes:
+        d["standalone_module_class"] = [
+            _standalone_entry_to_json(k, e) for k, e in cfg.standalone_module_classes.items()]
+    if cfg.float_to_observed_mapping:
+        d["float_to_observed_custom_module_class"] = {
+            _quant_type_to_str(qt): {canonical_name(f): canonical_name(o) for f, o in m.items()}
+            for qt, m in cfg.float_to_observed_mapping.items()}
+    if cfg.non_traceable_module_names:
+        d["non_traceable_module_name"] = list(cfg.non_traceable_module_names)
+    if cfg.non_traceable_module_classes:
+        d["non_traceable_module_class"] = [canonical_name(c) for c in cfg.non_traceable_module_classes]
+    if cfg.input_quantized_indexes:
+        d["input_quantized_idxs"] = list(cfg.input_quantized_indexes)
+    if cfg.output_quantized_indexes:
+        d["output_quantized_idxs"] = list(cfg.output_quantized_indexes)
+    if cfg.preserved_attributes:
+        d["preserved_attributes"] = list(cfg.preserved_attributes)
+    return d
+
+
+def save_prepare_custom_config(cfg, path):
+    """Write `cfg` (a PrepareCustomConfig) to `path` as JSON for
+    `qfx-opt --qfx-prepare="prepare-custom-config=<path>"`."""
+    _dump(prepare_custom_config_to_json(cfg), path)

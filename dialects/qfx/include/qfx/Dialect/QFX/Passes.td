@@ -43,4 +43,46 @@ def QfxFuse : Pass<"qfx-fuse", "::mlir::ModuleOp"> {
   ];
 }
 
+def QfxPrepare : Pass<"qfx-prepare", "::mlir::ModuleOp"> {
+  let summary = "insert observers / fake-quantize as PyTorch 1.13's prepare_fx and prepare_qat_fx";
+  let description = [{
+    Runs fusion (`--qfx-fuse`, when registered), resolves qconfigs
+    (`--qfx-annotate-qconfig`, when `qconfig-mapping` is given; otherwise
+    the ops' existing `qfx.qconfig` attributes are used) and inserts
+    `qfx.observer` (PTQ) or `qfx.fake_quantize` (QAT qconfigs) ops where
+    prepare_fx's `insert_observers_for_model` inserts
+    `activation_post_process_N` modules: input observers at the root op of
+    a BackendConfig pattern (weights included), an output observer after
+    its last op, none after ops that share their input's observer. Ops
+    whose qconfig the backend does not support stay float (remark). See
+    docs/passes.md.
+
+    ```mlir
+    %0 = qfx.observer %x config = <kind = min_max, dtype = quint8, qscheme = per_tensor_affine> : tensor<1x3x8x8xf32> loc("activation_post_process_0")
+    ```
+  }];
+  let options = [
+    Option<"backend", "backend", "std::string", /*default=*/"\"native\"",
+           "BackendConfig: a preset name or a path to a JSON BackendConfig">,
+    Option<"qconfigMapping", "qconfig-mapping", "std::string",
+           /*default=*/"\"\"",
+           "QConfigMapping: a preset backend name (default mapping of that "
+           "backend) or a JSON path; empty: use the ops' qfx.qconfig">,
+    Option<"qat", "qat", "bool", /*default=*/"false",
+           "prepare_qat_fx: QAT default mappings, fake-quantize outputs of "
+           "fixed-qparams ops">,
+    Option<"fuse", "fuse", "bool", /*default=*/"true",
+           "run --qfx-fuse first (as prepare_fx does)">,
+    ListOption<"inputQuantizedIdxs", "input-quantized-idxs", "int64_t",
+               "PrepareCustomConfig.input_quantized_indexes">,
+    ListOption<"outputQuantizedIdxs", "output-quantized-idxs", "int64_t",
+               "PrepareCustomConfig.output_quantized_indexes ([] or [0])">,
+    Option<"prepareCustomConfig", "prepare-custom-config", "std::string",
+           /*default=*/"\"\"",
+           "path to PrepareCustomConfig.to_dict() JSON "
+           "(qfx_torch.save_prepare_custom_config)">
+  ];
+  let dependentDialects = ["::qfx::QFXDialect"];
+}
+
 #endif // QFX_DIALECT_QFX_PASSES_TD

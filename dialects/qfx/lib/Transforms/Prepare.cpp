@@ -1,0 +1,124 @@
+//===- Prepare.cpp - --qfx-prepare: prepare_fx / prepare_qat_fx -----------===//
+//
+// Part of the qfx project, under the Apache License v2.0 with LLVM Exceptions.
+// See LICENSE for license information.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// prepare_fx as a pass: fusion (--qfx-fuse, run as a nested pipeline looked
+// up by flag, so that prepare works on whatever the registry holds), qconfig
+// resolution (annotateQConfigs) and observer insertion (insertObservers).
+// With `qconfig-mapping` empty the graph's existing `qfx.qconfig`
+// attributes are used as they are.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qfx/Config/ConfigJson.h"
+#include "qfx/Dialect/QFX/ObserverInsertion.h"
+#include "qfx/Dialect/QFX/Passes.h"
+#include "qfx/Dialect/QFX/QConfigAnnotation.h"
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+namespace qfx {
+#define GEN_PASS_DEF_QFXPREPARE
+#include "qfx/Dialect/QFX/Passes.h.inc"
+} // namespace qfx
+
+using namespace mlir;
+using namespace qfx;
+namespace cfg = qfx::config;
+
+static llvm::Expected<std::string> readFile(llvm::StringRef path) {
+  auto buf = llvm::MemoryBuffer::getFile(path);
+  if (!buf)
+    return llvm::createStringError(buf.getError(), "cannot read '%s'",
+                                   path.str().c_str());
+  return (*buf)->getBuffer().str();
+}
+
+namespace {
+struct QfxPreparePass : qfx::impl::QfxPrepareBase<QfxPreparePass> {
+  using Base::Base;
+
+  /// Runs `flag{options}` on the module if that pass is registered.
+  LogicalResult runNamedPass(llvm::StringRef flag, const std::string &opts,
+                             bool required) {
+    if (!PassInfo::lookup(flag)) {
+      if (required)
+        return getOperation().emitError()
+               << "--qfx-prepare needs --" << flag
+               << ", which this build does not register";
+      return success();
+    }
+    OpPassManager pm("builtin.module");
+    std::string text = flag.str() + "{" + opts + "}";
+    if (failed(parsePassPipeline(text, pm, llvm::errs())))
+      return getOperation().emitError() << "cannot build '" << text << "'";
+    return runPipeline(pm, getOperation());
+  }
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    llvm::Expected<cfg::BackendConfig> backendConfig = loadBackendConfig(backend);
+    if (!backendConfig) {
+      module.emitError() << "backend '" << backend
+                         << "': " << llvm::toString(backendConfig.takeError());
+      return signalPassFailure();
+    }
+    ObserverInsertionOptions options;
+    options.isQAT = qat;
+    if (!prepareCustomConfig.empty()) {
+      llvm::Expected<std::string> text = readFile(prepareCustomConfig);
+      llvm::Expected<PrepareCustomConfig> parsed =
+          text ? parsePrepareCustomConfig(*text)
+               : llvm::Expected<PrepareCustomConfig>(text.takeError());
+      if (!parsed) {
+        module.emitError() << "prepare-custom-config '" << prepareCustomConfig
+                           << "': " << llvm::toString(parsed.takeError());
+        return signalPassFailure();
+      }
+      options.customConfig = std::move(*parsed);
+    }
+    // Pass options override the custom config's indexes.
+    if (!inputQuantizedIdxs.empty())
+      options.customConfig.inputQuantizedIndexes.assign(
+          inputQuantizedIdxs.begin(), inputQuantizedIdxs.end());
+    if (!outputQuantizedIdxs.empty())
+      options.customConfig.outputQuantizedIndexes.assign(
+          outputQuantizedIdxs.begin(), outputQuantizedIdxs.end());
+
+    if (fuse && failed(runNamedPass("qfx-fuse", "backend=" + backend,
+                                    /*required=*/false)))
+      return signalPassFailure();
+    if (!qconfigMapping.empty()) {
+      llvm::Expected<cfg::QConfigMapping> mapping =
+          loadQConfigMapping(qconfigMapping, qat);
+      if (!mapping) {
+        module.emitError() << "qconfig-mapping '" << qconfigMapping
+                           << "': " << llvm::toString(mapping.takeError());
+        return signalPassFailure();
+      }
+      for (auto func : module.getOps<func::FuncOp>())
+        if (!func.isExternal() &&
+            failed(annotateQConfigs(func, *mapping, *backendConfig, qat)))
+          return signalPassFailure();
+    }
+
+    IRRewriter rewriter(module.getContext());
+    int64_t next = 0;
+    for (auto func : module.getOps<func::FuncOp>()) {
+      if (func.isExternal())
+        continue;
+      FailureOr<ObserverInsertionResult> r =
+          insertObservers(rewriter, func, *backendConfig, options, next);
+      if (failed(r))
+        return signalPassFailure();
+      next += r->numInserted;
+    }
+  }
+};
+} // namespace
