@@ -276,13 +276,9 @@ class _Lowering:
             w = self.get_attr(piece.qualname, node)
             fq = self.gm.get_submodule(piece.fq_path)
             name = self.fresh(piece.fq_path.replace(".", "_"))
-            kind, target = "call_module", canonical_name(type(fq))
-            self.lines.append(
-                "%s = qfx.fake_quantize %s %s {qfx.node = #qfx.node<%s, %s, "
-                "module = %s>} : %s %s" % (
-                    name, w.name, fake_quantize_attrs(fq), kind,
-                    string_literal(target), string_literal(piece.fq_path),
-                    w.type, self.loc(node)))
+            # Not an FX node (the QAT module calls it): no qfx.node.
+            self.lines.append("%s = qfx.fake_quantize %s %s : %s %s" % (
+                name, w.name, fake_quantize_attrs(fq), w.type, self.loc(node)))
             return _Value(name, w.type, w.info)
         if isinstance(piece, Scalar):
             name = self.fresh(node.name + "_scalar")

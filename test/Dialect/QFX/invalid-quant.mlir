@@ -257,9 +257,9 @@ func.func @histogram_empty(%x: tensor<4xf32>) {
 
 // -----
 
-func.func @histogram_negative(%x: tensor<4xf32>) {
-  // expected-error@+1 {{histogram counts must be finite and >= 0}}
-  %0 = qfx.observer %x config = <kind = histogram, dtype = quint8, qscheme = per_tensor_affine, bins = 1> state = <min = [0.0], max = [1.0], histogram = [-1.0]> : tensor<4xf32>
+func.func @histogram_infinite(%x: tensor<4xf32>) {
+  // expected-error@+1 {{histogram counts must be finite}}
+  %0 = qfx.observer %x config = <kind = histogram, dtype = quint8, qscheme = per_tensor_affine, bins = 1> state = <min = [0.0], max = [1.0], histogram = [0x7F800000]> : tensor<4xf32>
   return
 }
 

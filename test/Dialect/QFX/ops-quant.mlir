@@ -54,6 +54,16 @@ func.func @exact_state(%x: tensor<4xf32>) -> tensor<4xf32> {
 
 // -----
 
+// PyTorch's HistogramObserver can leave tiny negative counts in empty bins.
+// CHECK-LABEL: func.func @negative_histogram_count
+func.func @negative_histogram_count(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // CHECK: histogram = [1.000000e+00, -6.10351563E-5]
+  %0 = qfx.observer %x config = <kind = histogram, dtype = quint8, qscheme = per_tensor_affine, bins = 2> state = <min = [0.0], max = [1.0], histogram = [1.0, -6.103515625e-05]> : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @annotated
 func.func @annotated(%x: tensor<4xf32>) -> tensor<4xf32> {
   // CHECK: qfx.relu %{{.*}} {qfx.qconfig = #qfx.qconfig<activation = <kind = moving_average_min_max, dtype = quint8, qscheme = per_tensor_affine>, activation_fake_quantize = <kind = fused_moving_avg_obs_fake_quantize>>}

@@ -1,0 +1,297 @@
+//===- Convert.cpp - --qfx-convert: the reference quantized model ---------===//
+//
+// Part of the qfx project, under the Apache License v2.0 with LLVM Exceptions.
+// See LICENSE for license information.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// PyTorch 1.13's convert_to_reference_fx on qfx IR (fx/convert.py):
+//
+// 1. weighted ops with a quantized weight (conv, conv_transpose, linear;
+//    also inside qfx.fused) whose activation input is observed get
+//    quantize -> dequantize on their get_attr weight, with qparams from a
+//    fresh weight observer of their qconfig run on the weight values
+//    (convert_weighted_module);
+// 2. weight fake-quantizes of QAT modules become quantize -> dequantize
+//    with the qparams of their observer after one more observation of the
+//    weight (when observer_enabled), as weight_post_process(weight) does;
+// 3. activation observers / fake-quantizes of integer dtypes become
+//    quantize -> dequantize (get_quantize_node_info), unless every producer
+//    and consumer has a None qconfig; the others are removed.
+//
+// Decisions are taken on the prepared graph before any rewrite, so that
+// step 3 sees the qconfig neighbourhood PyTorch sees.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ConvertQParams.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Quant/IR/Quant.h"
+#include "mlir/IR/PatternMatch.h"
+#include "qfx/Dialect/QFX/Passes.h"
+
+namespace qfx {
+#define GEN_PASS_DEF_QFXCONVERT
+#include "qfx/Dialect/QFX/Passes.h.inc"
+} // namespace qfx
+
+using namespace mlir;
+using namespace qfx;
+
+static constexpr llvm::StringLiteral kQConfig = "qfx.qconfig";
+static constexpr llvm::StringLiteral kNode = "qfx.node";
+
+/// The resolved QConfig of `op`: its own, or that of the qfx.fused op whose
+/// body holds it.
+static QConfigAttr qconfigOf(Operation *op) {
+  if (auto q = op->getAttrOfType<QConfigAttr>(kQConfig))
+    return q;
+  if (auto fused = dyn_cast_or_null<FusedOp>(op->getParentOp()))
+    return fused->getAttrOfType<QConfigAttr>(kQConfig);
+  return {};
+}
+
+/// PyTorch's has_none_qconfig: an FX node whose QConfig is None. Block
+/// arguments, returns, get_attr and observers are never "None" here.
+static bool hasNoneQConfig(Operation *op) {
+  if (!op || isa<ObserverOp, FakeQuantizeOp, GetAttrOp>(op) ||
+      !op->hasAttr(kNode))
+    return false;
+  return !qconfigOf(op);
+}
+
+static bool isObserved(Value v) {
+  return v && isa_and_nonnull<ObserverOp, FakeQuantizeOp>(v.getDefiningOp());
+}
+
+/// The weight operand of a weighted op and the value whose observation
+/// makes the op "observed" (its activation input; the fused op's input
+/// inside a qfx.fused body).
+static std::pair<OpOperand *, Value> weightAndActivation(Operation *op) {
+  OpOperand *weight = nullptr;
+  Value input;
+  if (auto conv = dyn_cast<ConvOp>(op))
+    weight = &conv.getWeightMutable(), input = conv.getInput();
+  else if (auto convT = dyn_cast<ConvTransposeOp>(op))
+    weight = &convT.getWeightMutable(), input = convT.getInput();
+  else if (auto linear = dyn_cast<LinearOp>(op))
+    weight = &linear.getWeightMutable(), input = linear.getInput();
+  if (auto arg = dyn_cast_or_null<BlockArgument>(input))
+    if (auto fused = dyn_cast<FusedOp>(arg.getOwner()->getParentOp()))
+      input = fused.getInputs()[arg.getArgNumber()];
+  return {weight, input};
+}
+
+/// The values of the parameter `getAttr` reads.
+static FailureOr<std::vector<float>> weightValues(GetAttrOp getAttr) {
+  auto param =
+      SymbolTable::lookupNearestSymbolFrom<ParameterOp>(getAttr,
+                                                        getAttr.getNameAttr());
+  if (!param)
+    return failure();
+  return convert::readF32Values(param.getValue());
+}
+
+/// quantize -> dequantize of `input` before `anchor`; returns the
+/// dequantized value. Activation pairs carry the FX provenance PyTorch's
+/// quantize_per_tensor / dequantize nodes would have.
+static FailureOr<Value> insertQDQ(RewriterBase &rewriter, Operation *anchor,
+                                  Value input, ObserverConfigAttr config,
+                                  const rt::QParams &qparams,
+                                  NodeAttr provenance) {
+  auto type = cast<RankedTensorType>(input.getType());
+  std::string error;
+  FailureOr<RankedTensorType> qtype =
+      convert::quantizedTensorType(type, config, qparams, error);
+  if (failed(qtype))
+    return anchor->emitError() << "cannot convert: " << error;
+  rewriter.setInsertionPoint(anchor);
+  Location loc = anchor->getLoc();
+  auto q = QuantizeOp::create(rewriter, loc, *qtype, input);
+  auto dq = DequantizeOp::create(rewriter, loc, type, q);
+  if (provenance) {
+    MLIRContext *ctx = rewriter.getContext();
+    StringRef fn = config.isPerChannel() ? "torch.quantize_per_channel"
+                                         : "torch.quantize_per_tensor";
+    q->setAttr(kNode, NodeAttr::get(ctx, NodeKind::call_function,
+                                    StringAttr::get(ctx, fn),
+                                    provenance.getModule()));
+    dq->setAttr(kNode, NodeAttr::get(ctx, NodeKind::call_method,
+                                     StringAttr::get(ctx, "dequantize"),
+                                     provenance.getModule()));
+  }
+  return dq.getResult();
+}
+
+/// Step 1: quantize the weight of `op` with its qconfig's weight observer.
+static LogicalResult convertWeight(RewriterBase &rewriter, Operation *op) {
+  auto [weight, input] = weightAndActivation(op);
+  QConfigAttr qconfig = qconfigOf(op);
+  if (!weight || !qconfig || !qconfig.getWeight() || !isObserved(input))
+    return success();
+  ObserverConfigAttr config = qconfig.getWeight();
+  auto getAttr = weight->get().getDefiningOp<GetAttrOp>();
+  if (!getAttr) // QAT weights go through their fake-quantize (step 2).
+    return success();
+  if (!convert::isStaticIntQuant(config))
+    return op->emitError() << "cannot convert: weight dtype '"
+                           << stringifyQuantDType(config.getDtype())
+                           << "' is not supported yet";
+  FailureOr<std::vector<float>> values = weightValues(getAttr);
+  if (failed(values))
+    return op->emitError()
+           << "cannot convert: weight " << getAttr.getNameAttr()
+           << " is not a float32 qfx.parameter with data";
+  std::string error;
+  auto shape = getAttr.getType().getShape();
+  FailureOr<rt::QParams> qparams =
+      convert::computeQParams(config, {}, *values, shape, error);
+  if (failed(qparams))
+    return op->emitError() << "cannot convert the weight: " << error;
+  FailureOr<Value> dq = insertQDQ(rewriter, op, weight->get(), config,
+                                  *qparams, /*provenance=*/{});
+  if (failed(dq))
+    return failure();
+  rewriter.modifyOpInPlace(op, [&] { weight->set(*dq); });
+  return success();
+}
+
+namespace {
+/// What step 2/3 does with one observer or fake-quantize.
+struct ObserverPlan {
+  Operation *op;
+  enum { Remove, QuantDequant } action;
+  rt::QParams qparams;
+};
+} // namespace
+
+/// Steps 2 and 3: decide the fate of an observer / fake-quantize.
+static FailureOr<ObserverPlan> planObserver(Operation *op) {
+  Value input = op->getOperand(0);
+  ObserverConfigAttr config;
+  ObserverStateAttr state;
+  bool observeAgain = false;
+  if (auto obs = dyn_cast<ObserverOp>(op)) {
+    config = obs.getConfig(), state = obs.getStateAttr();
+  } else {
+    auto fq = cast<FakeQuantizeOp>(op);
+    config = fq.getObserver(), state = fq.getStateAttr();
+    observeAgain = fq.getConfig().getObserverEnabled();
+  }
+  ObserverPlan plan{op, ObserverPlan::Remove, {}};
+  auto getAttr = input.getDefiningOp<GetAttrOp>();
+  if (getAttr) {
+    // A weight, quantized when its consumers have a qconfig. A QAT weight
+    // fake-quantize observes the weight once more (observer_enabled); a
+    // weight observer (functional weights) uses its calibrated state, or
+    // observes the weight when it has none.
+    bool quantized = llvm::any_of(op->getUsers(), [](Operation *user) {
+      return static_cast<bool>(qconfigOf(user));
+    });
+    if (!quantized)
+      return plan;
+    if (isa<ObserverOp>(op))
+      observeAgain = !state;
+  } else {
+    bool allNone = hasNoneQConfig(input.getDefiningOp()) &&
+                   llvm::all_of(op->getUsers(), hasNoneQConfig);
+    if (allNone)
+      return plan;
+    observeAgain = false;
+  }
+  if (config.getIsDynamic())
+    return op->emitError() << "cannot convert: dynamic quantization "
+                              "(is_dynamic observers) is not supported yet";
+  if (config.getDtype() == QuantDType::float16)
+    return op->emitError() << "cannot convert: float16 quantization is not "
+                              "supported yet";
+  if (!convert::isStaticIntQuant(config))
+    return plan; // float32 placeholder, noop, reuse_input: removed.
+  std::vector<float> values;
+  SmallVector<int64_t> shape;
+  if (observeAgain && getAttr) {
+    FailureOr<std::vector<float>> v = weightValues(getAttr);
+    if (failed(v))
+      return op->emitError() << "cannot convert: weight "
+                             << getAttr.getNameAttr()
+                             << " is not a float32 qfx.parameter with data";
+    values = std::move(*v);
+    llvm::append_range(shape, getAttr.getType().getShape());
+  }
+  std::string error;
+  FailureOr<rt::QParams> qparams =
+      convert::computeQParams(config, state, values, shape, error);
+  if (failed(qparams))
+    return op->emitError() << "cannot convert: " << error;
+  plan.action = ObserverPlan::QuantDequant;
+  plan.qparams = std::move(*qparams);
+  return plan;
+}
+
+static LogicalResult applyPlan(RewriterBase &rewriter,
+                               const ObserverPlan &plan) {
+  Operation *op = plan.op;
+  Value input = op->getOperand(0);
+  if (plan.action == ObserverPlan::Remove) {
+    rewriter.replaceOp(op, input);
+    return success();
+  }
+  ObserverConfigAttr config = isa<ObserverOp>(op)
+                                  ? cast<ObserverOp>(op).getConfig()
+                                  : cast<FakeQuantizeOp>(op).getObserver();
+  // Graph observers become graph nodes; a QAT module's weight fake-quantize
+  // (no qfx.node) is folded into the reference module.
+  auto provenance = op->getAttrOfType<NodeAttr>(kNode);
+  FailureOr<Value> dq =
+      insertQDQ(rewriter, op, input, config, plan.qparams, provenance);
+  if (failed(dq))
+    return failure();
+  rewriter.replaceOp(op, *dq);
+  return success();
+}
+
+namespace {
+struct QfxConvertPass : qfx::impl::QfxConvertBase<QfxConvertPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    if (decomposed) {
+      module.emitError() << "--qfx-convert: decomposed=true is not "
+                            "implemented yet";
+      return signalPassFailure();
+    }
+    IRRewriter rewriter(&getContext());
+    SmallVector<Operation *> weighted, observers;
+    module.walk([&](Operation *op) {
+      if (isa<ConvOp, ConvTransposeOp, LinearOp>(op))
+        weighted.push_back(op);
+      else if (isa<ObserverOp, FakeQuantizeOp>(op))
+        observers.push_back(op);
+    });
+    // Plan everything on the prepared graph first.
+    SmallVector<ObserverPlan> plans;
+    bool failedAny = false;
+    for (Operation *op : observers) {
+      FailureOr<ObserverPlan> plan = planObserver(op);
+      if (failed(plan))
+        failedAny = true;
+      else
+        plans.push_back(std::move(*plan));
+    }
+    for (Operation *op : weighted)
+      failedAny |= failed(convertWeight(rewriter, op));
+    for (const ObserverPlan &plan : plans)
+      failedAny |= failed(applyPlan(rewriter, plan));
+    if (failedAny)
+      return signalPassFailure();
+    if (removeQConfig)
+      module.walk([&](Operation *op) {
+        if (op->hasAttr(kQConfig))
+          rewriter.modifyOpInPlace(op, [&] { op->removeAttr(kQConfig); });
+      });
+  }
+};
+} // namespace

@@ -1,0 +1,57 @@
+//===- ConvertQParams.h - qparams for --qfx-convert -------------*- C++ -*-===//
+//
+// Part of the qfx project, under the Apache License v2.0 with LLVM Exceptions.
+// See LICENSE for license information.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// The numerics of convert: an observer's (or fake-quantize's) qparams from
+// its configuration and calibrated state, a weight's qparams from a fresh
+// weight observer run on the weight values, and the `!quant.uniform` type
+// that carries them. All qparams come from QFXRuntime, which matches
+// PyTorch 1.13's calculate_qparams bit for bit.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QFX_LIB_TRANSFORMS_CONVERTQPARAMS_H
+#define QFX_LIB_TRANSFORMS_CONVERTQPARAMS_H
+
+#include "qfx/Dialect/QFX/QFXOps.h"
+#include "qfx/Runtime/QParams.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+
+#include <string>
+#include <vector>
+
+namespace qfx::convert {
+
+/// True when observers of `config` turn into quantize/dequantize (static
+/// quint8 / qint8 / qint32 quantization).
+bool isStaticIntQuant(ObserverConfigAttr config);
+
+/// The qparams of an observer of `config` that has seen `state` and then
+/// `extra` (a tensor of `extraShape`; empty for none). Fails with a
+/// message when the runtime rejects the config or the state.
+mlir::FailureOr<rt::QParams>
+computeQParams(ObserverConfigAttr config, ObserverStateAttr state,
+               llvm::ArrayRef<float> extra, llvm::ArrayRef<int64_t> extraShape,
+               std::string &error);
+
+/// The float32 values of a `qfx.parameter` value attribute (dense or
+/// dense_resource); fails for other element types.
+mlir::FailureOr<std::vector<float>> readF32Values(mlir::Attribute value);
+
+/// `tensorType` with its element type replaced by the `!quant.uniform` type
+/// for `qparams` under `config` (per-axis on the observer's ch_axis for
+/// per-channel qschemes). Storage covers the whole dtype range, as
+/// torch.quantize_per_tensor / _per_channel clamp to it.
+mlir::FailureOr<mlir::RankedTensorType>
+quantizedTensorType(mlir::RankedTensorType tensorType,
+                    ObserverConfigAttr config, const rt::QParams &qparams,
+                    std::string &error);
+
+} // namespace qfx::convert
+
+#endif // QFX_LIB_TRANSFORMS_CONVERTQPARAMS_H
