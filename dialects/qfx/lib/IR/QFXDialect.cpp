@@ -46,6 +46,29 @@ LogicalResult QFXDialect::verifyOperationAttribute(Operation *op,
       return op->emitError() << "'" << name << "' must be a bool";
     return success();
   }
+  if (name == "qfx.qconfig_mapping" || name == "qfx.backend_config") {
+    // A preset name or JSON text; loaded by --qfx-annotate-qconfig.
+    if (!isa<ModuleOp>(op))
+      return op->emitError() << "'" << name << "' is a module attribute";
+    auto str = dyn_cast<StringAttr>(attr.getValue());
+    if (!str || str.getValue().empty())
+      return op->emitError() << "'" << name
+                             << "' must be a non-empty string (a preset "
+                                "name or JSON text)";
+    return success();
+  }
+  if (name == "qfx.module_types") {
+    // Module path -> class (canonical name), written by the exporter.
+    if (!isa<ModuleOp>(op))
+      return op->emitError() << "'" << name << "' is a module attribute";
+    auto dict = dyn_cast<DictionaryAttr>(attr.getValue());
+    if (!dict || !llvm::all_of(dict, [](NamedAttribute e) {
+          return isa<StringAttr>(e.getValue());
+        }))
+      return op->emitError() << "'" << name
+                             << "' must map module paths to class names";
+    return success();
+  }
   return op->emitError() << "unknown qfx attribute '" << name << "'";
 }
 

@@ -114,4 +114,76 @@ def QfxConvert : Pass<"qfx-convert", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::quant::QuantDialect"];
 }
 
+def QfxAnnotateQConfig : Pass<"qfx-annotate-qconfig", "::mlir::func::FuncOp"> {
+  let summary = "attach the QConfig PyTorch 1.13's prepare_fx resolves to each op";
+  let description = [{
+    Resolves a QConfigMapping on the graph like prepare_fx: fusion view,
+    `generate_qconfig_map` precedence, BackendConfig pattern matching and the
+    backend dtype check. Quantized ops get `qfx.qconfig = #qfx.qconfig<...>`;
+    ops that stay float get none. Options name a preset or a JSON file; when
+    empty, the module attributes `qfx.qconfig_mapping` / `qfx.backend_config`
+    are used (backend default: native). See docs/passes.md.
+  }];
+  let options = [
+    Option<"qconfigMapping", "qconfig-mapping", "std::string", /*default=*/"",
+           "QConfigMapping: fbgemm, x86, qnnpack, onednn (default QAT mapping "
+           "when qat=true) or a JSON file path">,
+    Option<"backend", "backend", "std::string", /*default=*/"",
+           "BackendConfig: a preset name (native, fbgemm, x86, qnnpack, "
+           "onednn, tensorrt, executorch) or a JSON file path">,
+    Option<"qat", "qat", "bool", /*default=*/"false",
+           "resolve for prepare_qat_fx (QAT default mappings, QAT fusion)">
+  ];
+}
+
+def QfxExplain : Pass<"qfx-explain", "::mlir::func::FuncOp"> {
+  let summary = "explain which rule chose each op's QConfig and why ops stay float";
+  let description = [{
+    Prints, per FX node, the QConfigMapping rule that chose its QConfig,
+    the QConfig, the matched BackendConfig pattern and whether the backend
+    supports it (else which DTypeConfig constraint failed). The IR is not
+    changed. `format=remark` emits remarks on the ops, `table` and `json`
+    print to stdout.
+  }];
+  let options = [
+    Option<"qconfigMapping", "qconfig-mapping", "std::string", /*default=*/"",
+           "as for --qfx-annotate-qconfig">,
+    Option<"backend", "backend", "std::string", /*default=*/"",
+           "as for --qfx-annotate-qconfig">,
+    Option<"qat", "qat", "bool", /*default=*/"false",
+           "as for --qfx-annotate-qconfig">,
+    Option<"format", "format", "std::string", /*default=*/"\"remark\"",
+           "remark, table or json">
+  ];
+}
+
+def QfxConvert : Pass<"qfx-convert", "::mlir::ModuleOp"> {
+  let summary = "convert a calibrated graph to the reference quantized model "
+                "(PyTorch 1.13 convert_to_reference_fx)";
+  let description = [{
+    Replaces every calibrated `qfx.observer` / `qfx.fake_quantize` that
+    quantizes to an integer dtype by `qfx.quantize` -> `qfx.dequantize`
+    carrying the qparams its state implies (QFXRuntime's calculate_qparams,
+    bit-exact with PyTorch); observers that stay float are removed. The
+    weight of every quantized weighted op (conv, conv_transpose, linear,
+    also inside `qfx.fused`) is quantized and dequantized with qparams
+    computed from the weight values by the weight observer of the op's
+    `qfx.qconfig` (QAT: by its weight `qfx.fake_quantize`). The result is
+    the reference quantized model: dq -> float op -> q. See docs/convert.md.
+
+    ```mlir
+    %q = qfx.quantize %x : tensor<1x8xf32> -> tensor<1x8x!quant.uniform<u8:f32, 0.0235:0>>
+    %d = qfx.dequantize %q : tensor<1x8x!quant.uniform<u8:f32, 0.0235:0>> -> tensor<1x8xf32>
+    ```
+  }];
+  let options = [
+    Option<"decomposed", "decomposed", "bool", /*default=*/"false",
+           "emit the decomposed representation (integer storage tensors, "
+           "no !quant types); not implemented yet">,
+    Option<"removeQConfig", "remove-qconfig", "bool", /*default=*/"true",
+           "drop the qfx.qconfig annotations from the result">
+  ];
+  let dependentDialects = ["::mlir::quant::QuantDialect"];
+}
+
 #endif // QFX_DIALECT_QFX_PASSES_TD
