@@ -508,9 +508,21 @@ def _tensor_bytes(t):
     return t.reshape(-1).view(torch.uint8).numpy().tobytes()
 
 
-def _write_module(f, name, training, params, func_lines):
-    f.write("module attributes {qfx.training = %s} {\n"
-            % ("true" if training else "false"))
+def _module_types(model):
+    """`qfx.module_types`: every named submodule's class (canonical name),
+    so QConfigMapping object_type rules on enclosing (traced-through)
+    modules can be resolved. The root ("") is left out: 1.13's tracer
+    records no class for the top-level scope, and MLIR has no empty keys."""
+    entries = sorted((path, canonical_name(type(m)))
+                     for path, m in model.named_modules() if path)
+    return ", ".join("%s = %s" % (string_literal(p), string_literal(c))
+                     for p, c in entries)
+
+
+def _write_module(f, name, training, params, func_lines, module_types=""):
+    types = (", qfx.module_types = {%s}" % module_types) if module_types else ""
+    f.write("module attributes {qfx.training = %s%s} {\n"
+            % ("true" if training else "false", types))
     keys = set()
     blobs = []
     for symbol, kind, tensor in params.entries:
@@ -600,7 +612,8 @@ def export_text(model, example_inputs, f, *, concrete_args=None,
         example_inputs = (example_inputs,)
     gm = trace(model, concrete_args, leaf_modules)
     params, low, lines = _lower_graph(model, gm, example_inputs, concrete_args)
-    _write_module(f, type(model).__name__, model.training, params, lines)
+    _write_module(f, type(model).__name__, model.training, params, lines,
+                  _module_types(model))
     return gm
 
 
