@@ -235,6 +235,9 @@ public:
       padInput(padIn_, padOut_.data(), inShape_, padShape_, p_.padding,
                p_.padMode);
     return guarded("conv", [&] {
+      if (weightReorder_)
+        weightReorder_.execute(cpuStream(), userWeights_,
+                               args_[DNNL_ARG_WEIGHTS]);
       if (srcReorder_)
         srcReorder_.execute(cpuStream(), userSrc_, args_[DNNL_ARG_SRC]);
       prim_.execute(cpuStream(), args_);
@@ -277,6 +280,14 @@ private:
       return;
     }
     memory packed(chosen, eng);
+    if (plan.slot(p_.weight).kind != SlotKind::Constant) {
+      // A computed weight (e.g. dequantize in a reference quantized
+      // model) changes per run: reorder it in run(), not once here.
+      userWeights_ = userMem;
+      weightReorder_ = reorder(userMem, packed);
+      args_[DNNL_ARG_WEIGHTS] = packed;
+      return;
+    }
     reorder(userMem, packed).execute(cpuStream(), userMem, packed);
     cpuStream().wait();
     args_[DNNL_ARG_WEIGHTS] = packed;
@@ -284,8 +295,8 @@ private:
 
   ConvParams p_;
   primitive prim_;
-  reorder srcReorder_, dstReorder_;
-  memory userSrc_, userDst_;
+  reorder srcReorder_, dstReorder_, weightReorder_;
+  memory userSrc_, userDst_, userWeights_;
   std::unordered_map<int, memory> args_;
   Shape padShape_, inShape_;
   const float *padIn_ = nullptr;
