@@ -157,33 +157,4 @@ def QfxExplain : Pass<"qfx-explain", "::mlir::func::FuncOp"> {
   ];
 }
 
-def QfxConvert : Pass<"qfx-convert", "::mlir::ModuleOp"> {
-  let summary = "convert a calibrated graph to the reference quantized model "
-                "(PyTorch 1.13 convert_to_reference_fx)";
-  let description = [{
-    Replaces every calibrated `qfx.observer` / `qfx.fake_quantize` that
-    quantizes to an integer dtype by `qfx.quantize` -> `qfx.dequantize`
-    carrying the qparams its state implies (QFXRuntime's calculate_qparams,
-    bit-exact with PyTorch); observers that stay float are removed. The
-    weight of every quantized weighted op (conv, conv_transpose, linear,
-    also inside `qfx.fused`) is quantized and dequantized with qparams
-    computed from the weight values by the weight observer of the op's
-    `qfx.qconfig` (QAT: by its weight `qfx.fake_quantize`). The result is
-    the reference quantized model: dq -> float op -> q. See docs/convert.md.
-
-    ```mlir
-    %q = qfx.quantize %x : tensor<1x8xf32> -> tensor<1x8x!quant.uniform<u8:f32, 0.0235:0>>
-    %d = qfx.dequantize %q : tensor<1x8x!quant.uniform<u8:f32, 0.0235:0>> -> tensor<1x8xf32>
-    ```
-  }];
-  let options = [
-    Option<"decomposed", "decomposed", "bool", /*default=*/"false",
-           "emit the decomposed representation (integer storage tensors, "
-           "no !quant types); not implemented yet">,
-    Option<"removeQConfig", "remove-qconfig", "bool", /*default=*/"true",
-           "drop the qfx.qconfig annotations from the result">
-  ];
-  let dependentDialects = ["::mlir::quant::QuantDialect"];
-}
-
 #endif // QFX_DIALECT_QFX_PASSES_TD
