@@ -52,6 +52,8 @@ public:
 private:
   exec::Status lowerOp(mlir::Operation *op);
   exec::Status lowerQuantOp(mlir::Operation *op, bool &handled);
+  /// qfxk kernel ops (LowerKernelOps.cpp).
+  exec::Status lowerKernelOp(mlir::Operation *op, bool &handled);
   exec::Status error(mlir::Operation *op, const std::string &msg);
   exec::Expected<int> alias(mlir::Operation *op, mlir::Value from,
                             mlir::Value to);

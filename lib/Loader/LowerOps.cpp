@@ -481,5 +481,7 @@ Status ModelBuilder::lowerOp(Operation *op) {
   bool handled = false;
   if (Status s = lowerQuantOp(op, handled); s.failed() || handled)
     return s;
+  if (Status s = lowerKernelOp(op, handled); s.failed() || handled)
+    return s;
   return error(op, "op is not supported by the qfx runtime");
 }

@@ -19,6 +19,8 @@
 #include "mlir/Transforms/Passes.h"
 #include "qfx/Dialect/QFX/Passes.h"
 #include "qfx/Dialect/QFX/QFXDialect.h"
+#include "qfx/Conversion/QFXToKernels/QFXToKernels.h"
+#include "qfx/Dialect/QFXK/QFXKDialect.h"
 
 int main(int argc, char **argv) {
   mlir::registerCanonicalizerPass();
@@ -26,9 +28,10 @@ int main(int argc, char **argv) {
   mlir::registerSymbolDCEPass();
   mlir::registerInlinerPass();
   qfx::registerQFXPasses();
+  qfx::registerQFXToKernelsPasses();
 
   mlir::DialectRegistry registry;
-  registry.insert<qfx::QFXDialect, mlir::func::FuncDialect,
+  registry.insert<qfx::QFXDialect, qfx::kernels::QFXKDialect, mlir::func::FuncDialect,
                   mlir::quant::QuantDialect, mlir::arith::ArithDialect>();
   mlir::func::registerAllExtensions(registry);
 

@@ -18,6 +18,7 @@
 
 #include "qfx/Dialect/QFX/QFXDialect.h"
 #include "qfx/Dialect/QFX/QFXOps.h"
+#include "qfx/Dialect/QFXK/QFXKDialect.h"
 #include "qfx/Executor/Npy.h"
 #include "qfx/Loader/Loader.h"
 
@@ -74,6 +75,25 @@ static cl::opt<std::string> entryName("entry",
 static cl::opt<bool> printTiming("time",
                                  cl::desc("print the time per run to stderr"),
                                  cl::cat(runCat));
+
+static cl::opt<bool> profile("profile",
+                             cl::desc("print per kernel the implementation "
+                                      "that ran and its mean time to stderr"),
+                             cl::cat(runCat));
+
+/// Runs the plan kernel by kernel, accumulating the time of each.
+static Status runProfiled(Plan &plan, std::vector<double> &ms) {
+  ms.resize(plan.numKernels(), 0.0);
+  for (size_t i = 0; i < plan.numKernels(); ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    if (Status s = plan.kernel(i).run(); s.failed())
+      return Status::error(plan.kernel(i).label() + ": " + s.message());
+    ms[i] += std::chrono::duration<double, std::milli>(
+                 std::chrono::steady_clock::now() - t0)
+                 .count();
+  }
+  return Status::success();
+}
 
 static int fail(const std::string &msg) {
   llvm::errs() << "qfx-run: error: " << msg << "\n";
@@ -209,16 +229,36 @@ static int runModel(LoadedModel &model) {
       s.insert(s.begin(), b.runs);
     results.push_back(NpyArray::zeros(o.type, s));
   }
+  std::vector<double> kernelMs;
   auto start = std::chrono::steady_clock::now();
   for (int64_t r = 0; r < b.runs; ++r) {
     copyRunInputs(plan, b, r);
-    if (Status s = plan.run(); s.failed())
+    if (Status s = profile ? runProfiled(plan, kernelMs) : plan.run();
+        s.failed())
       return fail(s.message());
     for (size_t i = 0; i < outs.size(); ++i) {
       const Slot &s = plan.slot(plan.outputs()[i]);
       std::memcpy(results[i].bytes.data() + r * s.sizeInBytes(),
                   plan.data(plan.outputs()[i]), s.sizeInBytes());
     }
+  }
+  if (profile) {
+    double total = 0;
+    for (double t : kernelMs)
+      total += t;
+    int64_t runs = std::max<int64_t>(b.runs, 1);
+    llvm::errs() << "qfx-run: profile (mean over " << runs << " run(s))\n";
+    for (size_t i = 0; i < kernelMs.size(); ++i) {
+      Kernel &k = plan.kernel(i);
+      llvm::errs() << llvm::format("%9.3f ms  %5.1f%%  ", kernelMs[i] / runs,
+                                   total > 0 ? 100.0 * kernelMs[i] / total : 0.0)
+                   << (k.label().empty() ? "?" : k.label());
+      std::string impl = k.implName();
+      if (!impl.empty())
+        llvm::errs() << "  [" << impl << "]";
+      llvm::errs() << "\n";
+    }
+    llvm::errs() << llvm::format("%9.3f ms  total\n", total / runs);
   }
   if (printTiming) {
     double ms = std::chrono::duration<double, std::milli>(
@@ -302,7 +342,8 @@ int main(int argc, char **argv) {
     setNumThreads(numThreads);
 
   DialectRegistry registry;
-  registry.insert<QFXDialect, func::FuncDialect, quant::QuantDialect>();
+  registry.insert<QFXDialect, kernels::QFXKDialect, func::FuncDialect,
+                  quant::QuantDialect>();
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
   llvm::SourceMgr sourceMgr;

@@ -55,6 +55,10 @@ public:
   /// here.
   virtual Status run() = 0;
 
+  /// The implementation that runs (e.g. "onednn:u8s8s32 (jit_uni_int8:avx2)"
+  /// for a quantized convolution); empty when there is only one.
+  virtual std::string implName() const { return {}; }
+
   /// A label for messages (the FX node name when known).
   const std::string &label() const { return label_; }
   void setLabel(std::string label) { label_ = std::move(label); }
@@ -130,6 +134,8 @@ public:
   const std::vector<std::string> &inputNames() const { return inputNames_; }
   const std::vector<int> &outputs() const { return outputs_; }
   size_t numKernels() const { return kernels_.size(); }
+  /// The \p i-th kernel (for profiling).
+  Kernel &kernel(size_t i) { return *kernels_[i]; }
   bool isFinalized() const { return finalized_; }
 
 private:

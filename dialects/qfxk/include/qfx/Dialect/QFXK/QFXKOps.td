@@ -1,0 +1,276 @@
+//===- QFXKOps.td - quantized kernel ops -------------------*- tablegen -*-===//
+//
+// Part of the qfx project, under the Apache License v2.0 with LLVM Exceptions.
+// See LICENSE for license information.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QFX_DIALECT_QFXK_QFXKOPS_TD
+#define QFX_DIALECT_QFXK_QFXKOPS_TD
+
+include "mlir/IR/OpBase.td"
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/EnumAttr.td"
+include "mlir/IR/SymbolInterfaces.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/Dialect/Quant/IR/QuantBase.td"
+
+def QFXK_Dialect : Dialect {
+  let name = "qfxk";
+  let cppNamespace = "::qfx::kernels";
+  let summary = "quantized CPU kernels (the output of --qfx-lower)";
+  let description = [{
+    Each op is one kernel of the qfx runtime on `!quant.uniform` tensors:
+    integer inputs and outputs, weights quantized and stored at compile time
+    (`qfxk.packed_weight`), and an explicit requantization convention. The
+    spatial ops (`conv2d`, pools) work on channels-last (NHWC) tensors; the
+    types are the physical shapes, and `qfxk.to_nhwc` / `qfxk.to_nchw` mark
+    layout changes. Numerics are specified in docs/kernels.md.
+  }];
+  let dependentDialects = ["::mlir::quant::QuantDialect"];
+  let useDefaultAttributePrinterParser = 1;
+}
+
+class QFXK_Op<string mnemonic, list<Trait> traits = []> :
+    Op<QFXK_Dialect, mnemonic, traits>;
+
+def QFXK_Requant : I32EnumAttr<"Requant", "requantization convention", [
+    I32EnumAttrCase<"float_", 0, "float">,
+    I32EnumAttrCase<"fp32", 1, "fp32">]> {
+  let cppNamespace = "::qfx::kernels";
+  let genSpecializedAttr = 0;
+}
+def QFXK_RequantAttr : EnumAttr<QFXK_Dialect, QFXK_Requant, "requant">;
+
+def QFXK_UnaryFn : I32EnumAttr<"UnaryFn", "elementwise function", [
+    I32EnumAttrCase<"identity", 0>, I32EnumAttrCase<"relu", 1>,
+    I32EnumAttrCase<"hardswish", 2>, I32EnumAttrCase<"hardsigmoid", 3>,
+    I32EnumAttrCase<"sigmoid", 4>, I32EnumAttrCase<"tanh", 5>]> {
+  let cppNamespace = "::qfx::kernels";
+  let genSpecializedAttr = 0;
+}
+def QFXK_UnaryFnAttr : EnumAttr<QFXK_Dialect, QFXK_UnaryFn, "unary_fn">;
+
+/// A per-tensor quantized activation (8-bit storage).
+def QFXK_QTensor : RankedTensorOf<[quant_QuantizedType]>;
+
+def QFXK_PackedWeightOp : QFXK_Op<"packed_weight", [Symbol]> {
+  let summary = "a weight (and bias) quantized at compile time";
+  let description = [{
+    The integer weight of a convolution or linear layer, quantized from the
+    float parameter `source` with the per-channel qparams of `type`, in
+    PyTorch's layout (OIHW / OI); runtimes repack it for their library when
+    a plan is built. `bias` is float32 for `float` requantization and int32
+    (scale `s_in * s_w[c]`) for `fp32` requantization.
+
+    ```mlir
+    qfxk.packed_weight @conv.weight.q source = @conv.weight
+        type = tensor<4x3x3x3x!quant.uniform<i8:f32:0, {0.1,0.2,0.1,0.3}>>
+        weight = dense<1> : tensor<4x3x3x3xi8> bias = dense<0.5> : tensor<4xf32>
+    ```
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name, FlatSymbolRefAttr:$source,
+    TypeAttrOf<QFXK_QTensor>:$type, ElementsAttr:$weight,
+    OptionalAttr<ElementsAttr>:$bias);
+  let assemblyFormat = [{
+    $sym_name `source` `=` $source `type` `=` $type `weight` `=` $weight
+    (`bias` `=` $bias^)? attr-dict
+  }];
+  let hasVerifier = 1;
+}
+
+def QFXK_Conv2dOp : QFXK_Op<"conv2d", [Pure,
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "quantized 2-d convolution on NHWC, optionally fused with relu";
+  let description = [{
+    `acc = sum((x - zp_x) * w)` in int32, then the `requant` convention
+    (docs/kernels.md); `relu` clamps at the output zero point. Input and
+    result are NHWC.
+
+    ```mlir
+    %y = qfxk.conv2d %x weight = @conv.weight.q stride = [1, 1] padding = [1, 1]
+        dilation = [1, 1] groups = 1 requant = float relu = true
+        : tensor<1x8x8x3x!quant.uniform<u8<0:127>:f32, 0.05:62>>
+        -> tensor<1x8x8x4x!quant.uniform<u8<0:127>:f32, 0.0234:0>>
+    ```
+  }];
+  let arguments = (ins QFXK_QTensor:$input, FlatSymbolRefAttr:$weight,
+    DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$padding,
+    DenseI64ArrayAttr:$dilation, I64Attr:$groups, QFXK_RequantAttr:$requant,
+    BoolAttr:$relu);
+  let results = (outs QFXK_QTensor:$result);
+  let assemblyFormat = [{
+    $input `weight` `=` $weight `stride` `=` $stride `padding` `=` $padding
+    `dilation` `=` $dilation `groups` `=` $groups `requant` `=` $requant
+    `relu` `=` $relu attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def QFXK_LinearOp : QFXK_Op<"linear", [Pure,
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "quantized linear layer [M, K] x [N, K]^T, optionally with relu";
+  let description = [{
+    ```mlir
+    %y = qfxk.linear %x weight = @fc.weight.q requant = float relu = false
+        : tensor<1x512x!quant.uniform<u8:f32, 0.1:0>> -> tensor<1x10x!quant.uniform<u8:f32, 0.2:100>>
+    ```
+  }];
+  let arguments = (ins QFXK_QTensor:$input, FlatSymbolRefAttr:$weight,
+    QFXK_RequantAttr:$requant, BoolAttr:$relu);
+  let results = (outs QFXK_QTensor:$result);
+  let assemblyFormat = [{
+    $input `weight` `=` $weight `requant` `=` $requant `relu` `=` $relu
+    attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def QFXK_AddOp : QFXK_Op<"add", [Pure]> {
+  let summary = "quantized elementwise add (same shapes), optionally with relu";
+  let description = [{
+    `q_out(dq(a) + dq(b))` in float32, exactly the reference model.
+
+    ```mlir
+    %y = qfxk.add %a, %b relu = true : tensor<1x8x8x4x!quant.uniform<u8:f32, 0.1:3>>,
+        tensor<1x8x8x4x!quant.uniform<u8:f32, 0.2:0>> -> tensor<1x8x8x4x!quant.uniform<u8:f32, 0.3:0>>
+    ```
+  }];
+  let arguments = (ins QFXK_QTensor:$lhs, QFXK_QTensor:$rhs, BoolAttr:$relu);
+  let results = (outs QFXK_QTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs `relu` `=` $relu attr-dict `:` type($lhs) `,` type($rhs)
+    `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def QFXK_MaxPool2dOp : QFXK_Op<"max_pool2d", [Pure]> {
+  let summary = "quantized NHWC max pooling (qparams unchanged)";
+  let description = [{
+    ```mlir
+    %y = qfxk.max_pool2d %x kernel_size = [3, 3] stride = [2, 2] padding = [1, 1]
+        dilation = [1, 1] : tensor<1x8x8x4x!quant.uniform<u8:f32, 0.1:3>>
+        -> tensor<1x4x4x4x!quant.uniform<u8:f32, 0.1:3>>
+    ```
+  }];
+  let arguments = (ins QFXK_QTensor:$input, DenseI64ArrayAttr:$kernel_size,
+    DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$padding,
+    DenseI64ArrayAttr:$dilation);
+  let results = (outs QFXK_QTensor:$result);
+  let assemblyFormat = [{
+    $input `kernel_size` `=` $kernel_size `stride` `=` $stride
+    `padding` `=` $padding `dilation` `=` $dilation attr-dict
+    `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def QFXK_AvgPool2dOp : QFXK_Op<"avg_pool2d", [Pure]> {
+  let summary = "quantized NHWC average pooling";
+  let description = [{
+    ```mlir
+    %y = qfxk.avg_pool2d %x kernel_size = [2, 2] stride = [2, 2] padding = [0, 0]
+        count_include_pad = true divisor_override = 0
+        : tensor<1x8x8x4x!quant.uniform<u8:f32, 0.1:3>> -> tensor<1x4x4x4x!quant.uniform<u8:f32, 0.1:3>>
+    ```
+  }];
+  let arguments = (ins QFXK_QTensor:$input, DenseI64ArrayAttr:$kernel_size,
+    DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$padding,
+    BoolAttr:$count_include_pad, I64Attr:$divisor_override);
+  let results = (outs QFXK_QTensor:$result);
+  let assemblyFormat = [{
+    $input `kernel_size` `=` $kernel_size `stride` `=` $stride
+    `padding` `=` $padding `count_include_pad` `=` $count_include_pad
+    `divisor_override` `=` $divisor_override attr-dict
+    `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def QFXK_AdaptiveAvgPool2dOp : QFXK_Op<"adaptive_avg_pool2d", [Pure]> {
+  let summary = "quantized NHWC adaptive average pooling to the result's H x W";
+  let description = [{
+    ```mlir
+    %y = qfxk.adaptive_avg_pool2d %x : tensor<1x7x7x512x!quant.uniform<u8:f32, 0.1:3>>
+        -> tensor<1x1x1x512x!quant.uniform<u8:f32, 0.05:0>>
+    ```
+  }];
+  let arguments = (ins QFXK_QTensor:$input);
+  let results = (outs QFXK_QTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def QFXK_UnaryOp : QFXK_Op<"unary", [Pure]> {
+  let summary = "elementwise q_out(f(dq(x))) through a 256-entry table";
+  let description = [{
+    Hardswish, and room for the fixed-qparams ops (sigmoid, tanh,
+    hardsigmoid). Any layout.
+
+    ```mlir
+    %y = qfxk.unary %x fn = hardswish : tensor<1x8x!quant.uniform<u8:f32, 0.1:3>>
+        -> tensor<1x8x!quant.uniform<u8:f32, 0.05:10>>
+    ```
+  }];
+  let arguments = (ins QFXK_QTensor:$input, QFXK_UnaryFnAttr:$fn);
+  let results = (outs QFXK_QTensor:$result);
+  let assemblyFormat = [{
+    $input `fn` `=` $fn attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def QFXK_CatOp : QFXK_Op<"cat", [Pure]> {
+  let summary = "quantized concatenation along a physical dim";
+  let description = [{
+    Inputs whose qparams differ from the result's are requantized.
+
+    ```mlir
+    %y = qfxk.cat %a, %b dim = 3 : (tensor<1x4x4x2x!quant.uniform<u8:f32, 0.1:3>>,
+        tensor<1x4x4x2x!quant.uniform<u8:f32, 0.1:3>>) -> tensor<1x4x4x4x!quant.uniform<u8:f32, 0.1:3>>
+    ```
+  }];
+  let arguments = (ins Variadic<QFXK_QTensor>:$inputs, I64Attr:$dim);
+  let results = (outs QFXK_QTensor:$result);
+  let assemblyFormat = [{
+    $inputs `dim` `=` $dim attr-dict `:` functional-type($inputs, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def QFXK_ReshapeOp : QFXK_Op<"reshape", [Pure]> {
+  let summary = "reshape (flatten, view) of a contiguous quantized tensor";
+  let description = [{
+    ```mlir
+    %y = qfxk.reshape %x : tensor<1x512x1x1x!quant.uniform<u8:f32, 0.1:3>>
+        -> tensor<1x512x!quant.uniform<u8:f32, 0.1:3>>
+    ```
+  }];
+  let arguments = (ins QFXK_QTensor:$input);
+  let results = (outs QFXK_QTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+class QFXK_LayoutOp<string mnemonic, string what> : QFXK_Op<mnemonic, [Pure]> {
+  let summary = what;
+  let description = [{
+    A physical layout change of a rank-4 quantized tensor.
+
+    ```mlir
+    %y = qfxk.to_nhwc %x : tensor<1x3x8x8x!quant.uniform<u8:f32, 0.1:3>>
+        -> tensor<1x8x8x3x!quant.uniform<u8:f32, 0.1:3>>
+    ```
+  }];
+  let arguments = (ins QFXK_QTensor:$input);
+  let results = (outs QFXK_QTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+def QFXK_ToNhwcOp : QFXK_LayoutOp<"to_nhwc", "NCHW to NHWC">;
+def QFXK_ToNchwOp : QFXK_LayoutOp<"to_nchw", "NHWC to NCHW">;
+
+#endif // QFX_DIALECT_QFXK_QFXKOPS_TD

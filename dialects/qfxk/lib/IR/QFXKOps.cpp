@@ -1,0 +1,321 @@
+//===- QFXKOps.cpp - qfxk op verifiers and folds --------------------------===//
+//
+// Part of the qfx project, under the Apache License v2.0 with LLVM Exceptions.
+// See LICENSE for license information.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+
+#include "qfx/Dialect/QFXK/QFXKOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+
+using namespace mlir;
+using namespace qfx::kernels;
+
+/// A per-tensor quantized activation with 8-bit storage.
+static quant::UniformQuantizedType activationType(Type t) {
+  auto q = dyn_cast<quant::UniformQuantizedType>(
+      cast<ShapedType>(t).getElementType());
+  if (!q || q.getStorageTypeIntegralWidth() != 8)
+    return {};
+  return q;
+}
+
+static LogicalResult checkActivations(Operation *op) {
+  for (Type t : llvm::concat<Type>(op->getOperandTypes(), op->getResultTypes()))
+    if (!activationType(t))
+      return op->emitOpError()
+             << "expects per-tensor 8-bit quantized activations, got " << t;
+  return success();
+}
+
+static LogicalResult checkRank(Operation *op, Value v, int64_t rank,
+                               StringRef what) {
+  auto t = cast<RankedTensorType>(v.getType());
+  if (t.getRank() != rank || !t.hasStaticShape())
+    return op->emitOpError() << "expects a static rank-" << rank << " " << what;
+  return success();
+}
+
+/// PyTorch's pooling/convolution output size (floor mode).
+static int64_t outSize(int64_t in, int64_t k, int64_t s, int64_t p,
+                       int64_t d) {
+  return (in + 2 * p - d * (k - 1) - 1) / s + 1;
+}
+
+static LogicalResult checkPair(Operation *op, ArrayRef<int64_t> a,
+                               StringRef name, int64_t min) {
+  if (a.size() != 2)
+    return op->emitOpError() << "expects 2 values in '" << name << "'";
+  for (int64_t v : a)
+    if (v < min)
+      return op->emitOpError() << "'" << name << "' values must be >= " << min;
+  return success();
+}
+
+static LogicalResult checkSpatial(Operation *op, Value in, Value out,
+                                  ArrayRef<int64_t> k, ArrayRef<int64_t> s,
+                                  ArrayRef<int64_t> p, ArrayRef<int64_t> d) {
+  auto it = cast<RankedTensorType>(in.getType());
+  auto ot = cast<RankedTensorType>(out.getType());
+  for (int i = 0; i < 2; ++i) {
+    int64_t expected = outSize(it.getDimSize(1 + i), k[i], s[i], p[i], d[i]);
+    if (ot.getDimSize(1 + i) != expected)
+      return op->emitOpError()
+             << "NHWC result dim " << 1 + i << " is " << ot.getDimSize(1 + i)
+             << ", expected " << expected;
+  }
+  if (it.getDimSize(0) != ot.getDimSize(0))
+    return op->emitOpError() << "batch size changes";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// packed_weight
+//===----------------------------------------------------------------------===//
+
+LogicalResult PackedWeightOp::verify() {
+  auto type = cast<RankedTensorType>(getType());
+  auto et = dyn_cast<quant::QuantizedType>(type.getElementType());
+  if (!et || !et.isSigned() || et.getStorageTypeIntegralWidth() != 8)
+    return emitOpError() << "expects signed 8-bit weights";
+  if (auto pa = dyn_cast<quant::UniformQuantizedPerAxisType>(et)) {
+    if (pa.getQuantizedDimension() != 0)
+      return emitOpError() << "expects weights quantized along axis 0";
+    for (int64_t z : pa.getZeroPoints())
+      if (z != 0)
+        return emitOpError() << "expects symmetric weights (zero point 0)";
+  } else if (auto u = dyn_cast<quant::UniformQuantizedType>(et)) {
+    if (u.getZeroPoint() != 0)
+      return emitOpError() << "expects symmetric weights (zero point 0)";
+  }
+  if (type.getRank() != 2 && type.getRank() != 4)
+    return emitOpError() << "expects an OI or OIHW weight";
+  auto data = cast<ShapedType>(getWeight().getType());
+  if (data.getShape() != type.getShape() ||
+      !data.getElementType().isSignlessInteger(8))
+    return emitOpError() << "weight data must be " << type.getShape().size()
+                         << "-d i8 of the weight type's shape";
+  if (auto bias = getBiasAttr()) {
+    auto bt = cast<ShapedType>(bias.getType());
+    if (bt.getRank() != 1 || bt.getDimSize(0) != type.getDimSize(0))
+      return emitOpError() << "bias must have one value per output channel";
+    if (!bt.getElementType().isF32() && !bt.getElementType().isSignlessInteger(32))
+      return emitOpError() << "bias must be f32 or i32";
+  }
+  return success();
+}
+
+/// Resolves a weight symbol and checks it against the op's convention.
+static FailureOr<PackedWeightOp> lookupWeight(Operation *op,
+                                              SymbolTableCollection &tables,
+                                              FlatSymbolRefAttr sym,
+                                              Requant requant, int64_t rank) {
+  auto w = tables.lookupNearestSymbolFrom<PackedWeightOp>(op, sym);
+  if (!w)
+    return op->emitOpError() << "'" << sym.getValue()
+                             << "' is not a qfxk.packed_weight";
+  if (cast<RankedTensorType>(w.getType()).getRank() != rank)
+    return op->emitOpError() << "expects a rank-" << rank << " weight";
+  if (auto bias = w.getBiasAttr()) {
+    bool isFloat = cast<ShapedType>(bias.getType()).getElementType().isF32();
+    if (isFloat != (requant == Requant::float_))
+      return op->emitOpError()
+             << "'" << stringifyRequant(requant) << "' requantization takes "
+             << (requant == Requant::float_ ? "an f32" : "an i32") << " bias";
+  }
+  return w;
+}
+
+//===----------------------------------------------------------------------===//
+// conv2d / linear
+//===----------------------------------------------------------------------===//
+
+LogicalResult Conv2dOp::verify() {
+  if (failed(checkActivations(*this)) ||
+      failed(checkRank(*this, getInput(), 4, "NHWC input")) ||
+      failed(checkRank(*this, getResult(), 4, "NHWC result")) ||
+      failed(checkPair(*this, getStride(), "stride", 1)) ||
+      failed(checkPair(*this, getPadding(), "padding", 0)) ||
+      failed(checkPair(*this, getDilation(), "dilation", 1)))
+    return failure();
+  if (getGroups() < 1)
+    return emitOpError() << "'groups' must be positive";
+  return success();
+}
+
+LogicalResult Conv2dOp::verifySymbolUses(SymbolTableCollection &tables) {
+  auto w = lookupWeight(*this, tables, getWeightAttr(), getRequant(), 4);
+  if (failed(w))
+    return failure();
+  ArrayRef<int64_t> ws = cast<RankedTensorType>(w->getType()).getShape();
+  auto it = cast<RankedTensorType>(getInput().getType());
+  auto ot = cast<RankedTensorType>(getResult().getType());
+  if (it.getDimSize(3) != ws[1] * getGroups())
+    return emitOpError() << "input has " << it.getDimSize(3)
+                         << " channels, the weight expects " << ws[1] * getGroups();
+  if (ot.getDimSize(3) != ws[0] || ws[0] % getGroups())
+    return emitOpError() << "result has " << ot.getDimSize(3)
+                         << " channels, the weight has " << ws[0];
+  return checkSpatial(*this, getInput(), getResult(), ws.drop_front(2),
+                      getStride(), getPadding(), getDilation());
+}
+
+LogicalResult LinearOp::verify() {
+  if (failed(checkActivations(*this)) ||
+      failed(checkRank(*this, getInput(), 2, "input")) ||
+      failed(checkRank(*this, getResult(), 2, "result")))
+    return failure();
+  if (getInput().getType().getDimSize(0) != getResult().getType().getDimSize(0))
+    return emitOpError() << "row count changes";
+  return success();
+}
+
+LogicalResult LinearOp::verifySymbolUses(SymbolTableCollection &tables) {
+  auto w = lookupWeight(*this, tables, getWeightAttr(), getRequant(), 2);
+  if (failed(w))
+    return failure();
+  ArrayRef<int64_t> ws = cast<RankedTensorType>(w->getType()).getShape();
+  if (getInput().getType().getDimSize(1) != ws[1] ||
+      getResult().getType().getDimSize(1) != ws[0])
+    return emitOpError() << "shapes do not match the " << ws[0] << "x" << ws[1]
+                         << " weight";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise, pooling, data movement
+//===----------------------------------------------------------------------===//
+
+LogicalResult AddOp::verify() {
+  if (failed(checkActivations(*this)))
+    return failure();
+  if (getLhs().getType().getShape() != getRhs().getType().getShape() ||
+      getLhs().getType().getShape() != getResult().getType().getShape())
+    return emitOpError() << "expects operands and result of one shape";
+  return success();
+}
+
+static LogicalResult sameQParams(Operation *op, Type a, Type b) {
+  if (activationType(a) != activationType(b))
+    return op->emitOpError() << "expects the input's qparams on the result";
+  return success();
+}
+
+LogicalResult MaxPool2dOp::verify() {
+  if (failed(checkActivations(*this)) ||
+      failed(checkRank(*this, getInput(), 4, "NHWC input")) ||
+      failed(checkRank(*this, getResult(), 4, "NHWC result")) ||
+      failed(checkPair(*this, getKernelSize(), "kernel_size", 1)) ||
+      failed(checkPair(*this, getStride(), "stride", 1)) ||
+      failed(checkPair(*this, getPadding(), "padding", 0)) ||
+      failed(checkPair(*this, getDilation(), "dilation", 1)) ||
+      failed(sameQParams(*this, getInput().getType(), getResult().getType())))
+    return failure();
+  return checkSpatial(*this, getInput(), getResult(), getKernelSize(),
+                      getStride(), getPadding(), getDilation());
+}
+
+LogicalResult AvgPool2dOp::verify() {
+  if (failed(checkActivations(*this)) ||
+      failed(checkRank(*this, getInput(), 4, "NHWC input")) ||
+      failed(checkRank(*this, getResult(), 4, "NHWC result")) ||
+      failed(checkPair(*this, getKernelSize(), "kernel_size", 1)) ||
+      failed(checkPair(*this, getStride(), "stride", 1)) ||
+      failed(checkPair(*this, getPadding(), "padding", 0)))
+    return failure();
+  if (getDivisorOverride() < 0)
+    return emitOpError() << "'divisor_override' must be >= 0 (0: none)";
+  int64_t one[2] = {1, 1};
+  return checkSpatial(*this, getInput(), getResult(), getKernelSize(),
+                      getStride(), getPadding(), one);
+}
+
+LogicalResult AdaptiveAvgPool2dOp::verify() {
+  if (failed(checkActivations(*this)) ||
+      failed(checkRank(*this, getInput(), 4, "NHWC input")) ||
+      failed(checkRank(*this, getResult(), 4, "NHWC result")))
+    return failure();
+  auto it = getInput().getType(), ot = getResult().getType();
+  if (it.getDimSize(0) != ot.getDimSize(0) ||
+      it.getDimSize(3) != ot.getDimSize(3))
+    return emitOpError() << "batch and channels must be preserved";
+  return success();
+}
+
+LogicalResult UnaryOp::verify() {
+  if (failed(checkActivations(*this)))
+    return failure();
+  if (getInput().getType().getShape() != getResult().getType().getShape())
+    return emitOpError() << "expects the input's shape on the result";
+  return success();
+}
+
+LogicalResult CatOp::verify() {
+  if (failed(checkActivations(*this)))
+    return failure();
+  if (getInputs().empty())
+    return emitOpError() << "expects at least one input";
+  auto rt = getResult().getType();
+  int64_t dim = getDim(), rank = rt.getRank();
+  if (dim < 0 || dim >= rank)
+    return emitOpError() << "'dim' " << dim << " out of range for rank " << rank;
+  int64_t total = 0;
+  for (Value v : getInputs()) {
+    auto t = cast<RankedTensorType>(v.getType());
+    if (t.getRank() != rank)
+      return emitOpError() << "expects inputs of the result's rank";
+    for (int64_t i = 0; i < rank; ++i)
+      if (i != dim && t.getDimSize(i) != rt.getDimSize(i))
+        return emitOpError() << "input dim " << i << " differs from the result";
+    total += t.getDimSize(dim);
+  }
+  if (total != rt.getDimSize(dim))
+    return emitOpError() << "inputs sum to " << total << " along dim " << dim
+                         << ", the result has " << rt.getDimSize(dim);
+  return success();
+}
+
+LogicalResult ReshapeOp::verify() {
+  if (failed(checkActivations(*this)) ||
+      failed(sameQParams(*this, getInput().getType(), getResult().getType())))
+    return failure();
+  if (!getInput().getType().hasStaticShape() ||
+      !getResult().getType().hasStaticShape() ||
+      getInput().getType().getNumElements() !=
+          getResult().getType().getNumElements())
+    return emitOpError() << "expects static shapes with equal element counts";
+  return success();
+}
+
+template <typename Op>
+static LogicalResult verifyLayout(Op op, std::array<int, 4> perm) {
+  if (failed(checkActivations(op)) ||
+      failed(checkRank(op, op.getInput(), 4, "input")) ||
+      failed(sameQParams(op, op.getInput().getType(), op.getResult().getType())))
+    return failure();
+  auto it = op.getInput().getType(), ot = op.getResult().getType();
+  for (int i = 0; i < 4; ++i)
+    if (ot.getDimSize(i) != it.getDimSize(perm[i]))
+      return op.emitOpError() << "result shape is not the permuted input shape";
+  return success();
+}
+
+LogicalResult ToNhwcOp::verify() { return verifyLayout(*this, {0, 2, 3, 1}); }
+LogicalResult ToNchwOp::verify() { return verifyLayout(*this, {0, 3, 1, 2}); }
+
+OpFoldResult ToNhwcOp::fold(FoldAdaptor) {
+  if (auto back = getInput().getDefiningOp<ToNchwOp>())
+    return back.getInput();
+  return {};
+}
+OpFoldResult ToNchwOp::fold(FoldAdaptor) {
+  if (auto back = getInput().getDefiningOp<ToNhwcOp>())
+    return back.getInput();
+  return {};
+}
+
+#define GET_OP_CLASSES
+#include "qfx/Dialect/QFXK/QFXKOps.cpp.inc"

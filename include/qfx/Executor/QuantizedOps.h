@@ -1,0 +1,46 @@
+//===- QuantizedOps.h - Plan kernels of qfxk ops ----------------*- C++ -*-===//
+//
+// Part of the qfx project, under the Apache License v2.0 with LLVM Exceptions.
+// See LICENSE for license information.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// Plan kernels running the exact int8 kernels of QFXKernels on uint8 slots
+// (physical shapes: NHWC for the spatial ops).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QFX_EXECUTOR_QUANTIZEDOPS_H
+#define QFX_EXECUTOR_QUANTIZEDOPS_H
+
+#include "qfx/Executor/Plan.h"
+#include "qfx/Kernels/QuantizedKernels.h"
+
+namespace qfx::exec {
+
+/// Convolution or linear layer; the implementation is chosen at prepare.
+std::unique_ptr<Kernel> createQConvKernel(int input, int output,
+                                          kern::ConvDesc desc,
+                                          kern::ImplChoice choice);
+std::unique_ptr<Kernel> createQAddKernel(int lhs, int rhs, int output,
+                                         kern::QParams pl, kern::QParams pr,
+                                         kern::QParams po, bool relu);
+enum class QPoolKind : uint8_t { Max, Avg, AdaptiveAvg };
+/// NHWC pooling; sizes other than the window come from the slots.
+std::unique_ptr<Kernel> createQPoolKernel(QPoolKind kind, int input,
+                                          int output, kern::PoolDesc desc,
+                                          kern::QParams pi, kern::QParams po);
+std::unique_ptr<Kernel> createQUnaryKernel(int input, int output,
+                                           kern::UnaryFn fn, kern::QParams pi,
+                                           kern::QParams po);
+std::unique_ptr<Kernel> createQCatKernel(std::vector<int> inputs, int output,
+                                         int64_t dim,
+                                         std::vector<kern::QParams> pis,
+                                         kern::QParams po);
+/// NCHW <-> NHWC of a rank-4 one-byte tensor.
+std::unique_ptr<Kernel> createLayoutKernel(int input, int output, bool toNhwc);
+
+} // namespace qfx::exec
+
+#endif // QFX_EXECUTOR_QUANTIZEDOPS_H

@@ -1,0 +1,397 @@
+//===- QFXToKernels.cpp - Reference patterns to qfxk kernel ops -----------===//
+//
+// Part of the qfx project, under the Apache License v2.0 with LLVM Exceptions.
+// See LICENSE for license information.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// Every pattern is rooted at the `qfx.quantize` that ends a reference
+// pattern `q(op(dq(x)...))` and checks the op between. A precondition that
+// fails is recorded (and becomes a remark) only when the op is of the
+// pattern's family.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qfx/Conversion/QFXToKernels/QFXToKernels.h"
+
+#include "qfx/Dialect/QFX/QFXOps.h"
+#include "qfx/Runtime/Quantize.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/SymbolTable.h"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+using namespace mlir;
+using namespace qfx;
+namespace qk = qfx::kernels;
+
+namespace {
+
+using UQ = quant::UniformQuantizedType;
+
+/// A per-tensor unsigned 8-bit activation type (what the runtime runs).
+UQ u8Activation(Type t) {
+  auto q = dyn_cast<UQ>(cast<ShapedType>(t).getElementType());
+  if (!q || q.isSigned() || q.getStorageTypeIntegralWidth() != 8)
+    return {};
+  return q;
+}
+
+RankedTensorType nhwcType(Type t) {
+  auto r = cast<RankedTensorType>(t);
+  ArrayRef<int64_t> s = r.getShape();
+  return RankedTensorType::get({s[0], s[2], s[3], s[1]}, r.getElementType());
+}
+
+/// \p v (NCHW) as NHWC, reusing the NHWC value a qfxk.to_nchw came from.
+Value toNhwc(PatternRewriter &rw, Location loc, Value v) {
+  if (auto back = v.getDefiningOp<qk::ToNchwOp>())
+    return back.getInput();
+  return qk::ToNhwcOp::create(rw, loc, nhwcType(v.getType()), v);
+}
+
+/// The quantized value a float operand was dequantized from.
+Value dequantized(Value v) {
+  if (auto dq = v.getDefiningOp<DequantizeOp>())
+    return dq.getInput();
+  return {};
+}
+
+/// Common failure recording.
+struct Recorder {
+  LowerFailures *failures;
+  LogicalResult fail(PatternRewriter &rw, Operation *op,
+                     const std::string &why) const {
+    if (failures)
+      (*failures)[op] = why;
+    return rw.notifyMatchFailure(op, why);
+  }
+};
+
+/// Reads a float32 parameter's values.
+FailureOr<std::vector<float>> readFloats(Operation *from, FlatSymbolRefAttr sym) {
+  auto p = SymbolTable::lookupNearestSymbolFrom<ParameterOp>(from, sym);
+  if (!p)
+    return failure();
+  auto typed = dyn_cast<TypedAttr>(p.getValue());
+  auto st = typed ? dyn_cast<ShapedType>(typed.getType()) : ShapedType();
+  if (!st || !st.getElementType().isF32() || !st.hasStaticShape())
+    return failure();
+  std::vector<float> out(st.getNumElements());
+  if (auto res = dyn_cast<DenseResourceElementsAttr>(p.getValue())) {
+    AsmResourceBlob *blob = res.getRawHandle().getBlob();
+    if (!blob || blob->getData().size() != out.size() * sizeof(float))
+      return failure();
+    std::memcpy(out.data(), blob->getData().data(), out.size() * sizeof(float));
+    return out;
+  }
+  if (auto dense = dyn_cast<DenseElementsAttr>(p.getValue())) {
+    size_t i = 0;
+    for (float f : dense.getValues<float>())
+      out[i++] = f;
+    if (dense.isSplat())
+      std::fill(out.begin(), out.end(), out[0]);
+    return out;
+  }
+  return failure();
+}
+
+/// What a weighted reference pattern consists of.
+struct Weighted {
+  Operation *compute = nullptr; // qfx.conv or qfx.linear
+  bool relu = false;
+  Value input;                  // the float (dequantized) activation outside
+  Operation *anchor = nullptr;  // the op whose result is quantized
+};
+
+/// Matches conv/linear (+relu), bare or as the body of a qfx.fused.
+std::optional<Weighted> matchWeighted(Operation *producer) {
+  Weighted w;
+  w.anchor = producer;
+  Value v = producer->getNumResults() == 1 ? producer->getResult(0) : Value();
+  Block *body = nullptr;
+  if (auto fused = dyn_cast<FusedOp>(producer)) {
+    if (fused.getNumResults() != 1)
+      return std::nullopt;
+    body = &fused.getBody().front();
+    v = cast<YieldOp>(body->getTerminator()).getValues()[0];
+  }
+  if (!v)
+    return std::nullopt;
+  if (auto r = v.getDefiningOp<ReluOp>()) {
+    w.relu = true;
+    v = r.getInput();
+  }
+  w.compute = v.getDefiningOp();
+  if (!w.compute || !isa<ConvOp, LinearOp>(w.compute))
+    return std::nullopt;
+  Value in = w.compute->getOperand(0);
+  if (body) {
+    auto arg = dyn_cast<BlockArgument>(in);
+    if (!arg || arg.getOwner() != body)
+      return std::nullopt;
+    in = producer->getOperand(arg.getArgNumber());
+  }
+  w.input = in;
+  return w;
+}
+
+struct LowerWeighted : OpRewritePattern<QuantizeOp>, Recorder {
+  LowerWeighted(MLIRContext *ctx, qk::Requant requant, LowerFailures *f)
+      : OpRewritePattern(ctx), Recorder{f}, requant(requant) {}
+
+  LogicalResult matchAndRewrite(QuantizeOp q,
+                                PatternRewriter &rw) const override {
+    Operation *producer = q.getInput().getDefiningOp();
+    if (!producer)
+      return failure();
+    auto m = matchWeighted(producer);
+    if (!m)
+      return failure();
+    Operation *op = m->anchor;
+    if (!producer->getResult(0).hasOneUse())
+      return fail(rw, op, "the float result has other users than its quantize");
+    Value xq = dequantized(m->input);
+    if (!xq || !u8Activation(xq.getType()))
+      return fail(rw, op, "the input is not a dequantized per-tensor quint8 tensor");
+    UQ inT = u8Activation(xq.getType()), outT = u8Activation(q.getType());
+    if (!outT)
+      return fail(rw, op, "the output is not quantized per tensor to quint8");
+    // Weight: dq(q(get_attr)), bias: get_attr or none.
+    Value wv = m->compute->getOperand(1);
+    auto wdq = wv.getDefiningOp<DequantizeOp>();
+    auto wq = wdq ? wdq.getInput().getDefiningOp<QuantizeOp>() : QuantizeOp();
+    auto wget = wq ? wq.getInput().getDefiningOp<GetAttrOp>() : GetAttrOp();
+    if (!wget)
+      return fail(rw, op, "the weight is not a quantize -> dequantize of a parameter");
+    GetAttrOp bget;
+    if (m->compute->getNumOperands() > 2) {
+      bget = m->compute->getOperand(2).getDefiningOp<GetAttrOp>();
+      if (!bget)
+        return fail(rw, op, "the bias is not a parameter");
+    }
+    auto wType = cast<RankedTensorType>(wq.getType());
+    auto qet = cast<quant::QuantizedType>(wType.getElementType());
+    if (!qet.isSigned() || qet.getStorageTypeIntegralWidth() != 8)
+      return fail(rw, op, "the weight is not qint8");
+    int64_t oc = wType.getDimSize(0);
+    std::vector<float> scales(oc);
+    if (auto pa = dyn_cast<quant::UniformQuantizedPerAxisType>(qet)) {
+      if (pa.getQuantizedDimension() != 0 ||
+          llvm::any_of(pa.getZeroPoints(), [](int64_t z) { return z != 0; }))
+        return fail(rw, op, "per-channel weights must be symmetric along axis 0");
+      for (int64_t c = 0; c < oc; ++c)
+        scales[c] = static_cast<float>(pa.getScales()[c]);
+    } else if (auto u = dyn_cast<UQ>(qet)) {
+      if (u.getZeroPoint() != 0)
+        return fail(rw, op, "the weight zero point is not 0 (affine weights have no kernel)");
+      std::fill(scales.begin(), scales.end(), static_cast<float>(u.getScale()));
+    }
+    auto conv = dyn_cast<ConvOp>(m->compute);
+    if (conv) {
+      if (conv.getStride().size() != 2)
+        return fail(rw, op, "only 2-d convolutions have a kernel");
+      if (conv.getPaddingMode() != PaddingMode::zeros)
+        return fail(rw, op, "padding_mode is not zeros");
+      if (llvm::any_of(conv.getPadding(), [](int64_t p) { return p < 0; }))
+        return fail(rw, op, "'same'/'valid' padding strings are not resolved");
+    } else if (cast<RankedTensorType>(xq.getType()).getRank() != 2) {
+      return fail(rw, op, "linear kernels take 2-d inputs");
+    }
+    auto wData = readFloats(wget, wget.getNameAttr());
+    if (failed(wData))
+      return fail(rw, op, "the weight parameter has no float32 data");
+    std::vector<float> bias;
+    if (bget) {
+      auto b = readFloats(bget, bget.getNameAttr());
+      if (failed(b) || static_cast<int64_t>(b->size()) != oc)
+        return fail(rw, op, "the bias parameter has no float32 data");
+      bias = *b;
+    }
+
+    // Quantize the weight (ATen's quantize_val) and the bias.
+    std::vector<int8_t> wInt(wData->size());
+    int64_t per = wData->size() / oc;
+    for (int64_t c = 0; c < oc; ++c)
+      for (int64_t i = 0; i < per; ++i)
+        wInt[c * per + i] = static_cast<int8_t>(rt::quantizeValue(
+            (*wData)[c * per + i], scales[c], 0, qet.getStorageTypeMin(),
+            qet.getStorageTypeMax()));
+    MLIRContext *ctx = rw.getContext();
+    ElementsAttr biasAttr;
+    if (bget) {
+      if (requant == qk::Requant::float_) {
+        biasAttr = DenseElementsAttr::get(
+            RankedTensorType::get({oc}, Float32Type::get(ctx)),
+            ArrayRef<float>(bias));
+      } else {
+        // PyTorch's qnnpack: quantize_per_channel(bias, s_in * s_w, 0, qint32).
+        std::vector<int32_t> bi(oc);
+        float sIn = static_cast<float>(inT.getScale());
+        for (int64_t c = 0; c < oc; ++c)
+          bi[c] = static_cast<int32_t>(rt::quantizeValue(
+              bias[c], sIn * scales[c], 0, std::numeric_limits<int32_t>::min(),
+              std::numeric_limits<int32_t>::max()));
+        biasAttr = DenseElementsAttr::get(
+            RankedTensorType::get({oc}, IntegerType::get(ctx, 32)),
+            ArrayRef<int32_t>(bi));
+      }
+    }
+    auto module = q->getParentOfType<ModuleOp>();
+    std::string name = wget.getName().str() + ".packed";
+    for (int i = 1; SymbolTable::lookupSymbolIn(module, name); ++i)
+      name = wget.getName().str() + ".packed" + std::to_string(i);
+    {
+      OpBuilder::InsertionGuard guard(rw);
+      rw.setInsertionPointToStart(module.getBody());
+      qk::PackedWeightOp::create(
+          rw, wget.getLoc(), rw.getStringAttr(name), wget.getNameAttr(),
+          TypeAttr::get(wType),
+          DenseElementsAttr::get(
+              RankedTensorType::get(wType.getShape(), IntegerType::get(ctx, 8)),
+              ArrayRef<int8_t>(wInt)),
+          biasAttr);
+    }
+    auto sym = FlatSymbolRefAttr::get(ctx, name);
+    auto rq = qk::RequantAttr::get(ctx, requant);
+    Location loc = op->getLoc();
+    Value result;
+    if (conv) {
+      Value x = toNhwc(rw, loc, xq);
+      ArrayRef<int64_t> p = conv.getPadding();
+      auto y = qk::Conv2dOp::create(
+          rw, loc, nhwcType(q.getType()), x, sym,
+          rw.getDenseI64ArrayAttr(conv.getStride()),
+          rw.getDenseI64ArrayAttr(p), rw.getDenseI64ArrayAttr(conv.getDilation()),
+          rw.getI64IntegerAttr(conv.getGroups()), rq, rw.getBoolAttr(m->relu));
+      result = qk::ToNchwOp::create(rw, loc, q.getType(), y);
+    } else {
+      result = qk::LinearOp::create(rw, loc, q.getType(), xq, sym, rq,
+                                rw.getBoolAttr(m->relu));
+    }
+    rw.replaceOp(q, result);
+    if (failures)
+      failures->erase(op);
+    return success();
+  }
+  qk::Requant requant;
+};
+
+/// Layout-agnostic ops run NHWC when all their inputs come from NHWC ops.
+bool allNhwc(ValueRange vs) {
+  return llvm::all_of(vs, [](Value v) { return v.getDefiningOp<qk::ToNchwOp>(); });
+}
+
+struct LowerElementwise : OpRewritePattern<QuantizeOp>, Recorder {
+  LowerElementwise(MLIRContext *ctx, LowerFailures *f)
+      : OpRewritePattern(ctx), Recorder{f} {}
+
+  LogicalResult matchAndRewrite(QuantizeOp q,
+                                PatternRewriter &rw) const override {
+    Operation *op = q.getInput().getDefiningOp();
+    if (!op)
+      return failure();
+    bool relu = false;
+    Operation *anchor = op;
+    if (auto r = dyn_cast<ReluOp>(op))
+      if (auto a = r.getInput().getDefiningOp<AddOp>()) {
+        relu = true;
+        op = a;
+      }
+    if (!isa<AddOp, HardswishOp, MaxPoolOp, AdaptiveAvgPoolOp, AvgPoolOp,
+             FlattenOp>(op))
+      return failure();
+    for (Operation *o : {anchor, op})
+      if (!o->getResult(0).hasOneUse())
+        return fail(rw, anchor, "the float result has other users");
+    SmallVector<Value> ins;
+    for (Value v : op->getOperands()) {
+      Value d = dequantized(v);
+      if (!d || !u8Activation(d.getType()))
+        return fail(rw, anchor, "an operand is not a dequantized per-tensor quint8 tensor");
+      ins.push_back(d);
+    }
+    if (!u8Activation(q.getType()))
+      return fail(rw, anchor, "the output is not quantized per tensor to quint8");
+    Location loc = anchor->getLoc();
+    Type outT = q.getType();
+    Value result;
+    if (isa<AddOp, HardswishOp>(op)) {
+      if (cast<ShapedType>(ins[0].getType()).getShape() !=
+              cast<ShapedType>(outT).getShape() ||
+          (ins.size() == 2 && cast<ShapedType>(ins[0].getType()).getShape() !=
+                                  cast<ShapedType>(ins[1].getType()).getShape()))
+        return fail(rw, anchor, "broadcasting operands have no kernel");
+      bool nhwc = cast<ShapedType>(outT).getRank() == 4 && allNhwc(ins);
+      SmallVector<Value> xs;
+      for (Value v : ins)
+        xs.push_back(nhwc ? toNhwc(rw, loc, v) : v);
+      Type t = nhwc ? Type(nhwcType(outT)) : outT;
+      Value y;
+      if (isa<AddOp>(op))
+        y = qk::AddOp::create(rw, loc, t, xs[0], xs[1], rw.getBoolAttr(relu));
+      else
+        y = qk::UnaryOp::create(rw, loc, t, xs[0],
+                            qk::UnaryFnAttr::get(rw.getContext(), qk::UnaryFn::hardswish));
+      result = nhwc ? Value(qk::ToNchwOp::create(rw, loc, outT, y)) : y;
+    } else if (auto mp = dyn_cast<MaxPoolOp>(op)) {
+      if (mp.getKernelSize().size() != 2 || mp.getCeilMode())
+        return fail(rw, anchor, "only 2-d floor-mode max pooling has a kernel");
+      if (u8Activation(ins[0].getType()) != u8Activation(outT))
+        return fail(rw, anchor, "max pooling must keep its input's qparams");
+      auto y = qk::MaxPool2dOp::create(
+          rw, loc, nhwcType(outT), toNhwc(rw, loc, ins[0]),
+          rw.getDenseI64ArrayAttr(mp.getKernelSize()),
+          rw.getDenseI64ArrayAttr(mp.getStride()),
+          rw.getDenseI64ArrayAttr(mp.getPadding()),
+          rw.getDenseI64ArrayAttr(mp.getDilation()));
+      result = qk::ToNchwOp::create(rw, loc, outT, y);
+    } else if (auto ap = dyn_cast<AvgPoolOp>(op)) {
+      if (ap.getKernelSize().size() != 2 || ap.getCeilMode())
+        return fail(rw, anchor, "only 2-d floor-mode average pooling has a kernel");
+      auto y = qk::AvgPool2dOp::create(
+          rw, loc, nhwcType(outT), toNhwc(rw, loc, ins[0]),
+          rw.getDenseI64ArrayAttr(ap.getKernelSize()),
+          rw.getDenseI64ArrayAttr(ap.getStride()),
+          rw.getDenseI64ArrayAttr(ap.getPadding()),
+          rw.getBoolAttr(ap.getCountIncludePad()),
+          rw.getI64IntegerAttr(ap.getDivisorOverride().value_or(0)));
+      result = qk::ToNchwOp::create(rw, loc, outT, y);
+    } else if (isa<AdaptiveAvgPoolOp>(op)) {
+      if (cast<ShapedType>(outT).getRank() != 4)
+        return fail(rw, anchor, "only 2-d adaptive average pooling has a kernel");
+      auto y = qk::AdaptiveAvgPool2dOp::create(rw, loc, nhwcType(outT),
+                                           toNhwc(rw, loc, ins[0]));
+      result = qk::ToNchwOp::create(rw, loc, outT, y);
+    } else {
+      if (u8Activation(ins[0].getType()) != u8Activation(outT))
+        return fail(rw, anchor, "flatten must keep its input's qparams");
+      Value x = ins[0];
+      // NHWC with 1x1 spatial dims has the NCHW byte order.
+      if (auto back = x.getDefiningOp<qk::ToNchwOp>()) {
+        auto s = cast<ShapedType>(x.getType()).getShape();
+        if (s[2] == 1 && s[3] == 1)
+          x = back.getInput();
+      }
+      result = qk::ReshapeOp::create(rw, loc, outT, x);
+    }
+    rw.replaceOp(q, result);
+    if (failures)
+      failures->erase(anchor);
+    return success();
+  }
+};
+
+} // namespace
+
+void qfx::populateQFXToKernelsPatterns(RewritePatternSet &patterns,
+                                       qk::Requant requant,
+                                       LowerFailures *failures) {
+  patterns.add<LowerWeighted>(patterns.getContext(), requant, failures);
+  patterns.add<LowerElementwise>(patterns.getContext(), failures);
+}

@@ -1,0 +1,263 @@
+//===- QuantizedOps.cpp - Plan kernels of qfxk ops ------------------------===//
+//
+// Part of the qfx project, under the Apache License v2.0 with LLVM Exceptions.
+// See LICENSE for license information.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+
+#include "qfx/Executor/QuantizedOps.h"
+
+using namespace qfx;
+using namespace qfx::exec;
+using namespace qfx::kern;
+
+namespace {
+
+Status expectU8(const Plan &plan, int slot, size_t rank, const char *what) {
+  const Slot &s = plan.slot(slot);
+  if (s.type != ElemType::U8 || (rank && s.shape.size() != rank))
+    return Status::error(std::string(what) + " must be a rank-" +
+                         std::to_string(rank) + " uint8 tensor, got " +
+                         elemTypeName(s.type) + " " + shapeToString(s.shape));
+  return Status::success();
+}
+
+class QConvOp : public Kernel {
+public:
+  QConvOp(int in, int out, ConvDesc d, ImplChoice c)
+      : in_(in), out_(out), desc_(std::move(d)), choice_(c) {}
+  Status prepare(Plan &plan) override {
+    int64_t outNumel = desc_.n * desc_.oh() * desc_.ow() * desc_.oc;
+    if (plan.slot(in_).numel() != desc_.n * desc_.h * desc_.w * desc_.c ||
+        plan.slot(out_).numel() != outNumel)
+      return Status::error("convolution slots do not match its shapes");
+    std::string err;
+    kernel_ = ConvKernel::create(std::move(desc_), choice_, err);
+    if (!kernel_)
+      return Status::error("cannot create the convolution: " + err);
+    x_ = plan.data<uint8_t>(in_);
+    y_ = plan.data<uint8_t>(out_);
+    return Status::success();
+  }
+  Status run() override {
+    kernel_->run(x_, y_);
+    return Status::success();
+  }
+  std::string implName() const override {
+    return kernel_ ? kernel_->libraryInfo() : std::string();
+  }
+
+private:
+  int in_, out_;
+  ConvDesc desc_;
+  ImplChoice choice_;
+  std::unique_ptr<ConvKernel> kernel_;
+  const uint8_t *x_ = nullptr;
+  uint8_t *y_ = nullptr;
+};
+
+class QAddOp : public Kernel {
+public:
+  QAddOp(int l, int r, int o, QParams pl, QParams pr, QParams po, bool relu)
+      : l_(l), r_(r), o_(o), pl_(pl), pr_(pr), po_(po), relu_(relu) {}
+  Status prepare(Plan &plan) override {
+    n_ = plan.slot(o_).numel();
+    if (plan.slot(l_).numel() != n_ || plan.slot(r_).numel() != n_)
+      return Status::error("add operands differ in size");
+    return Status::success();
+  }
+  Status run() override { return Status::success(); }
+  std::string implName() const override { return "reference:add"; }
+
+  int l_, r_, o_;
+  QParams pl_, pr_, po_;
+  bool relu_;
+  int64_t n_ = 0;
+};
+
+class QAddKernel : public QAddOp {
+public:
+  using QAddOp::QAddOp;
+  Status prepare(Plan &plan) override {
+    if (Status s = QAddOp::prepare(plan); s.failed())
+      return s;
+    a_ = plan.data<uint8_t>(l_);
+    b_ = plan.data<uint8_t>(r_);
+    y_ = plan.data<uint8_t>(o_);
+    return Status::success();
+  }
+  Status run() override {
+    qadd(a_, pl_, b_, pr_, y_, po_, relu_, n_);
+    return Status::success();
+  }
+
+private:
+  const uint8_t *a_ = nullptr, *b_ = nullptr;
+  uint8_t *y_ = nullptr;
+};
+
+class QPoolOp : public Kernel {
+public:
+  QPoolOp(QPoolKind k, int in, int out, PoolDesc d, QParams pi, QParams po)
+      : kind_(k), in_(in), out_(out), d_(d), pi_(pi), po_(po) {}
+  Status prepare(Plan &plan) override {
+    if (Status s = expectU8(plan, in_, 4, "pooling input"); s.failed())
+      return s;
+    if (Status s = expectU8(plan, out_, 4, "pooling output"); s.failed())
+      return s;
+    const Shape &i = plan.slot(in_).shape, &o = plan.slot(out_).shape;
+    d_.n = i[0], d_.h = i[1], d_.w = i[2], d_.c = i[3];
+    d_.oh = o[1], d_.ow = o[2];
+    x_ = plan.data<uint8_t>(in_);
+    y_ = plan.data<uint8_t>(out_);
+    return Status::success();
+  }
+  Status run() override {
+    switch (kind_) {
+    case QPoolKind::Max:
+      qmaxPool(d_, x_, y_);
+      break;
+    case QPoolKind::Avg:
+      qavgPool(d_, x_, pi_, y_, po_);
+      break;
+    case QPoolKind::AdaptiveAvg:
+      qadaptiveAvgPool(d_, x_, pi_, y_, po_);
+      break;
+    }
+    return Status::success();
+  }
+  std::string implName() const override { return "reference:pool"; }
+
+private:
+  QPoolKind kind_;
+  int in_, out_;
+  PoolDesc d_;
+  QParams pi_, po_;
+  const uint8_t *x_ = nullptr;
+  uint8_t *y_ = nullptr;
+};
+
+class QUnaryOp : public Kernel {
+public:
+  QUnaryOp(int in, int out, UnaryFn fn, QParams pi, QParams po)
+      : in_(in), out_(out), lut_(buildLut(fn, pi, po)) {}
+  Status prepare(Plan &plan) override {
+    n_ = plan.slot(out_).numel();
+    x_ = plan.data<uint8_t>(in_);
+    y_ = plan.data<uint8_t>(out_);
+    return Status::success();
+  }
+  Status run() override {
+    applyLut(lut_.data(), x_, y_, n_);
+    return Status::success();
+  }
+  std::string implName() const override { return "lut"; }
+
+private:
+  int in_, out_;
+  std::vector<uint8_t> lut_;
+  int64_t n_ = 0;
+  const uint8_t *x_ = nullptr;
+  uint8_t *y_ = nullptr;
+};
+
+class QCatOp : public Kernel {
+public:
+  QCatOp(std::vector<int> ins, int out, int64_t dim, std::vector<QParams> pis,
+         QParams po)
+      : ins_(std::move(ins)), out_(out), dim_(dim), pis_(std::move(pis)),
+        po_(po) {}
+  Status prepare(Plan &plan) override {
+    const Shape &o = plan.slot(out_).shape;
+    outer_ = 1;
+    for (int64_t i = 0; i < dim_; ++i)
+      outer_ *= o[i];
+    inner_.clear();
+    ptrs_.clear();
+    for (int s : ins_) {
+      inner_.push_back(plan.slot(s).numel() / outer_);
+      ptrs_.push_back(plan.data<uint8_t>(s));
+    }
+    y_ = plan.data<uint8_t>(out_);
+    return Status::success();
+  }
+  Status run() override {
+    qcat(ptrs_, pis_, inner_, outer_, y_, po_);
+    return Status::success();
+  }
+
+private:
+  std::vector<int> ins_;
+  int out_;
+  int64_t dim_, outer_ = 1;
+  std::vector<QParams> pis_;
+  QParams po_;
+  std::vector<int64_t> inner_;
+  std::vector<const uint8_t *> ptrs_;
+  uint8_t *y_ = nullptr;
+};
+
+class LayoutOp : public Kernel {
+public:
+  LayoutOp(int in, int out, bool toNhwc) : in_(in), out_(out), toNhwc_(toNhwc) {}
+  Status prepare(Plan &plan) override {
+    if (Status s = expectU8(plan, in_, 4, "layout input"); s.failed())
+      return s;
+    const Shape &i = plan.slot(in_).shape;
+    n_ = i[0];
+    c_ = toNhwc_ ? i[1] : i[3];
+    hw_ = toNhwc_ ? i[2] * i[3] : i[1] * i[2];
+    x_ = plan.data<uint8_t>(in_);
+    y_ = plan.data<uint8_t>(out_);
+    return Status::success();
+  }
+  Status run() override {
+    if (toNhwc_)
+      nchwToNhwc(x_, y_, n_, c_, hw_);
+    else
+      nhwcToNchw(x_, y_, n_, c_, hw_);
+    return Status::success();
+  }
+
+private:
+  int in_, out_;
+  bool toNhwc_;
+  int64_t n_ = 0, c_ = 0, hw_ = 0;
+  const uint8_t *x_ = nullptr;
+  uint8_t *y_ = nullptr;
+};
+
+} // namespace
+
+std::unique_ptr<Kernel> exec::createQConvKernel(int input, int output,
+                                                ConvDesc desc,
+                                                ImplChoice choice) {
+  return std::make_unique<QConvOp>(input, output, std::move(desc), choice);
+}
+std::unique_ptr<Kernel> exec::createQAddKernel(int lhs, int rhs, int output,
+                                               QParams pl, QParams pr,
+                                               QParams po, bool relu) {
+  return std::make_unique<QAddKernel>(lhs, rhs, output, pl, pr, po, relu);
+}
+std::unique_ptr<Kernel> exec::createQPoolKernel(QPoolKind kind, int input,
+                                                int output, PoolDesc desc,
+                                                QParams pi, QParams po) {
+  return std::make_unique<QPoolOp>(kind, input, output, desc, pi, po);
+}
+std::unique_ptr<Kernel> exec::createQUnaryKernel(int input, int output,
+                                                 UnaryFn fn, QParams pi,
+                                                 QParams po) {
+  return std::make_unique<QUnaryOp>(input, output, fn, pi, po);
+}
+std::unique_ptr<Kernel> exec::createQCatKernel(std::vector<int> inputs,
+                                               int output, int64_t dim,
+                                               std::vector<QParams> pis,
+                                               QParams po) {
+  return std::make_unique<QCatOp>(std::move(inputs), output, dim,
+                                  std::move(pis), po);
+}
+std::unique_ptr<Kernel> exec::createLayoutKernel(int input, int output,
+                                                 bool toNhwc) {
+  return std::make_unique<LayoutOp>(input, output, toNhwc);
+}

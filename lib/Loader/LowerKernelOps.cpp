@@ -1,0 +1,204 @@
+//===- LowerKernelOps.cpp - qfxk kernel ops to plan kernels ---------------===//
+//
+// Part of the qfx project, under the Apache License v2.0 with LLVM Exceptions.
+// See LICENSE for license information.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+
+#include "LoaderImpl.h"
+
+#include "qfx/Dialect/QFXK/QFXKOps.h"
+#include "qfx/Executor/QuantizedOps.h"
+
+using namespace mlir;
+using namespace qfx;
+using namespace qfx::exec;
+namespace qk = qfx::kernels;
+
+/// Per-tensor uint8 activation parameters of a tensor type.
+static Status activationParams(Type t, kern::QParams &p) {
+  auto q = dyn_cast<quant::UniformQuantizedType>(
+      cast<ShapedType>(t).getElementType());
+  if (!q || q.isSigned() || q.getStorageTypeIntegralWidth() != 8)
+    return Status::error("the runtime's int8 kernels take per-tensor quint8 "
+                         "activations");
+  p.scale = static_cast<float>(q.getScale());
+  p.zeroPoint = static_cast<int32_t>(q.getZeroPoint());
+  p.qmin = static_cast<int32_t>(q.getStorageTypeMin());
+  p.qmax = static_cast<int32_t>(q.getStorageTypeMax());
+  return Status::success();
+}
+
+/// Fills weights, scales and bias of \p d from a packed weight.
+static Status readPackedWeight(qk::PackedWeightOp w, kern::ConvDesc &d) {
+  auto type = cast<RankedTensorType>(w.getType());
+  int64_t oc = type.getDimSize(0);
+  Type et = type.getElementType();
+  d.wScales.clear();
+  if (auto pa = dyn_cast<quant::UniformQuantizedPerAxisType>(et)) {
+    for (double s : pa.getScales())
+      d.wScales.push_back(static_cast<float>(s));
+  } else if (auto u = dyn_cast<quant::UniformQuantizedType>(et)) {
+    d.wScales.assign(oc, static_cast<float>(u.getScale()));
+  } else {
+    return Status::error("unsupported weight type");
+  }
+  auto data = dyn_cast<DenseElementsAttr>(w.getWeight());
+  if (!data)
+    return Status::error("packed weight data must be a dense attribute");
+  d.weight.clear();
+  d.weight.reserve(type.getNumElements());
+  for (int8_t v : data.getValues<int8_t>())
+    d.weight.push_back(v);
+  if (data.isSplat())
+    d.weight.assign(type.getNumElements(), d.weight.front());
+  d.biasF.clear();
+  d.biasI.clear();
+  if (auto b = w.getBiasAttr()) {
+    auto dense = dyn_cast<DenseElementsAttr>(b);
+    if (!dense)
+      return Status::error("bias must be a dense attribute");
+    if (dense.getElementType().isF32()) {
+      for (float v : dense.getValues<float>())
+        d.biasF.push_back(v);
+      if (dense.isSplat())
+        d.biasF.assign(oc, d.biasF.front());
+    } else {
+      for (int32_t v : dense.getValues<int32_t>())
+        d.biasI.push_back(v);
+      if (dense.isSplat())
+        d.biasI.assign(oc, d.biasI.front());
+    }
+  }
+  return Status::success();
+}
+
+#define QFX_TRY(var, expr)                                                     \
+  int var;                                                                     \
+  {                                                                            \
+    auto var##OrErr = (expr);                                                  \
+    if (var##OrErr.failed())                                                   \
+      return var##OrErr.status();                                              \
+    var = *var##OrErr;                                                         \
+  }
+#define QFX_CHECK(expr)                                                        \
+  if (Status s_ = (expr); s_.failed())                                         \
+    return error(op, s_.message());
+
+Status ModelBuilder::lowerKernelOp(Operation *op, bool &handled) {
+  handled = true;
+  if (isa<qk::Conv2dOp, qk::LinearOp>(op)) {
+    kern::ConvDesc d;
+    auto sym = op->getAttrOfType<FlatSymbolRefAttr>("weight");
+    auto w = SymbolTable::lookupNearestSymbolFrom<qk::PackedWeightOp>(op, sym);
+    if (!w)
+      return error(op, "no qfxk.packed_weight for the weight");
+    QFX_CHECK(readPackedWeight(w, d));
+    Value in = op->getOperand(0), res = op->getResult(0);
+    QFX_CHECK(activationParams(in.getType(), d.in));
+    QFX_CHECK(activationParams(res.getType(), d.out));
+    auto it = cast<RankedTensorType>(in.getType());
+    auto wt = cast<RankedTensorType>(w.getType());
+    if (auto c = dyn_cast<qk::Conv2dOp>(op)) {
+      d.n = it.getDimSize(0), d.h = it.getDimSize(1), d.w = it.getDimSize(2),
+      d.c = it.getDimSize(3);
+      d.oc = wt.getDimSize(0), d.kh = wt.getDimSize(2), d.kw = wt.getDimSize(3);
+      d.strideH = c.getStride()[0], d.strideW = c.getStride()[1];
+      d.padT = d.padB = c.getPadding()[0];
+      d.padL = d.padR = c.getPadding()[1];
+      d.dilH = c.getDilation()[0], d.dilW = c.getDilation()[1];
+      d.groups = c.getGroups();
+      d.requant = c.getRequant() == qk::Requant::float_ ? kern::Requant::Float
+                                                         : kern::Requant::Fp32;
+      d.relu = c.getRelu();
+    } else {
+      auto l = cast<qk::LinearOp>(op);
+      d.n = it.getDimSize(0), d.c = it.getDimSize(1), d.oc = wt.getDimSize(0);
+      d.requant = l.getRequant() == qk::Requant::float_ ? kern::Requant::Float
+                                                         : kern::Requant::Fp32;
+      d.relu = l.getRelu();
+    }
+    QFX_TRY(x, slotOf(op, in));
+    QFX_TRY(y, newBuffer(op, res));
+    add(op, createQConvKernel(x, y, std::move(d), kern::ImplChoice::Auto));
+    return Status::success();
+  }
+  if (auto a = dyn_cast<qk::AddOp>(op)) {
+    kern::QParams pl, pr, po;
+    QFX_CHECK(activationParams(a.getLhs().getType(), pl));
+    QFX_CHECK(activationParams(a.getRhs().getType(), pr));
+    QFX_CHECK(activationParams(a.getResult().getType(), po));
+    QFX_TRY(l, slotOf(op, a.getLhs()));
+    QFX_TRY(r, slotOf(op, a.getRhs()));
+    QFX_TRY(y, newBuffer(op, a.getResult()));
+    add(op, createQAddKernel(l, r, y, pl, pr, po, a.getRelu()));
+    return Status::success();
+  }
+  if (isa<qk::MaxPool2dOp, qk::AvgPool2dOp, qk::AdaptiveAvgPool2dOp>(op)) {
+    kern::QParams pi, po;
+    QFX_CHECK(activationParams(op->getOperand(0).getType(), pi));
+    QFX_CHECK(activationParams(op->getResult(0).getType(), po));
+    kern::PoolDesc d;
+    QPoolKind kind = QPoolKind::AdaptiveAvg;
+    if (auto m = dyn_cast<qk::MaxPool2dOp>(op)) {
+      kind = QPoolKind::Max;
+      d.kh = m.getKernelSize()[0], d.kw = m.getKernelSize()[1];
+      d.strideH = m.getStride()[0], d.strideW = m.getStride()[1];
+      d.padT = m.getPadding()[0], d.padL = m.getPadding()[1];
+      d.dilH = m.getDilation()[0], d.dilW = m.getDilation()[1];
+    } else if (auto p = dyn_cast<qk::AvgPool2dOp>(op)) {
+      kind = QPoolKind::Avg;
+      d.kh = p.getKernelSize()[0], d.kw = p.getKernelSize()[1];
+      d.strideH = p.getStride()[0], d.strideW = p.getStride()[1];
+      d.padT = p.getPadding()[0], d.padL = p.getPadding()[1];
+      d.countIncludePad = p.getCountIncludePad();
+      d.divisorOverride = p.getDivisorOverride();
+    }
+    QFX_TRY(x, slotOf(op, op->getOperand(0)));
+    QFX_TRY(y, newBuffer(op, op->getResult(0)));
+    add(op, createQPoolKernel(kind, x, y, d, pi, po));
+    return Status::success();
+  }
+  if (auto u = dyn_cast<qk::UnaryOp>(op)) {
+    kern::QParams pi, po;
+    QFX_CHECK(activationParams(u.getInput().getType(), pi));
+    QFX_CHECK(activationParams(u.getResult().getType(), po));
+    QFX_TRY(x, slotOf(op, u.getInput()));
+    QFX_TRY(y, newBuffer(op, u.getResult()));
+    add(op, createQUnaryKernel(x, y, static_cast<kern::UnaryFn>(u.getFn()),
+                               pi, po));
+    return Status::success();
+  }
+  if (auto c = dyn_cast<qk::CatOp>(op)) {
+    std::vector<int> ins;
+    std::vector<kern::QParams> pis;
+    kern::QParams po;
+    QFX_CHECK(activationParams(c.getResult().getType(), po));
+    for (Value v : c.getInputs()) {
+      kern::QParams p;
+      QFX_CHECK(activationParams(v.getType(), p));
+      QFX_TRY(s, slotOf(op, v));
+      ins.push_back(s);
+      pis.push_back(p);
+    }
+    QFX_TRY(y, newBuffer(op, c.getResult()));
+    add(op, createQCatKernel(ins, y, c.getDim(), pis, po));
+    return Status::success();
+  }
+  if (auto r = dyn_cast<qk::ReshapeOp>(op)) {
+    QFX_TRY(y, alias(op, r.getInput(), r.getResult()));
+    (void)y;
+    return Status::success();
+  }
+  if (isa<qk::ToNhwcOp, qk::ToNchwOp>(op)) {
+    QFX_TRY(x, slotOf(op, op->getOperand(0)));
+    QFX_TRY(y, newBuffer(op, op->getResult(0)));
+    add(op, createLayoutKernel(x, y, isa<qk::ToNhwcOp>(op)));
+    return Status::success();
+  }
+  if (isa<qk::PackedWeightOp>(op))
+    return Status::success();
+  handled = false;
+  return Status::success();
+}
