@@ -387,6 +387,48 @@ struct LowerElementwise : OpRewritePattern<QuantizeOp>, Recorder {
   }
 };
 
+/// reshape(to_nchw(v)) reads v directly when v's spatial dims are 1x1 (the
+/// NHWC and NCHW byte orders agree), whichever pattern ran first.
+struct ReshapeOfOneByOne : OpRewritePattern<qk::ReshapeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(qk::ReshapeOp r,
+                                PatternRewriter &rw) const override {
+    auto back = r.getInput().getDefiningOp<qk::ToNchwOp>();
+    if (!back)
+      return rw.notifyMatchFailure(r, "input is not a layout change");
+    auto s = cast<ShapedType>(r.getInput().getType()).getShape();
+    if (s[2] != 1 || s[3] != 1)
+      return rw.notifyMatchFailure(r, "spatial dims are not 1x1");
+    rw.modifyOpInPlace(r, [&] { r.getInputMutable().assign(back.getInput()); });
+    return success();
+  }
+};
+
+/// Elementwise kernels follow their inputs' layout:
+/// op(to_nchw(a), to_nchw(b)) = to_nchw(op(a, b)), whichever pattern ran
+/// first, so that chains stay channels-last.
+template <typename OpT>
+struct ElementwiseInNhwc : OpRewritePattern<OpT> {
+  using OpRewritePattern<OpT>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OpT op, PatternRewriter &rw) const override {
+    SmallVector<Value> srcs;
+    for (Value v : op->getOperands()) {
+      auto back = v.template getDefiningOp<qk::ToNchwOp>();
+      if (!back)
+        return rw.notifyMatchFailure(op, "an operand is not NHWC");
+      srcs.push_back(back.getInput());
+    }
+    Type nhwc = nhwcType(op.getType());
+    Operation *clone = rw.clone(*op);
+    rw.modifyOpInPlace(clone, [&] {
+      clone->setOperands(srcs);
+      clone->getResult(0).setType(nhwc);
+    });
+    rw.replaceOpWithNewOp<qk::ToNchwOp>(op, op.getType(), clone->getResult(0));
+    return success();
+  }
+};
+
 } // namespace
 
 void qfx::populateQFXToKernelsPatterns(RewritePatternSet &patterns,
@@ -394,4 +436,6 @@ void qfx::populateQFXToKernelsPatterns(RewritePatternSet &patterns,
                                        LowerFailures *failures) {
   patterns.add<LowerWeighted>(patterns.getContext(), requant, failures);
   patterns.add<LowerElementwise>(patterns.getContext(), failures);
+  patterns.add<ReshapeOfOneByOne, ElementwiseInNhwc<qk::AddOp>,
+               ElementwiseInNhwc<qk::UnaryOp>>(patterns.getContext());
 }

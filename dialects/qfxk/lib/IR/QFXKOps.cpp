@@ -141,7 +141,7 @@ LogicalResult Conv2dOp::verify() {
       failed(checkPair(*this, getPadding(), "padding", 0)) ||
       failed(checkPair(*this, getDilation(), "dilation", 1)))
     return failure();
-  if (getGroups() < 1)
+  if (static_cast<int64_t>(getGroups()) < 1)
     return emitOpError() << "'groups' must be positive";
   return success();
 }
@@ -226,7 +226,7 @@ LogicalResult AvgPool2dOp::verify() {
       failed(checkPair(*this, getStride(), "stride", 1)) ||
       failed(checkPair(*this, getPadding(), "padding", 0)))
     return failure();
-  if (getDivisorOverride() < 0)
+  if (static_cast<int64_t>(getDivisorOverride()) < 0)
     return emitOpError() << "'divisor_override' must be >= 0 (0: none)";
   int64_t one[2] = {1, 1};
   return checkSpatial(*this, getInput(), getResult(), getKernelSize(),

@@ -1,0 +1,111 @@
+// RUN: qfx-opt %s --qfx-lower="backend=x86" -split-input-file -verify-diagnostics | FileCheck %s
+// RUN: qfx-opt %s --qfx-lower="backend=qnnpack" -split-input-file -verify-diagnostics | FileCheck %s --check-prefix=QNNPACK
+
+!in = !quant.uniform<u8<0:127>:f32, 5.000000e-02:62>
+!act = !quant.uniform<u8<0:127>:f32, 2.000000e-02>
+!sum = !quant.uniform<u8<0:127>:f32, 4.000000e-02>
+!out = !quant.uniform<u8<0:127>:f32, 1.000000e-01:64>
+!w = !quant.uniform<i8:f32:0, {1.0e-3, 2.0e-3, 3.0e-3, 4.0e-3}>
+!fw = !quant.uniform<i8:f32, 2.0e-3>
+
+// CHECK-DAG: qfxk.packed_weight @fc.weight.packed source = @fc.weight type = tensor<10x4x!quant.uniform<i8:f32, 2.000000e-03>> weight = dense<100> : tensor<10x4xi8> bias = dense<1.000000e-01> : tensor<10xf32>
+// CHECK-DAG: qfxk.packed_weight @conv.weight.packed source = @conv.weight type = tensor<4x3x3x3x!quant.uniform<i8:f32:0, {{.*}}>> weight = dense<{{.*}}> : tensor<4x3x3x3xi8> bias = dense<5.000000e-01> : tensor<4xf32>
+// QNNPACK-DAG: qfxk.packed_weight @fc.weight.packed {{.*}} bias = dense<1250> : tensor<10xi32>
+qfx.parameter @conv.weight parameter = dense<0.1> : tensor<4x3x3x3xf32>
+qfx.parameter @conv.bias parameter = dense<0.5> : tensor<4xf32>
+qfx.parameter @fc.weight parameter = dense<0.2> : tensor<10x4xf32>
+qfx.parameter @fc.bias parameter = dense<0.1> : tensor<10xf32>
+
+// CHECK-LABEL: func.func @resnet_like
+// CHECK: %[[XQ:.*]] = qfx.quantize %{{.*}}
+// CHECK: %[[XN:.*]] = qfxk.to_nhwc %[[XQ]]
+// CHECK: %[[C:.*]] = qfxk.conv2d %[[XN]] weight = @conv.weight.packed stride = [1, 1] padding = [1, 1] dilation = [1, 1] groups = 1 requant = float relu = true
+// CHECK: %[[P:.*]] = qfxk.max_pool2d %[[C]] kernel_size = [2, 2]
+// CHECK: %[[S:.*]] = qfxk.add %[[P]], %[[P]] relu = true : tensor<1x4x4x4x
+// CHECK: %[[G:.*]] = qfxk.adaptive_avg_pool2d %[[S]]
+// CHECK: %[[F:.*]] = qfxk.reshape %[[G]] : tensor<1x1x1x4x{{.*}}> -> tensor<1x4x
+// CHECK: %[[L:.*]] = qfxk.linear %[[F]] weight = @fc.weight.packed requant = float relu = false
+// CHECK: qfx.dequantize %[[L]]
+// CHECK-NOT: qfxk.to_nchw
+// CHECK-NOT: qfx.conv
+// CHECK-NOT: qfx.max_pool
+// CHECK-NOT: qfx.add
+// CHECK-NOT: qfx.linear
+// QNNPACK: qfxk.conv2d {{.*}} requant = fp32 relu = true
+// QNNPACK: qfxk.linear {{.*}} requant = fp32
+func.func @resnet_like(%x: tensor<1x3x8x8xf32>) -> tensor<1x10xf32> {
+  %xq = qfx.quantize %x : tensor<1x3x8x8xf32> -> tensor<1x3x8x8x!in>
+  %xd = qfx.dequantize %xq : tensor<1x3x8x8x!in> -> tensor<1x3x8x8xf32>
+  %y = qfx.fused %xd : (tensor<1x3x8x8xf32>) -> tensor<1x4x8x8xf32> {
+  ^bb0(%in: tensor<1x3x8x8xf32>):
+    %w = qfx.get_attr @conv.weight : tensor<4x3x3x3xf32>
+    %wq = qfx.quantize %w : tensor<4x3x3x3xf32> -> tensor<4x3x3x3x!w>
+    %wd = qfx.dequantize %wq : tensor<4x3x3x3x!w> -> tensor<4x3x3x3xf32>
+    %b = qfx.get_attr @conv.bias : tensor<4xf32>
+    %c = qfx.conv %in, %wd, %b stride = [1, 1] padding = [1, 1] dilation = [1, 1] groups = 1 : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>, tensor<4xf32>) -> tensor<1x4x8x8xf32>
+    %r = qfx.relu %c : tensor<1x4x8x8xf32>
+    qfx.yield %r : tensor<1x4x8x8xf32>
+  }
+  %yq = qfx.quantize %y : tensor<1x4x8x8xf32> -> tensor<1x4x8x8x!act>
+  %yd = qfx.dequantize %yq : tensor<1x4x8x8x!act> -> tensor<1x4x8x8xf32>
+  %p = qfx.max_pool %yd kernel_size = [2, 2] stride = [2, 2] padding = [0, 0] dilation = [1, 1] : (tensor<1x4x8x8xf32>) -> tensor<1x4x4x4xf32>
+  %pq = qfx.quantize %p : tensor<1x4x4x4xf32> -> tensor<1x4x4x4x!act>
+  %pd = qfx.dequantize %pq : tensor<1x4x4x4x!act> -> tensor<1x4x4x4xf32>
+  %s = qfx.add %pd, %pd : (tensor<1x4x4x4xf32>, tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32>
+  %sr = qfx.relu %s : tensor<1x4x4x4xf32>
+  %sq = qfx.quantize %sr : tensor<1x4x4x4xf32> -> tensor<1x4x4x4x!sum>
+  %sd = qfx.dequantize %sq : tensor<1x4x4x4x!sum> -> tensor<1x4x4x4xf32>
+  %g = qfx.adaptive_avg_pool %sd output_size = [1, 1] : (tensor<1x4x4x4xf32>) -> tensor<1x4x1x1xf32>
+  %gq = qfx.quantize %g : tensor<1x4x1x1xf32> -> tensor<1x4x1x1x!sum>
+  %gd = qfx.dequantize %gq : tensor<1x4x1x1x!sum> -> tensor<1x4x1x1xf32>
+  %f = qfx.flatten %gd start_dim = 1 end_dim = -1 : (tensor<1x4x1x1xf32>) -> tensor<1x4xf32>
+  %fq = qfx.quantize %f : tensor<1x4xf32> -> tensor<1x4x!sum>
+  %fd = qfx.dequantize %fq : tensor<1x4x!sum> -> tensor<1x4xf32>
+  %lw = qfx.get_attr @fc.weight : tensor<10x4xf32>
+  %lwq = qfx.quantize %lw : tensor<10x4xf32> -> tensor<10x4x!fw>
+  %lwd = qfx.dequantize %lwq : tensor<10x4x!fw> -> tensor<10x4xf32>
+  %lb = qfx.get_attr @fc.bias : tensor<10xf32>
+  %l = qfx.linear %fd, %lwd, %lb : (tensor<1x4xf32>, tensor<10x4xf32>, tensor<10xf32>) -> tensor<1x10xf32>
+  %lq = qfx.quantize %l : tensor<1x10xf32> -> tensor<1x10x!out>
+  %ld = qfx.dequantize %lq : tensor<1x10x!out> -> tensor<1x10xf32>
+  return %ld : tensor<1x10xf32>
+}
+
+// -----
+
+!in = !quant.uniform<u8:f32, 5.000000e-02:62>
+!w = !quant.uniform<i8:f32, 1.0e-3:5>
+qfx.parameter @conv.weight parameter = dense<0.1> : tensor<4x3x1x1xf32>
+
+// CHECK-LABEL: func.func @affine_weight
+// CHECK: qfx.conv
+// CHECK-NOT: qfxk.conv2d
+func.func @affine_weight(%x: tensor<1x3x8x8xf32>) -> tensor<1x4x8x8xf32> {
+  %xq = qfx.quantize %x : tensor<1x3x8x8xf32> -> tensor<1x3x8x8x!in>
+  %xd = qfx.dequantize %xq : tensor<1x3x8x8x!in> -> tensor<1x3x8x8xf32>
+  %w = qfx.get_attr @conv.weight : tensor<4x3x1x1xf32>
+  %wq = qfx.quantize %w : tensor<4x3x1x1xf32> -> tensor<4x3x1x1x!w>
+  %wd = qfx.dequantize %wq : tensor<4x3x1x1x!w> -> tensor<4x3x1x1xf32>
+  // expected-remark@+1 {{left in reference form: the weight zero point is not 0 (affine weights have no kernel)}}
+  %c = qfx.conv %xd, %wd stride = [1, 1] padding = [0, 0] dilation = [1, 1] groups = 1 : (tensor<1x3x8x8xf32>, tensor<4x3x1x1xf32>) -> tensor<1x4x8x8xf32>
+  %cq = qfx.quantize %c : tensor<1x4x8x8xf32> -> tensor<1x4x8x8x!in>
+  %cd = qfx.dequantize %cq : tensor<1x4x8x8x!in> -> tensor<1x4x8x8xf32>
+  return %cd : tensor<1x4x8x8xf32>
+}
+
+// -----
+
+!in = !quant.uniform<u8:f32, 5.000000e-02:62>
+!o = !quant.uniform<u8:f32, 1.000000e-01:62>
+
+// CHECK-LABEL: func.func @maxpool_requant
+// CHECK: qfx.max_pool
+func.func @maxpool_requant(%x: tensor<1x3x8x8xf32>) -> tensor<1x3x4x4xf32> {
+  %xq = qfx.quantize %x : tensor<1x3x8x8xf32> -> tensor<1x3x8x8x!in>
+  %xd = qfx.dequantize %xq : tensor<1x3x8x8x!in> -> tensor<1x3x8x8xf32>
+  // expected-remark@+1 {{left in reference form: max pooling must keep its input's qparams}}
+  %p = qfx.max_pool %xd kernel_size = [2, 2] stride = [2, 2] padding = [0, 0] dilation = [1, 1] : (tensor<1x3x8x8xf32>) -> tensor<1x3x4x4xf32>
+  %pq = qfx.quantize %p : tensor<1x3x4x4xf32> -> tensor<1x3x4x4x!o>
+  %pd = qfx.dequantize %pq : tensor<1x3x4x4x!o> -> tensor<1x3x4x4xf32>
+  return %pd : tensor<1x3x4x4xf32>
+}

@@ -1,0 +1,217 @@
+"""Writes PyTorch 1.13 reference quantized models (convert_to_reference_fx) as
+qfx reference IR (docs/design.md stage 5): quantize -> dequantize around float
+ops, weights quantize -> dequantize per channel.
+
+A stand-in until `--qfx-convert` lands; it covers the node kinds of
+resnet18-like models (conv(+relu), linear(+relu), add(+relu), max pool,
+adaptive average pool, flatten, hardswish).
+"""
+
+import operator
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def _f(v):
+    return "%.9g" % float(np.float32(v))
+
+
+def _shape(t):
+    return "x".join(str(d) for d in t.shape)
+
+
+def _ftype(t):
+    return "tensor<%sxf32>" % _shape(t)
+
+
+def _dense(t):
+    a = np.ascontiguousarray(t.detach().numpy().astype(np.float32))
+    return 'dense<"0x%s"> : %s' % (a.tobytes().hex().upper(), _ftype(t))
+
+
+class Emitter:
+    def __init__(self, gm, example):
+        self.gm = gm
+        self.example = example
+        self.lines = []
+        self.params = []
+        self.vals = {}
+        self.types = {}
+        self.n = 0
+        self.quantized_outputs = []  # (qfx value, scale) of every quantize
+
+    def fresh(self):
+        self.n += 1
+        return "%%v%d" % self.n
+
+    def emit(self, text):
+        self.lines.append("    " + text)
+
+    def param(self, name, t):
+        sym = name
+        self.params.append('  qfx.parameter @"%s" parameter = %s' % (sym, _dense(t)))
+        return sym
+
+    def qtype(self, shape, scale, zp):
+        return "tensor<%sx!quant.uniform<u8:f32, %s:%d>>" % (
+            "x".join(map(str, shape)), _f(scale), zp)
+
+    def weight(self, prefix, mod):
+        w = mod.weight.detach()
+        scales = mod.weight_scale.detach().reshape(-1).tolist()
+        zps = mod.weight_zero_point.detach().reshape(-1).tolist()
+        if any(z != 0 for z in zps):
+            raise NotImplementedError("affine weights")
+        if mod.weight_qscheme in (torch.per_channel_affine,
+                                  torch.per_channel_symmetric):
+            qt = "!quant.uniform<i8:f32:0, {%s}>" % ", ".join(map(_f, scales))
+        else:
+            qt = "!quant.uniform<i8:f32, %s>" % _f(scales[0])
+        sym = self.param(prefix + ".weight", w)
+        g, q, d = self.fresh(), self.fresh(), self.fresh()
+        ft = _ftype(w)
+        qtt = "tensor<%sx%s>" % (_shape(w), qt)
+        self.emit('%s = qfx.get_attr @"%s" : %s' % (g, sym, ft))
+        self.emit("%s = qfx.quantize %s : %s -> %s" % (q, g, ft, qtt))
+        self.emit("%s = qfx.dequantize %s : %s -> %s" % (d, q, qtt, ft))
+        b = None
+        if mod.bias is not None:
+            bsym = self.param(prefix + ".bias", mod.bias.detach())
+            b = self.fresh()
+            self.emit('%s = qfx.get_attr @"%s" : %s' % (b, bsym, _ftype(mod.bias)))
+        return d, b
+
+    def weighted(self, node, mod, x, out):
+        relu = False
+        if isinstance(mod, nn.Sequential) or type(mod).__name__ in (
+                "ConvReLU2d", "LinearReLU"):
+            mod, relu = mod[0], True
+        d, b = self.weighted_ops(node.target, mod)
+        r = self.fresh()
+        xt = self.types[node.args[0]]
+        ins = "%s, %s%s" % (x, d, (", " + b) if b else "")
+        tys = "%s, %s%s" % (xt, _ftype(mod.weight), (", " + _ftype(mod.bias)) if b else "")
+        if isinstance(mod, nn.Conv2d):
+            self.emit("%s = qfx.conv %s stride = [%d, %d] padding = [%d, %d] "
+                      "dilation = [%d, %d] groups = %d : (%s) -> %s" % (
+                          r, ins, *mod.stride, *mod.padding, *mod.dilation,
+                          mod.groups, tys, _ftype(out)))
+        else:
+            self.emit("%s = qfx.linear %s : (%s) -> %s" % (r, ins, tys, _ftype(out)))
+        if relu:
+            r2 = self.fresh()
+            self.emit("%s = qfx.relu %s : %s" % (r2, r, _ftype(out)))
+            r = r2
+        return r
+
+    def weighted_ops(self, target, mod):
+        return self.weight(str(target), mod)
+
+    def run(self):
+        from torch.fx.interpreter import Interpreter
+        gm = self.gm
+        env = {}
+
+        class Rec(Interpreter):
+            def run_node(s, n):
+                v = super().run_node(n)
+                env[n] = v
+                return v
+        Rec(gm).run(self.example)
+        args = []
+        for node in gm.graph.nodes:
+            out = env.get(node)
+            if node.op == "placeholder":
+                v = "%%%s" % node.name
+                args.append("%s: %s" % (v, _ftype(out)))
+                self.vals[node], self.types[node] = v, _ftype(out)
+            elif node.op == "get_attr":
+                continue
+            elif node.op == "call_function" and node.target is torch.quantize_per_tensor:
+                x = self.vals[node.args[0]]
+                scale = float(getattr(gm, node.args[1].target))
+                zp = int(getattr(gm, node.args[2].target))
+                qt = self.qtype(out.shape, scale, zp)
+                v = self.fresh()
+                self.emit("%s = qfx.quantize %s : %s -> %s" % (
+                    v, x, self.types[node.args[0]], qt))
+                self.vals[node], self.types[node] = v, qt
+                self.quantized_outputs.append((node.name, v, qt, scale, zp))
+            elif node.op == "call_method" and node.target == "dequantize":
+                x = self.vals[node.args[0]]
+                v = self.fresh()
+                self.emit("%s = qfx.dequantize %s : %s -> %s" % (
+                    v, x, self.types[node.args[0]], _ftype(out)))
+                self.vals[node], self.types[node] = v, _ftype(out)
+            elif node.op == "call_module":
+                mod = gm.get_submodule(node.target)
+                x = self.vals[node.args[0]]
+                xt = self.types[node.args[0]]
+                v = self.fresh()
+                if type(mod).__name__ in ("ConvReLU2d", "LinearReLU", "Conv2d", "Linear"):
+                    v = self.weighted(node, mod, x, out)
+                elif isinstance(mod, nn.ReLU):
+                    self.emit("%s = qfx.relu %s : %s" % (v, x, _ftype(out)))
+                elif isinstance(mod, nn.Hardswish):
+                    self.emit("%s = qfx.hardswish %s : %s" % (v, x, _ftype(out)))
+                elif isinstance(mod, nn.MaxPool2d):
+                    k = mod.kernel_size if isinstance(mod.kernel_size, tuple) else (mod.kernel_size,) * 2
+                    s = mod.stride if isinstance(mod.stride, tuple) else (mod.stride,) * 2
+                    p = mod.padding if isinstance(mod.padding, tuple) else (mod.padding,) * 2
+                    d = mod.dilation if isinstance(mod.dilation, tuple) else (mod.dilation,) * 2
+                    self.emit("%s = qfx.max_pool %s kernel_size = [%d, %d] stride = [%d, %d] "
+                              "padding = [%d, %d] dilation = [%d, %d] : (%s) -> %s" % (
+                                  v, x, *k, *s, *p, *d, xt, _ftype(out)))
+                elif isinstance(mod, nn.AdaptiveAvgPool2d):
+                    self.emit("%s = qfx.adaptive_avg_pool %s output_size = [%d, %d] : (%s) -> %s" % (
+                        v, x, out.shape[2], out.shape[3], xt, _ftype(out)))
+                else:
+                    raise NotImplementedError(type(mod))
+                self.vals[node], self.types[node] = v, _ftype(out)
+            elif node.op == "call_function":
+                v = self.fresh()
+                t = node.target
+                if t in (operator.add, torch.add):
+                    a, b = self.vals[node.args[0]], self.vals[node.args[1]]
+                    self.emit("%s = qfx.add %s, %s : (%s, %s) -> %s" % (
+                        v, a, b, self.types[node.args[0]], self.types[node.args[1]], _ftype(out)))
+                elif t in (F.relu, torch.relu):
+                    self.emit("%s = qfx.relu %s : %s" % (v, self.vals[node.args[0]], _ftype(out)))
+                elif t is torch.flatten:
+                    self.emit("%s = qfx.flatten %s start_dim = %d end_dim = -1 : (%s) -> %s" % (
+                        v, self.vals[node.args[0]], node.args[1],
+                        self.types[node.args[0]], _ftype(out)))
+                else:
+                    raise NotImplementedError(t)
+                self.vals[node], self.types[node] = v, _ftype(out)
+            elif node.op == "output":
+                outs = node.args[0]
+                self.final = self.vals[outs]
+                self.final_type = self.types[outs]
+        return args, env
+
+    def module_text(self, all_quantized):
+        args, env = self.run()
+        rets, rtys = [self.final], [self.final_type]
+        if all_quantized:
+            for name, v, qt, scale, zp in self.quantized_outputs:
+                d = self.fresh()
+                ft = "tensor<%sxf32>" % qt[len("tensor<"):qt.index("x!")]
+                self.emit("%s = qfx.dequantize %s : %s -> %s" % (d, v, qt, ft))
+                rets.append(d)
+                rtys.append(ft)
+        body = "\n".join(self.lines)
+        return ("module attributes {qfx.training = false} {\n%s\n"
+                "  func.func @forward(%s) -> (%s) {\n%s\n    return %s : %s\n  }\n}\n" % (
+                    "\n".join(self.params), ", ".join(args), ", ".join(rtys),
+                    body, ", ".join(rets), ", ".join(rtys))), env
+
+
+def reference_ir(ref_model, example, all_quantized=False):
+    """(IR text, {node: value} of PyTorch's reference model, quantize nodes)."""
+    e = Emitter(ref_model, example)
+    text, env = e.module_text(all_quantized)
+    return text, env, e.quantized_outputs
