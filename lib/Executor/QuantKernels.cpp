@@ -193,7 +193,7 @@ std::unique_ptr<Kernel> qfx::exec::createRequantizeKernel(int input,
 //===----------------------------------------------------------------------===//
 
 ObserverKernel::ObserverKernel(int input,
-                               std::unique_ptr<rt::Observer> observer)
+                               std::shared_ptr<rt::Observer> observer)
     : input_(input), observer_(std::move(observer)) {}
 
 Status ObserverKernel::prepare(Plan &plan) {

@@ -72,6 +72,9 @@ private:
   LoadedModel *model_;
   mlir::SymbolTable *symbols_;
   llvm::DenseMap<mlir::Value, int> slots_;
+  /// Observers of one `qfx.observer_group` share their statistics.
+  llvm::DenseMap<mlir::Attribute, std::shared_ptr<rt::Observer>>
+      sharedObservers_;
   llvm::StringMap<int> params_;
 };
 

@@ -109,11 +109,24 @@ Status ModelBuilder::lowerQuantOp(Operation *op, bool &handled) {
     auto slot = slotOf(op, o.getInput());
     if (slot.failed())
       return slot.status();
-    auto obs = createObserverFor(o.getConfig(), o.getStateAttr());
-    if (obs.failed())
-      return error(op, obs.message());
-    auto kernel =
-        std::make_unique<ObserverKernel>(*slot, obs.take());
+    // Observers of one group (PyTorch's shared observer instance) share
+    // their statistics.
+    Attribute group = op->getAttr("qfx.observer_group");
+    std::shared_ptr<rt::Observer> shared;
+    if (group) {
+      auto it = sharedObservers_.find(group);
+      if (it != sharedObservers_.end())
+        shared = it->second;
+    }
+    if (!shared) {
+      auto obs = createObserverFor(o.getConfig(), o.getStateAttr());
+      if (obs.failed())
+        return error(op, obs.message());
+      shared = obs.take();
+      if (group)
+        sharedObservers_[group] = shared;
+    }
+    auto kernel = std::make_unique<ObserverKernel>(*slot, shared);
     auto *k = static_cast<ObserverKernel *>(add(op, std::move(kernel)));
     slots_[o.getResult()] = *slot;
     model_->observers_.push_back({op, k});

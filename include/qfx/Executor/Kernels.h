@@ -177,7 +177,9 @@ std::unique_ptr<Kernel> createRequantizeKernel(int input, int output,
 /// An observer in the graph: updates its statistics, output aliases input.
 class ObserverKernel : public Kernel {
 public:
-  ObserverKernel(int input, std::unique_ptr<rt::Observer> observer);
+  /// `observer` may be shared with other ObserverKernels (observers of one
+  /// `qfx.observer_group`, PyTorch's shared observer instance).
+  ObserverKernel(int input, std::shared_ptr<rt::Observer> observer);
   Status prepare(Plan &plan) override;
   Status run() override;
   rt::Observer &observer() { return *observer_; }
@@ -185,7 +187,7 @@ public:
 private:
   int input_;
   rt::TensorView view_;
-  std::unique_ptr<rt::Observer> observer_;
+  std::shared_ptr<rt::Observer> observer_;
 };
 
 /// torch.ao.quantization.FakeQuantize: observe (when enabled), refresh the

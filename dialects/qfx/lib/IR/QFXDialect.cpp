@@ -69,6 +69,16 @@ LogicalResult QFXDialect::verifyOperationAttribute(Operation *op,
                              << "' must map module paths to class names";
     return success();
   }
+  // Observers sharing one set of statistics (PyTorch's shared observer
+  // instance): --qfx-prepare names the group after its first observer.
+  if (name == "qfx.observer_group") {
+    if (!isa<ObserverOp, FakeQuantizeOp>(op))
+      return op->emitError()
+             << "'" << name << "' is an attribute of observer ops";
+    if (!isa<StringAttr>(attr.getValue()))
+      return op->emitError() << "'" << name << "' must be a string";
+    return success();
+  }
   return op->emitError() << "unknown qfx attribute '" << name << "'";
 }
 
