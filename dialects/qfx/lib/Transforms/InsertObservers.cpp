@@ -17,9 +17,11 @@
 //     output_quantized_idxs says so.
 //
 // Ops that share their input's observer (OUTPUT_SHARE_OBSERVER_WITH_INPUT,
-// ReuseInputObserver qconfigs) get no output observer of their own: their
-// output is quantized with the upstream observer's qparams, which is what
-// PyTorch's shared observer instance computes.
+// ReuseInputObserver qconfigs; cat's inputs) get an output observer that is
+// the same observer as the input's: PyTorch keeps one call site per value
+// and points them at one module instance; qfx marks the observer ops with
+// one `qfx.observer_group` name (and configuration), and the runtime keeps
+// one set of statistics per group.
 //
 // Linear time: every op is visited a constant number of times (patterns are
 // indexed by their last op's target; pattern depth is bounded).
@@ -29,14 +31,18 @@
 #include "qfx/Dialect/QFX/ObserverInsertion.h"
 
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
 using namespace qfx;
 namespace cfg = qfx::config;
 using cfg::DType;
 
+static constexpr llvm::StringLiteral kObserverGroupAttrName =
+    "qfx.observer_group";
 static constexpr llvm::StringLiteral kMatchAll =
     "torch.ao.quantization.utils.MatchAllNode";
 
@@ -71,7 +77,16 @@ struct ObsCtor {
   explicit operator bool() const { return bool(observer); }
 };
 
-enum class Role { Activation, Weight, Bias, Internal };
+enum class Role {
+  Activation,
+  Weight,
+  /// The weight of F.layer_norm / group_norm / instance_norm
+  /// (NON_QUANTIZABLE_WEIGHT_OPS): its target dtype is None, so 1.13
+  /// observes it with qconfig.weight at every use, never reusing one.
+  NonQuantizableWeight,
+  Bias,
+  Internal
+};
 
 class ObserverInserter {
 public:
@@ -115,6 +130,7 @@ private:
     return op->getAttrOfType<QConfigAttr>(QFXDialect::getQConfigAttrName());
   }
   bool isSupported(Operation *op, const Match &m, QConfigAttr qconfig);
+  void propagateIntDType(Value v);
 
   // Insertion.
   ObsCtor getActivationCtor(QConfigAttr q) {
@@ -130,6 +146,8 @@ private:
   void insertInputObservers(Operation *op, const Match &m, QConfigAttr q);
   void insertWeightObserversInBody(FusedOp fused, QConfigAttr q);
   LogicalResult observeGraphOutputs(Operation *ret);
+  Operation *traceToObserver(Value v, bool firstNodeArg);
+  bool shareInputObserver(Operation *op, Operation *outputObserver);
 
   RewriterBase &rewriter;
   func::FuncOp func;
@@ -141,6 +159,8 @@ private:
   llvm::StringMap<SmallVector<const cfg::BackendPatternConfig *, 2>> patterns;
   DenseMap<Operation *, Match> matches;
   DenseMap<Operation *, TargetDTypes> dtypes;
+  /// Values whose target dtype propagate_dtypes_for_known_nodes made `int`.
+  llvm::DenseSet<Value> intValues;
   SmallVector<DType> placeholderDTypes;
   DenseMap<const void *, ObsCtor> overwriteCtors;
 };
@@ -157,9 +177,27 @@ Role ObserverInserter::getRole(Operation *op, unsigned idx) {
     return idx == 1 ? Role::Weight : Role::Bias;
   if (!isNodeValue(v))
     return Role::Internal;
-  // Affine parameters of normalizations read through get_attr.
-  if (isa<BatchNormOp, LayerNormOp, GroupNormOp, InstanceNormOp>(op) && idx > 0)
-    return Role::Bias;
+  // Functional normalizations: weight/bias per the backend's
+  // input_type_to_index (layer/group/instance norm); F.batch_norm has none,
+  // so its running stats and affine parameters are activations.
+  // node_arg_is_weight compares the arg itself: F.group_norm(x, 2, g, g)
+  // has its weight at both positions.
+  auto isSegment = [&](unsigned segment) {
+    auto [start, length] =
+        TypeSwitch<Operation *, std::pair<unsigned, unsigned>>(op)
+            .Case<LayerNormOp, GroupNormOp, InstanceNormOp>(
+                [&](auto norm) {
+                  return norm.getODSOperandIndexAndLength(segment);
+                })
+            .Default([](Operation *) { return std::make_pair(0u, 0u); });
+    return length == 1 && op->getOperand(start) == v;
+  };
+  if (isa<LayerNormOp, GroupNormOp, InstanceNormOp>(op) && idx > 0) {
+    if (isSegment(1))
+      return Role::NonQuantizableWeight;
+    if (isSegment(2))
+      return Role::Bias;
+  }
   return Role::Activation;
 }
 
@@ -375,6 +413,8 @@ TargetDTypes ObserverInserter::computeDTypes(Operation *op) {
 std::optional<DType> ObserverInserter::getArgOutputDType(Value v) {
   while (isObserver(v.getDefiningOp()))
     v = v.getDefiningOp()->getOperand(0);
+  if (intValues.contains(v))
+    return std::nullopt;
   if (auto arg = dyn_cast<BlockArgument>(v)) {
     if (arg.getOwner() == &func.getBody().front() &&
         arg.getArgNumber() < placeholderDTypes.size())
@@ -423,6 +463,28 @@ static bool satisfiesConstraints(ObserverConfigAttr side,
 /// _is_pattern_dtype_config_and_qconfig_supported_by_backend: the root's
 /// args (weights and biases only where they are FX args) and the last op's
 /// output against each DTypeConfig.
+/// maybe_propagate_dtype_for_node(node, int): a `Tensor.size()` result is
+/// a non-observable (shape) argument of view/reshape/...; 1.13 marks it
+/// int and, through general tensor value ops, its first argument too, so
+/// that value is never observed as an input. (qfx folds the shape operand
+/// into an attribute; the size op that produced it remains.)
+void ObserverInserter::propagateIntDType(Value v) {
+  for (int guard = 0; guard < 10000; ++guard) {
+    if (!intValues.insert(v).second)
+      return;
+    Operation *def = v.getDefiningOp();
+    if (!def)
+      return;
+    auto it = matches.find(def);
+    if (it == matches.end() || !it->second.shareWithInput)
+      return;
+    SmallVector<Value> args = getFxArgs(def);
+    if (args.empty())
+      return;
+    v = args.front();
+  }
+}
+
 bool ObserverInserter::isSupported(Operation *op, const Match &m,
                                    QConfigAttr q) {
   if (!m.config || !m.inputOutputObserved)
@@ -434,7 +496,7 @@ bool ObserverInserter::isSupported(Operation *op, const Match &m,
     if (!isNodeValue(o.get()))
       continue;
     Role r = getRole(m.root, o.getOperandNumber());
-    hasWeight |= r == Role::Weight;
+    hasWeight |= r == Role::Weight || r == Role::NonQuantizableWeight;
     hasBias |= r == Role::Bias;
     hasAct |= r == Role::Activation;
   }
@@ -492,12 +554,19 @@ Value ObserverInserter::maybeObserveArg(Operation *node, Value arg, Role role,
                                         bool isFirstArg) {
   const TargetDTypes &t = dtypes[node];
   bool needsObs = false;
-  ObsCtor ctor =
-      role == Role::Weight ? getWeightCtor(q) : getActivationCtor(q);
+  bool isWeight = role == Role::Weight || role == Role::NonQuantizableWeight;
+  ObsCtor ctor = isWeight ? getWeightCtor(q) : getActivationCtor(q);
   std::optional<DType> argOut = getArgOutputDType(arg);
   DType argIn = role == Role::Weight ? t.weight
                 : role == Role::Bias ? t.bias
                                      : t.input;
+  if (role == Role::NonQuantizableWeight) {
+    // Target dtype None: differs from the arg's, is not float, and no
+    // existing observer has dtype None.
+    if (!argOut || !ctor || m.standalone)
+      return arg;
+    return insertObserver(arg, ctor);
+  }
   bool argDynamic = role == Role::Activation && t.inputDynamic;
   if (m.standalone) {
     // Standalone modules: only the args their own input_quantized_idxs
@@ -531,9 +600,14 @@ Value ObserverInserter::maybeObserveArg(Operation *node, Value arg, Role role,
 
 void ObserverInserter::insertInputObservers(Operation *op, const Match &m,
                                             QConfigAttr q) {
+  // Roles are decided on the original args (PyTorch assigns node.args
+  // after visiting all of them).
+  SmallVector<Role> roles;
+  for (unsigned i = 0, e = op->getNumOperands(); i < e; ++i)
+    roles.push_back(getRole(op, i));
   bool first = true;
   for (OpOperand &operand : op->getOpOperands()) {
-    Role role = getRole(op, operand.getOperandNumber());
+    Role role = roles[operand.getOperandNumber()];
     if (role == Role::Internal && !isa<ConvOp, ConvTransposeOp, LinearOp>(op))
       continue;
     Value arg = operand.get();
@@ -541,6 +615,11 @@ void ObserverInserter::insertInputObservers(Operation *op, const Match &m,
     if (role == Role::Activation)
       first = false;
     if (!isNodeValue(arg) && role != Role::Weight)
+      continue;
+    // Module weights are observed like functional ones, except where
+    // prepare_qat_fx has no QAT module to swap in (1.13: ConvTranspose).
+    if (role == Role::Weight && !isNodeValue(arg) && options.isQAT &&
+        isa<ConvTransposeOp>(op))
       continue;
     Value observed = maybeObserveArg(op, arg, role, q, m, isFirst);
     if (observed != arg)
@@ -594,6 +673,71 @@ ObsCtor ObserverInserter::getOutputCtor(Operation *op, const Match &m,
   return result;
 }
 
+/// The observer a value is (transitively) computed from, following each
+/// op's first FX arg as maybe_make_input_output_share_observers does.
+Operation *ObserverInserter::traceToObserver(Value v, bool firstNodeArg) {
+  for (int guard = 0; guard < 10000; ++guard) {
+    Operation *def = v.getDefiningOp();
+    if (isObserver(def))
+      return def;
+    if (!def || !getNode(def))
+      return nullptr; // a placeholder or a constant
+    SmallVector<Value> args = getFxArgs(def);
+    if (args.empty())
+      return nullptr;
+    (void)firstNodeArg;
+    v = args.front();
+  }
+  return nullptr;
+}
+
+/// maybe_make_input_output_share_observers: the output observer of `op`
+/// and the observers of its inputs become one observer (PyTorch points
+/// their module attributes at the first input observer's instance). qfx
+/// marks the ops with the same `qfx.observer_group` (the first observer's
+/// name) and the same configuration; the runtime gives them one state.
+bool ObserverInserter::shareInputObserver(Operation *op,
+                                          Operation *outputObserver) {
+  SmallVector<Value> inputs;
+  if (isa<CatOp>(op))
+    llvm::append_range(inputs, op->getOperands());
+  else if (SmallVector<Value> args = getFxArgs(op); !args.empty())
+    inputs.push_back(args.front());
+  if (inputs.empty())
+    return false;
+  Operation *owner = traceToObserver(inputs.front(), true);
+  if (!owner)
+    return false;
+  auto group = owner->getAttrOfType<StringAttr>(kObserverGroupAttrName);
+  if (!group) {
+    auto name = dyn_cast<NameLoc>(owner->getLoc());
+    group = name ? name.getName()
+                 : rewriter.getStringAttr("activation_post_process");
+  }
+  auto join = [&](Operation *member) {
+    rewriter.modifyOpInPlace(member, [&] {
+      member->setAttr(kObserverGroupAttrName, group);
+      if (member->getName() != owner->getName())
+        return;
+      if (auto o = dyn_cast<ObserverOp>(member))
+        o.setConfigAttr(cast<ObserverOp>(owner).getConfig());
+      else if (auto f = dyn_cast<FakeQuantizeOp>(member)) {
+        f.setConfigAttr(cast<FakeQuantizeOp>(owner).getConfig());
+        f.setObserverAttr(cast<FakeQuantizeOp>(owner).getObserver());
+      }
+    });
+  };
+  join(owner);
+  for (Value in : llvm::drop_begin(inputs)) {
+    Operation *member = traceToObserver(in, false);
+    if (!member)
+      return false;
+    join(member);
+  }
+  join(outputObserver);
+  return true;
+}
+
 LogicalResult ObserverInserter::observeGraphOutputs(Operation *ret) {
   for (OpOperand &operand : ret->getOpOperands()) {
     Value v = operand.get();
@@ -637,6 +781,9 @@ FailureOr<ObserverInsertionResult> ObserverInserter::run() {
   for (Operation &op : body)
     if (getNode(&op))
       dtypes[&op] = computeDTypes(&op);
+  for (auto size : body.getOps<SizeOp>())
+    if (getNode(size))
+      propagateIntDType(size->getResult(0));
 
   SmallVector<Operation *> nodes;
   for (Operation &op : body)
@@ -653,7 +800,9 @@ FailureOr<ObserverInsertionResult> ObserverInserter::run() {
     auto mit = matches.find(op);
     QConfigAttr q = getQConfig(op);
     const TargetDTypes &t = dtypes[op];
-    if (!q || !t.valid || isa<GetItemOp>(op) || mit == matches.end())
+    if (!q || !t.valid || isa<GetItemOp>(op) || mit == matches.end() ||
+        llvm::any_of(op->getResults(),
+                     [&](Value r) { return intValues.contains(r); }))
       continue;
     Match m = mit->second;
     if (!isSupported(op, m, q))
@@ -677,14 +826,18 @@ FailureOr<ObserverInsertionResult> ObserverInserter::run() {
     SmallVector<Value> args = getFxArgs(op);
     bool readsPlaceholder = !args.empty() && isa<BlockArgument>(args.front());
     bool sameGraph = !(t.output == DType::QUInt8 && readsPlaceholder);
-    if ((m.shareWithInput && sameGraph) || reuseInput)
-      continue; // Shares the input's observer (see file comment).
     ObsCtor ctor = getOutputCtor(op, m, q);
     if (!ctor)
       continue;
     Value result = op->getResult(0);
     Value obs = insertObserver(result, ctor);
     rewriter.replaceAllUsesExcept(result, obs, obs.getDefiningOp());
+    if (((m.shareWithInput && sameGraph) || reuseInput) &&
+        !shareInputObserver(op, obs.getDefiningOp())) {
+      // remove_output_observer.
+      rewriter.replaceAllUsesWith(obs, result);
+      rewriter.eraseOp(obs.getDefiningOp());
+    }
   }
   ObserverInsertionResult r;
   r.numInserted = numInserted;
