@@ -42,22 +42,38 @@ static std::string modulePathFromWeight(Importer &imp,
   return name.drop_back(strlen(".weight")).str();
 }
 
+/// A module's weight: a constant, or in a Q/DQ model a DequantizeLinear of
+/// one (int8 initializer) or of a QuantizeLinear of one (fake-quantized
+/// float weights, as torch.onnx exports QAT models).
+static bool isConstWeight(Importer &imp, const onnx::NodeProto &node,
+                          int idx) {
+  if (imp.getConstInput(node, idx))
+    return true;
+  const onnx::NodeProto *user = &node;
+  for (StringRef opType : {"DequantizeLinear", "QuantizeLinear"}) {
+    if (!imp.hasInput(*user, idx))
+      return false;
+    auto it = imp.producer.find(user->input(idx));
+    if (it == imp.producer.end())
+      return false;
+    const onnx::NodeProto &q = imp.graph.node(it->second);
+    if (q.op_type() != opType)
+      return false;
+    if (imp.getConstInput(q, 0))
+      return true;
+    user = &q;
+    idx = 0;
+  }
+  return false;
+}
+
 /// Sets call_module provenance when the node owns its scope (or, without
 /// scopes, its weight is named after a module) and the weight is constant.
 static void setWeightedProvenance(Importer &imp, Operation *op,
                                   const onnx::NodeProto &node,
                                   StringRef moduleClass, StringRef function,
                                   int weightIdx, ArrayRef<int> group = {}) {
-  bool constWeight = imp.getConstInput(node, weightIdx) != nullptr;
-  // A Q/DQ model's weight: DequantizeLinear of a constant.
-  if (!constWeight && imp.hasInput(node, weightIdx)) {
-    auto it = imp.producer.find(node.input(weightIdx));
-    if (it != imp.producer.end()) {
-      const onnx::NodeProto &dq = imp.graph.node(it->second);
-      constWeight = dq.op_type() == "DequantizeLinear" &&
-                    imp.getConstInput(dq, 0) != nullptr;
-    }
-  }
+  bool constWeight = isConstWeight(imp, node, weightIdx);
   if (constWeight && imp.ownsScope(node, group)) {
     imp.setProvenance(op, NodeKind::call_module, moduleClass,
                       imp.scopePath(node));

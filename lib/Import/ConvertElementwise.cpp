@@ -360,9 +360,21 @@ static LogicalResult convertPool(Importer &imp, const onnx::NodeProto &node) {
                            *ceil ? b.getUnitAttr() : UnitAttr(),
                            *countPad ? b.getUnitAttr() : UnitAttr(),
                            IntegerAttr());
+    // torch.onnx precedes AvgPool (count_include_pad) with a Pad, by
+    // nothing when the padding is 0: part of the module, not an op of it.
+    SmallVector<int> group;
+    auto pad = imp.producer.find(node.input(0));
+    if (pad != imp.producer.end() &&
+        imp.useCount.lookup(node.input(0)) == 1) {
+      const onnx::NodeProto &p = imp.graph.node(pad->second);
+      auto amounts = imp.getConstInts(p, 1);
+      if (p.op_type() == "Pad" && amounts &&
+          llvm::all_of(*amounts, [](int64_t a) { return a == 0; }))
+        group.push_back(pad->second);
+    }
     imp.setModuleOrFunction(op, node,
                             "torch.nn.modules.pooling.AvgPool" + dims,
-                            "torch.nn.functional.avg_pool" + dims);
+                            "torch.nn.functional.avg_pool" + dims, group);
   }
   imp.setResult(node, 0, op->getResult(0));
   return success();

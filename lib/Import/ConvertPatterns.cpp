@@ -10,6 +10,7 @@
 //   GELU       x * (erf(x / sqrt(2)) + 1) * 0.5         (Div Erf Add Mul Mul)
 //   LayerNorm  (x - mean) / sqrt(var + eps) * w + b      (before opset 17)
 //   Linear     x @ W^T + b on inputs of rank > 2         (MatMul Add)
+//   F.relu6    min(relu(x), 6)                           (Relu Clip)
 // These are matched on the ONNX graph before conversion and emitted as one
 // qfx op at the pattern's last node.
 //
@@ -267,6 +268,30 @@ static std::optional<PatternMatch> matchLinear(const GraphView &g,
   return std::nullopt;
 }
 
+/// Clip(Relu(x), lo, 6) with no lower bound or one <= 0: torch.onnx's
+/// F.relu6 (nn.ReLU6 is exported as a single Clip(0, 6)).
+static std::optional<PatternMatch> matchRelu6(const GraphView &g,
+                                              const onnx::NodeProto &clip) {
+  if (clip.op_type() != "Clip" || clip.input_size() != 3 ||
+      g.imp.opset < 11 || clip.input(2).empty())
+    return std::nullopt;
+  if (g.scalar(clip.input(2)) != std::optional<double>(6.0))
+    return std::nullopt;
+  if (!clip.input(1).empty()) {
+    std::optional<double> lo = g.scalar(clip.input(1));
+    if (!lo || *lo > 0.0)
+      return std::nullopt;
+  }
+  const onnx::NodeProto *relu = g.singleUseProducer(clip.input(0), "Relu");
+  if (!relu || relu->input_size() != 1)
+    return std::nullopt;
+  PatternMatch m;
+  m.kind = PatternMatch::Relu6;
+  m.input = relu->input(0);
+  m.nodes = {g.indexOf(relu), g.indexOf(&clip)};
+  return m;
+}
+
 void qfx::onnx_import::matchPatterns(Importer &imp) {
   GraphView g{imp, imp.graph};
   llvm::StringMap<SmallVector<int>> consumers;
@@ -298,6 +323,8 @@ void qfx::onnx_import::matchPatterns(Importer &imp) {
       record(*m);
     else if (auto m = matchLinear(g, node))
       record(*m);
+    else if (auto m = matchRelu6(g, node))
+      record(*m);
   }
 }
 
@@ -326,6 +353,13 @@ LogicalResult qfx::onnx_import::emitPattern(Importer &imp,
     op = GeluOp::create(b, loc, *type, *input, GeluApproximationAttr());
     imp.setModuleOrFunction(op, anchor, "torch.nn.modules.activation.GELU",
                             "torch.nn.functional.gelu", m.nodes);
+    break;
+  }
+  case PatternMatch::Relu6: {
+    op = HardtanhOp::create(b, loc, *type, *input, b.getF64FloatAttr(0.0),
+                            b.getF64FloatAttr(6.0));
+    imp.setModuleOrFunction(op, anchor, "torch.nn.modules.activation.ReLU6",
+                            "torch.nn.functional.relu6", m.nodes);
     break;
   }
   case PatternMatch::LayerNorm: {

@@ -544,8 +544,27 @@ static LogicalResult convertConcat(Importer &imp,
   return finishShapeOp(imp, node, op, NodeKind::call_function, "torch.cat");
 }
 
+/// Pad by nothing: torch.onnx writes one before AveragePool for
+/// count_include_pad=True even when the padding is 0. Other pads stay
+/// generic.
+static LogicalResult convertPad(Importer &imp, const onnx::NodeProto &node) {
+  auto mode = imp.getStringAttr(node, "mode", "constant");
+  if (failed(mode))
+    return failure();
+  auto pads = imp.getConstInts(node, 1);
+  if (*mode != "constant" || !pads || imp.hasInput(node, 3) ||
+      llvm::any_of(*pads, [](int64_t p) { return p != 0; }))
+    return imp.emitGenericCall(node);
+  auto input = imp.getInput(node, 0);
+  if (failed(input))
+    return failure();
+  imp.setResult(node, 0, *input);
+  return success();
+}
+
 void qfx::onnx_import::populateShapeConverters(
     llvm::StringMap<ConvertFn> &table) {
+  table["Pad"] = convertPad;
   table["Flatten"] = convertFlatten;
   table["Reshape"] = convertReshape;
   table["Transpose"] = convertTranspose;

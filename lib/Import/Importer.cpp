@@ -89,6 +89,9 @@ bool Importer::ownsScope(const onnx::NodeProto &node,
   int i = indexOf(node);
   if (i < 0 || i >= static_cast<int>(nodeScope.size()) || nodeScope[i].empty())
     return false;
+  // A module with submodules is not a leaf: its own ops are functional.
+  if (parentScopes.contains(nodeScope[i]))
+    return false;
   auto it = scopeNodes.find(nodeScope[i]);
   if (it == scopeNodes.end())
     return false;
@@ -530,9 +533,12 @@ LogicalResult Importer::loadInitializers() {
   return success();
 }
 
-/// Op types that never count as a module's computation.
+/// Op types that never count as a module's computation. Q/DQ pairs are
+/// quantization, not the module: a QConfigMapping rule for a module must
+/// apply to its Q/DQ-wrapped import too.
 static bool isBookkeeping(StringRef opType) {
-  return opType == "Constant" || opType == "Identity" || opType == "Shape";
+  return opType == "Constant" || opType == "Identity" || opType == "Shape" ||
+         opType == "QuantizeLinear" || opType == "DequantizeLinear";
 }
 
 LogicalResult Importer::computeScopes() {
@@ -558,6 +564,10 @@ LogicalResult Importer::computeScopes() {
     raw[i] = joinScopeComponents(scope.components);
     if (!raw[i].empty())
       scopePaths.insert(raw[i]);
+    // Every enclosing module path (`a`, `a.b` of `a.b.c`) has submodules.
+    for (size_t dot = raw[i].find('.'); dot != std::string::npos;
+         dot = raw[i].find('.', dot + 1))
+      parentScopes.insert(StringRef(raw[i]).take_front(dot));
   }
   // Tensors computable at import time (initializers, constants, shapes).
   llvm::StringSet<> staticTensors;

@@ -27,6 +27,7 @@
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/MemoryBuffer.h"
 
 #include "onnx/onnx_pb.h"
 
@@ -65,7 +66,7 @@ struct ConstTensor {
 
 /// A recognized multi-node pattern (see ConvertPatterns.cpp).
 struct PatternMatch {
-  enum Kind { Gelu, LayerNorm, Linear };
+  enum Kind { Gelu, LayerNorm, Linear, Relu6 };
   Kind kind;
   /// Every node of the pattern; the last one (in graph order) is the anchor.
   llvm::SmallVector<int> nodes;
@@ -241,6 +242,8 @@ private:
   /// Per node: its module path and scope key; per scope: significant nodes.
   std::vector<std::string> nodeModule, nodeScope;
   llvm::StringMap<llvm::SmallVector<int>> scopeNodes;
+  /// Scope keys of modules that have submodule scopes (not leaves).
+  llvm::StringSet<> parentScopes;
   llvm::StringMap<std::unique_ptr<llvm::MemoryBuffer>> externalFiles;
   llvm::StringMap<ConvertFn> converters;
   llvm::StringSet<> usedParamNames;
@@ -255,7 +258,7 @@ void populateQDQConverters(llvm::StringMap<ConvertFn> &table);
 /// Tries to evaluate `node` at import time (shape subgraphs, constant
 /// int math). Returns true when the outputs became known constants.
 bool tryFoldNode(Importer &imp, const onnx::NodeProto &node);
-/// Finds gelu, layer-norm and linear patterns in the graph.
+/// Finds gelu, layer-norm, linear and relu6 patterns in the graph.
 void matchPatterns(Importer &imp);
 /// Emits the op for a recognized pattern at its anchor.
 mlir::LogicalResult emitPattern(Importer &imp, const PatternMatch &match);

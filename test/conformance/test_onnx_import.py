@@ -28,8 +28,12 @@ IGNORED = {"qfx.get_attr", "qfx.constant", "qfx.identity", "qfx.dropout",
            "quant.scast", "builtin.module", "func.func", "qfx.parameter"}
 # view/reshape/flatten are one family on both sides.
 ALIASES = {"qfx.flatten": "qfx.reshape"}
-DEFAULT_MODELS = ["conv_bn_relu", "residual",
-                  "resnet18", "mobilenet_v2"]
+# Models torch.onnx exports op for op. Not here: fixed_qparams (torch.onnx
+# merges the repeated sigmoid/tanh/softmax calls), pools and conv1d (no ONNX
+# export), upsample, mean, conv_transpose, slicing (Resize, ReduceMean and
+# Slice/Split are not imported as typed ops).
+DEFAULT_MODELS = ["conv_bn_relu", "residual", "depthwise", "linear_bn1d",
+                  "cat", "pools3d", "nested", "resnet18", "mobilenet_v2"]
 
 
 def typed_histogram(mod):

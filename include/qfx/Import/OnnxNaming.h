@@ -16,6 +16,7 @@
 #ifndef QFX_IMPORT_ONNXNAMING_H
 #define QFX_IMPORT_ONNXNAMING_H
 
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/ADT/StringSet.h"

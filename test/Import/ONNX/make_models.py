@@ -214,6 +214,21 @@ def m_layernorm17():
                  [value_info("y", FLOAT, [2, 8])], inits, opset=17)
 
 
+def m_relu6():
+    """torch.onnx's F.relu6 (Relu + Clip(max 6)) and nn.ReLU6 (Clip(0, 6))."""
+    nodes = [
+        node("Relu", ["x"], ["r"], "/Relu"),
+        const("/Constant", "lo", scalar(-3.4028234663852886e38)),
+        const("/Constant_1", "hi", scalar(6.0)),
+        node("Clip", ["r", "lo", "hi"], ["a"], "/Clip"),
+        const("/act/Constant", "zero", scalar(0.0)),
+        const("/act/Constant_1", "six", scalar(6.0)),
+        node("Clip", ["a", "zero", "six"], ["y"], "/act/Clip"),
+    ]
+    return model(nodes, [value_info("x", FLOAT, [2, 8])],
+                 [value_info("y", FLOAT, [2, 8])])
+
+
 def m_qdq():
     """Q/DQ: per-tensor activations, per-axis int8 conv weights."""
     nodes = [
@@ -294,6 +309,7 @@ MODELS = {
     "patterns": m_patterns,
     "layernorm17": m_layernorm17,
     "qdq": m_qdq,
+    "relu6": m_relu6,
     "generic": m_generic,
 }
 

@@ -1,9 +1,10 @@
 // torch.onnx's decomposed GELU and LayerNorm (opset 13) and the MatMul+Add
 // of a Linear on a 3-d input each become one op; opset 17 LayerNormalization
 // maps directly.
-// RUN: rm -rf %t && %python %S/make_models.py %t patterns layernorm17
+// RUN: rm -rf %t && %python %S/make_models.py %t patterns layernorm17 relu6
 // RUN: qfx-translate --import-onnx %t/patterns.onnx | FileCheck %s
 // RUN: qfx-translate --import-onnx %t/layernorm17.onnx | FileCheck %s --check-prefix=LN17
+// RUN: qfx-translate --import-onnx %t/relu6.onnx | FileCheck %s --check-prefix=RELU6
 
 // CHECK-DAG: qfx.parameter @ln.weight parameter
 // Linear's weight is stored transposed for MatMul; the parameter holds W.
@@ -20,3 +21,11 @@
 // CHECK: fc_weight: "0x{{........}}00000000000020410000A0410000F041
 
 // LN17: qfx.layer_norm %{{.*}} weight %{{.*}} bias %{{.*}} normalized_shape = [8] eps = 1.000000e-05 {qfx.node = #qfx.node<call_module, "torch.nn.modules.normalization.LayerNorm", module = "ln">}
+
+// F.relu6 is Relu + Clip(max 6) in torch.onnx: one hardtanh; nn.ReLU6 is
+// a Clip(0, 6) of its own.
+// RELU6-LABEL: func.func @forward
+// RELU6-NOT: qfx.relu
+// RELU6: %[[A:.*]] = qfx.hardtanh %{{.*}} min_val = 0.000000e+00 max_val = 6.000000e+00 {qfx.node = #qfx.node<call_function, "torch.nn.functional.relu6">}
+// RELU6: qfx.hardtanh %[[A]] min_val = 0.000000e+00 max_val = 6.000000e+00 {qfx.node = #qfx.node<call_module, "torch.nn.modules.activation.ReLU6", module = "act">}
+// RELU6-NOT: qfx.clamp
