@@ -42,8 +42,25 @@ def _torch_fuse(gm, train):
     return fuse(gm, is_qat=train)
 
 
+def _torch_prepare(gm, train):
+    """_prepare_fx after tracing: fuse_fx's fuse, then prepare (default
+    fbgemm mapping, native BackendConfig)."""
+    import torch
+    from torch.ao.quantization import get_default_qconfig_mapping
+    from torch.ao.quantization.fx.fuse import fuse
+    from torch.ao.quantization.fx.prepare import prepare
+    scope = collections.defaultdict(lambda: ("", type(None)))
+    gm = fuse(gm, is_qat=train)
+    return prepare(gm, get_default_qconfig_mapping("fbgemm"), train, scope,
+                   example_inputs=(torch.randn(1, C, HW, HW),))
+
+
 PASSES = collections.OrderedDict([
     ("fuse", PassBench("fuse", "--qfx-fuse", "QfxFuse", False, _torch_fuse)),
+    # fuse + qconfig resolution + observer insertion (the whole prepare_fx
+    # after tracing); --qfx-prepare runs --qfx-fuse as a nested pipeline.
+    ("prepare", PassBench("prepare", "--qfx-prepare=qconfig-mapping=fbgemm",
+                          "QfxPrepare", False, _torch_prepare)),
 ])
 
 

@@ -92,3 +92,52 @@ module {
   }
 }
 
+
+// -----
+
+#q = #qfx.qconfig<activation = <kind = min_max, dtype = quint8, qscheme = per_tensor_affine>, weight = <kind = min_max, dtype = qint8, qscheme = per_tensor_symmetric>>
+// max_pool and add-with-a-scalar share their input's observer: their output
+// observers join its group (PyTorch's shared module instance).
+// CHECK-LABEL: func.func @share
+// CHECK: %[[X:.*]] = qfx.observer %arg0 config = <kind = min_max, dtype = quint8, qscheme = per_tensor_affine> {qfx.observer_group = "activation_post_process_0"}
+// CHECK-NEXT: %[[P:.*]] = qfx.max_pool %[[X]]
+// CHECK-NEXT: %[[PO:.*]] = qfx.observer %[[P]] {{.*}}{qfx.observer_group = "activation_post_process_0"}
+// CHECK: %[[A:.*]] = qfx.add %[[PO]]
+// CHECK-NEXT: qfx.observer %[[A]] {{.*}}{qfx.observer_group = "activation_post_process_0"}
+func.func @share(%x: tensor<1x2x4x4xf32> {qfx.name = "x"}) -> tensor<1x2x2x2xf32> {
+  %p = qfx.max_pool %x kernel_size = [2, 2] stride = [2, 2] padding = [0, 0] dilation = [1, 1] {qfx.node = #qfx.node<call_function, "torch.nn.functional.max_pool2d">, qfx.qconfig = #q} : (tensor<1x2x4x4xf32>) -> tensor<1x2x2x2xf32> loc("max_pool2d")
+  %one = qfx.constant scalar dense<1.0> : tensor<f32> loc("add")
+  %a = qfx.add %p, %one {qfx.node = #qfx.node<call_function, "operator.add">, qfx.qconfig = #q} : (tensor<1x2x2x2xf32>, tensor<f32>) -> tensor<1x2x2x2xf32> loc("add")
+  return %a : tensor<1x2x2x2xf32>
+}
+
+// -----
+
+#q = #qfx.qconfig<activation = <kind = min_max, dtype = quint8, qscheme = per_tensor_affine>, weight = <kind = min_max, dtype = qint8, qscheme = per_tensor_symmetric>>
+// cat: one observer for all inputs and the output.
+// CHECK-LABEL: func.func @cat
+// CHECK-DAG: %[[Y:.*]] = qfx.observer %arg1 {{.*}}{qfx.observer_group = "[[G:activation_post_process_[0-9]]]"}
+// CHECK-DAG: %[[X:.*]] = qfx.observer %arg0 {{.*}}{qfx.observer_group = "[[G]]"}
+// CHECK: %[[C:.*]] = qfx.cat %[[X]], %[[Y]]
+// CHECK-NEXT: qfx.observer %[[C]] {{.*}}{qfx.observer_group = "[[G]]"}
+func.func @cat(%x: tensor<1x2xf32> {qfx.name = "x"}, %y: tensor<1x2xf32> {qfx.name = "y"}) -> tensor<1x4xf32> {
+  %c = qfx.cat %x, %y dim = 1 {qfx.node = #qfx.node<call_function, "torch.cat">, qfx.qconfig = #q} : (tensor<1x2xf32>, tensor<1x2xf32>) -> tensor<1x4xf32> loc("cat")
+  return %c : tensor<1x4xf32>
+}
+
+// -----
+
+#q = #qfx.qconfig<activation = <kind = min_max, dtype = quint8, qscheme = per_tensor_affine>, weight = <kind = min_max, dtype = qint8, qscheme = per_tensor_symmetric>>
+#reuse = #qfx.qconfig<activation = <kind = reuse_input, dtype = quint8, qscheme = per_tensor_affine>, weight = <kind = noop, dtype = float16, qscheme = per_tensor_affine>>
+// A ReuseInputObserver qconfig (the default mapping's `reshape`) adds no
+// input observer; its output observer becomes the input's.
+// CHECK-LABEL: func.func @reuse_input
+// CHECK: %[[A:.*]] = qfx.add
+// CHECK-NEXT: %[[AO:.*]] = qfx.observer %[[A]] config = <kind = min_max{{.*}}{qfx.observer_group = "[[G:.*]]"}
+// CHECK-NEXT: %[[R:.*]] = qfx.reshape %[[AO]]
+// CHECK-NEXT: qfx.observer %[[R]] config = <kind = min_max{{.*}}{qfx.observer_group = "[[G]]"}
+func.func @reuse_input(%x: tensor<2x4xf32> {qfx.name = "x"}) -> tensor<8xf32> {
+  %a = qfx.add %x, %x {qfx.node = #qfx.node<call_function, "operator.add">, qfx.qconfig = #q} : (tensor<2x4xf32>, tensor<2x4xf32>) -> tensor<2x4xf32> loc("add")
+  %r = qfx.reshape %a shape = [8] {qfx.node = #qfx.node<call_method, "reshape">, qfx.qconfig = #reuse} : (tensor<2x4xf32>) -> tensor<8xf32> loc("reshape")
+  return %r : tensor<8xf32>
+}
