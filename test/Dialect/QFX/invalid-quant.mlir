@@ -16,6 +16,38 @@ func.func @per_axis_scale_count(%x: tensor<4x3xf32>) {
 
 // -----
 
+func.func @zero_point_out_of_range(%x: tensor<4x3xf32>) {
+  // expected-error@+1 {{zero point 300 is outside the storage range [0, 255]}}
+  %q = qfx.quantize %x : tensor<4x3xf32> -> tensor<4x3x!quant.uniform<u8:f32, 0.1:300>>
+  return
+}
+
+// -----
+
+func.func @per_axis_zero_point_out_of_range(%q: tensor<2x3x!quant.uniform<i8:f32:0, {0.1:0, 0.2:-129}>>) {
+  // expected-error@+1 {{zero point -129 is outside the storage range [-128, 127]}}
+  %x = qfx.dequantize %q : tensor<2x3x!quant.uniform<i8:f32:0, {0.1:0, 0.2:-129}>> -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @narrow_storage_zero_point(%q: tensor<4x!quant.uniform<u8<0:127>:f32, 0.5:3>>) {
+  // expected-error@+1 {{zero point 200 is outside the storage range [0, 127]}}
+  %r = qfx.requantize %q : tensor<4x!quant.uniform<u8<0:127>:f32, 0.5:3>> -> tensor<4x!quant.uniform<u8<0:127>:f32, 0.25:200>>
+  return
+}
+
+// -----
+
+func.func @scale_not_positive(%x: tensor<4xf32>) {
+  // expected-error@+1 {{scale 0.000000e+00 out of expressed type range}}
+  %q = qfx.quantize %x : tensor<4xf32> -> tensor<4x!quant.uniform<u8:f32, 0.0:3>>
+  return
+}
+
+// -----
+
 func.func @quantize_shape_mismatch(%x: tensor<4x3xf32>) {
   // expected-error@+1 {{shapes differ}}
   %q = qfx.quantize %x : tensor<4x3xf32> -> tensor<3x4x!quant.uniform<u8:f32, 0.1:3>>

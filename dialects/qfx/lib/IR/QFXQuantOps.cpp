@@ -98,6 +98,23 @@ static LogicalResult verifyQuantizedPair(Operation *op, RankedTensorType real,
     return op->emitOpError()
            << "shapes differ: " << real << " vs " << quantized;
   auto qtype = cast<quant::QuantizedType>(quantized.getElementType());
+  // torch.quantize_per_tensor / _per_channel reject zero points outside the
+  // dtype; !quant.uniform itself does not check them.
+  auto checkZeroPoint = [&](int64_t zp) -> LogicalResult {
+    if (zp < qtype.getStorageTypeMin() || zp > qtype.getStorageTypeMax())
+      return op->emitOpError()
+             << "zero point " << zp << " is outside the storage range ["
+             << qtype.getStorageTypeMin() << ", "
+             << qtype.getStorageTypeMax() << "]";
+    return success();
+  };
+  if (auto perTensor = dyn_cast<quant::UniformQuantizedType>(qtype))
+    if (failed(checkZeroPoint(perTensor.getZeroPoint())))
+      return failure();
+  if (auto perAxis = dyn_cast<quant::UniformQuantizedPerAxisType>(qtype))
+    for (int64_t zp : perAxis.getZeroPoints())
+      if (failed(checkZeroPoint(zp)))
+        return failure();
   if (qtype.getExpressedType() != real.getElementType())
     return op->emitOpError() << "quantized type expresses "
                              << qtype.getExpressedType() << " but the float "

@@ -263,6 +263,14 @@ struct QfxConvertPass : qfx::impl::QfxConvertBase<QfxConvertPass> {
                             "implemented yet";
       return signalPassFailure();
     }
+    if (!qconfigMapping.empty()) {
+      bool ok = true;
+      for (auto func : module.getOps<func::FuncOp>())
+        ok &= succeeded(
+            convert::applyConvertQConfigMapping(func, qconfigMapping));
+      if (!ok)
+        return signalPassFailure();
+    }
     IRRewriter rewriter(&getContext());
     SmallVector<Operation *> weighted, observers;
     module.walk([&](Operation *op) {

@@ -20,6 +20,7 @@
 #include "qfx/Dialect/QFX/QFXOps.h"
 #include "qfx/Runtime/QParams.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinTypes.h"
 
 #include <string>
@@ -51,6 +52,12 @@ mlir::FailureOr<mlir::RankedTensorType>
 quantizedTensorType(mlir::RankedTensorType tensorType,
                     ObserverConfigAttr config, const rt::QParams &qparams,
                     std::string &error);
+
+/// Applies a convert-time QConfigMapping (`spec`: preset, JSON text or
+/// path) to `func`: ops whose qconfig resolves to None lose `qfx.qconfig`;
+/// a different non-None qconfig is an error naming the op.
+mlir::LogicalResult applyConvertQConfigMapping(mlir::func::FuncOp func,
+                                               llvm::StringRef spec);
 
 } // namespace qfx::convert
 

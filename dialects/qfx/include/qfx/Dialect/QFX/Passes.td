@@ -109,7 +109,12 @@ def QfxConvert : Pass<"qfx-convert", "::mlir::ModuleOp"> {
            "emit the decomposed representation (integer storage tensors, "
            "no !quant types); not implemented yet">,
     Option<"removeQConfig", "remove-qconfig", "bool", /*default=*/"true",
-           "drop the qfx.qconfig annotations from the result">
+           "drop the qfx.qconfig annotations from the result">,
+    Option<"qconfigMapping", "qconfig-mapping", "std::string",
+           /*default=*/"\"\"",
+           "convert-time QConfigMapping (preset name, JSON text or path): "
+           "entries resolving to None make ops float; other entries must "
+           "equal prepare's">
   ];
   let dependentDialects = ["::mlir::quant::QuantDialect"];
 }
