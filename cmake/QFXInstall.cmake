@@ -21,6 +21,13 @@ install(DIRECTORY ${QFX_SOURCE_DIR}/dialects/qfx/include/qfx
 install(DIRECTORY ${QFX_BINARY_DIR}/dialects/qfx/include/qfx
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
   FILES_MATCHING PATTERN "*.inc")
+install(DIRECTORY ${QFX_SOURCE_DIR}/dialects/qfxk/include/qfx
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+  FILES_MATCHING PATTERN "*.h" PATTERN "*.td")
+install(DIRECTORY ${QFX_BINARY_DIR}/dialects/qfxk/include/qfx
+  ${QFX_BINARY_DIR}/include/qfx
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+  FILES_MATCHING PATTERN "*.inc")
 
 get_property(qfx_exported_libs GLOBAL PROPERTY QFX_EXPORTED_LIBS)
 foreach(lib ${qfx_exported_libs})

@@ -22,6 +22,44 @@ public:
     referenceConv(desc_, in, out);
   }
 };
+/// The direct oneDNN kernel where the data allows it, the split one
+/// otherwise: one pass over the input finds its largest value.
+class CheckedConv : public ConvKernel {
+public:
+  CheckedConv(ConvDesc d, std::unique_ptr<ConvKernel> direct,
+              std::unique_ptr<ConvKernel> split)
+      : ConvKernel(std::move(d), Impl::OneDnnU8S8Checked),
+        direct_(std::move(direct)), split_(std::move(split)) {
+    int32_t maxW = 0;
+    for (int8_t w : desc_.weight)
+      maxW = std::max(maxW, std::abs(int32_t(w)));
+    // Largest activation (padding holds zp) the direct kernel is exact for.
+    limit_ = maxW ? 32767 / (2 * maxW) : 255;
+    numel_ = desc_.n * desc_.h * desc_.w * desc_.c;
+  }
+  void run(const uint8_t *in, uint8_t *out) override {
+    uint8_t m = 0;
+    for (int64_t i = 0; i < numel_; ++i)
+      m = std::max(m, in[i]);
+    bool direct = m <= limit_ && desc_.in.zeroPoint <= limit_;
+    last_ = direct ? Impl::OneDnnU8S8 : Impl::OneDnnU8S8Split;
+    (direct ? ++directRuns_ : ++splitRuns_);
+    (direct ? direct_ : split_)->run(in, out);
+  }
+  Impl lastImpl() const override { return last_; }
+  std::string libraryInfo() const override {
+    return std::string(implName(impl_)) + ": direct " +
+           std::to_string(directRuns_) + ", split " +
+           std::to_string(splitRuns_) + " run(s); " + split_->libraryInfo();
+  }
+
+private:
+  std::unique_ptr<ConvKernel> direct_, split_;
+  int32_t limit_ = 0;
+  int64_t numel_ = 0, directRuns_ = 0, splitRuns_ = 0;
+  Impl last_ = Impl::OneDnnU8S8Checked;
+};
+
 } // namespace
 
 std::unique_ptr<ConvKernel> qfx::kern::createReferenceConv(ConvDesc d) {
@@ -62,8 +100,16 @@ std::unique_ptr<ConvKernel> ConvKernel::create(ConvDesc d, ImplChoice choice,
   std::string ignored;
   if (d.requant == Requant::Fp32)
     k = createXnnpackConv(d, ignored);
-  else
-    k = createOneDnnConv(d, /*split=*/!oneDnnPairsCannotSaturate(d), ignored);
+  else if (oneDnnPairsCannotSaturate(d))
+    k = createOneDnnConv(d, /*split=*/false, ignored);
+  else if (auto split = createOneDnnConv(d, /*split=*/true, ignored)) {
+    auto direct = createOneDnnConv(d, /*split=*/false, ignored,
+                                   /*unchecked=*/true);
+    if (direct)
+      k = std::make_unique<CheckedConv>(d, std::move(direct), std::move(split));
+    else
+      k = std::move(split);
+  }
   if (!k)
     k = createReferenceConv(std::move(d));
   return k;

@@ -26,6 +26,8 @@ const char *qfx::kern::implName(Impl impl) {
     return "onednn:u8s8s32";
   case Impl::OneDnnU8S8Split:
     return "onednn:u8s8s32-split";
+  case Impl::OneDnnU8S8Checked:
+    return "onednn:u8s8s32-checked";
   case Impl::XnnpackQC8:
     return "xnnpack:qc8";
   case Impl::Lut:

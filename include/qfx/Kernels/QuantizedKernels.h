@@ -55,6 +55,10 @@ enum class Impl : uint8_t {
   /// Same, with each weight split into two halves in [-64, 64] (two output
   /// channels per channel) so that vpmaddubsw cannot saturate.
   OneDnnU8S8Split,
+  /// Both oneDNN kernels; each run checks the input's largest value and
+  /// takes the direct kernel when 2 * max(x) * max|w| <= 32767, the split
+  /// one otherwise (exact either way).
+  OneDnnU8S8Checked,
   /// XNNPACK qc8 (signed 8-bit activations, per-channel weights, fp32
   /// requantization); uint8 activations are shifted by 128.
   XnnpackQC8,
@@ -119,6 +123,9 @@ public:
   Impl impl() const { return impl_; }
   /// The library's own name of the primitive that runs ("jit:avx2", ...).
   virtual std::string libraryInfo() const { return implName(impl_); }
+  /// The implementation the last run() used (differs from impl() only for
+  /// OneDnnU8S8Checked).
+  virtual Impl lastImpl() const { return impl_; }
   const ConvDesc &desc() const { return desc_; }
 
 protected:

@@ -11,6 +11,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <optional>
 #include <random>
 
 using namespace qfx::kern;
@@ -21,7 +22,7 @@ struct Shape {
   int64_t n, h, w, c, oc, k, stride, pad, groups;
 };
 
-enum class Data { Random, Extreme };
+enum class Data { Random, Extreme, Small };
 
 ConvDesc makeDesc(const Shape &s, Requant rq, int32_t inQmax, Data data,
                   std::mt19937 &rng, bool relu) {
@@ -31,7 +32,7 @@ ConvDesc makeDesc(const Shape &s, Requant rq, int32_t inQmax, Data data,
   d.strideH = d.strideW = s.stride;
   d.padT = d.padL = d.padB = d.padR = s.pad;
   d.groups = s.groups;
-  d.in = {0.02f, inQmax == 127 ? 61 : 117, 0, inQmax};
+  d.in = {0.02f, inQmax == 127 || data == Data::Small ? 61 : 117, 0, inQmax};
   d.out = {0.05f, 128, 0, 255};
   d.relu = relu;
   d.requant = rq;
@@ -52,7 +53,7 @@ ConvDesc makeDesc(const Shape &s, Requant rq, int32_t inQmax, Data data,
   }
   // Keep outputs in range for the random case: scale the output to the
   // accumulator spread.
-  if (data == Data::Random)
+  if (data != Data::Extreme)
     d.out.scale = 0.02f * 0.005f * 60.0f * std::sqrt(float(d.c / d.groups * s.k * s.k));
   return d;
 }
@@ -60,7 +61,8 @@ ConvDesc makeDesc(const Shape &s, Requant rq, int32_t inQmax, Data data,
 std::vector<uint8_t> makeInput(const ConvDesc &d, Data data,
                                std::mt19937 &rng) {
   std::vector<uint8_t> x(d.n * d.h * d.w * d.c);
-  std::uniform_int_distribution<int> xd(d.in.qmin, d.in.qmax);
+  std::uniform_int_distribution<int> xd(
+      d.in.qmin, data == Data::Small ? std::min(d.in.qmax, 127) : d.in.qmax);
   for (auto &v : x)
     v = data == Data::Extreme ? uint8_t(d.in.qmax) : uint8_t(xd(rng));
   return x;
@@ -76,7 +78,7 @@ const Shape kShapes[] = {
 };
 
 void checkExact(Requant rq, int32_t inQmax, Data data, ImplChoice choice,
-                Impl expected) {
+                Impl expected, std::optional<Impl> ran = std::nullopt) {
   std::mt19937 rng(1234);
   for (bool relu : {false, true})
     for (const Shape &s : kShapes) {
@@ -93,12 +95,13 @@ void checkExact(Requant rq, int32_t inQmax, Data data, ImplChoice choice,
       CHECK(k->impl() == expected);
       std::vector<uint8_t> out(ref.size(), 7);
       k->run(x.data(), out.data());
+      CHECK(k->lastImpl() == ran.value_or(expected));
       size_t mismatches = 0;
       for (size_t i = 0; i < ref.size(); ++i)
         mismatches += out[i] != ref[i];
       CHECK(mismatches == 0);
       // The outputs must not be trivially saturated.
-      if (data == Data::Random) {
+      if (data != Data::Extreme) {
         size_t distinct = 0;
         std::vector<bool> seen(256);
         for (uint8_t v : ref)
@@ -121,11 +124,22 @@ TEST_CASE("oneDNN u8s8 is exact for reduce_range activations",
              Impl::OneDnnU8S8);
 }
 
-TEST_CASE("full-range activations dispatch to the split oneDNN kernel",
+TEST_CASE("full-range activations dispatch to the checked oneDNN kernel",
           "[kernels][onednn]") {
+  // Random data spans 0..255: the split kernel runs; extreme data is all 255.
   checkExact(Requant::Float, 255, Data::Random, ImplChoice::Auto,
-             Impl::OneDnnU8S8Split);
+             Impl::OneDnnU8S8Checked, Impl::OneDnnU8S8Split);
   checkExact(Requant::Float, 255, Data::Extreme, ImplChoice::Auto,
+             Impl::OneDnnU8S8Checked, Impl::OneDnnU8S8Split);
+  // A full-range type holding small values (reduce_range qparams): direct.
+  checkExact(Requant::Float, 255, Data::Small, ImplChoice::Auto,
+             Impl::OneDnnU8S8Checked, Impl::OneDnnU8S8);
+}
+
+TEST_CASE("the split kernel is exact on full-range data", "[kernels][onednn]") {
+  checkExact(Requant::Float, 255, Data::Random, ImplChoice::OneDnnSplit,
+             Impl::OneDnnU8S8Split);
+  checkExact(Requant::Float, 255, Data::Extreme, ImplChoice::OneDnnSplit,
              Impl::OneDnnU8S8Split);
 }
 
