@@ -10,15 +10,15 @@
 
 // CHECK-LABEL: module attributes {qfx.training = false}
 // CHECK-NOT: @"bn1.
-// CHECK-NOT: @"conv1.weight"
-// CHECK-DAG: qfx.parameter @"conv1.0.weight" parameter = dense_resource<[[W:conv1_0_weight[_0-9]*]]> : tensor<2x1x1x1xf32>
-// CHECK-DAG: qfx.parameter @"conv1.0.bias" parameter = dense_resource<[[B:conv1_0_bias[_0-9]*]]> : tensor<2xf32>
+// CHECK-NOT: @conv1.weight
+// CHECK-DAG: qfx.parameter @conv1.0.weight parameter = dense_resource<[[W:conv1_0_weight[_0-9]*]]> : tensor<2x1x1x1xf32>
+// CHECK-DAG: qfx.parameter @conv1.0.bias parameter = dense_resource<[[B:conv1_0_bias[_0-9]*]]> : tensor<2xf32>
 // CHECK-LABEL: func.func @forward
 // CHECK-SAME: (%[[X:.*]]: tensor<1x1x4x4xf32>
 // CHECK: %[[F:.*]] = qfx.fused %[[X]] : (tensor<1x1x4x4xf32>) -> tensor<1x2x4x4xf32> {
 // CHECK: ^bb0(%[[IN:.*]]: tensor<1x1x4x4xf32>):
-// CHECK:   %[[FW:.*]] = qfx.get_attr @"conv1.0.weight"
-// CHECK:   %[[FB:.*]] = qfx.get_attr @"conv1.0.bias"
+// CHECK:   %[[FW:.*]] = qfx.get_attr @conv1.0.weight
+// CHECK:   %[[FB:.*]] = qfx.get_attr @conv1.0.bias
 // CHECK:   %[[C:.*]] = qfx.conv %[[IN]], %[[FW]], %[[FB]] {{.*}}#qfx.node<call_module, "torch.nn.modules.conv.Conv2d", module = "conv1.0">
 // CHECK:   %[[R:.*]] = qfx.relu %[[C]] {qfx.node = #qfx.node<call_module, "torch.nn.modules.activation.ReLU", module = "conv1.1">}
 // CHECK:   qfx.yield %[[R]]
@@ -59,12 +59,12 @@ module attributes {qfx.training = false} {
 // weight keeps the name `conv.weight` and gains `conv.bias`.
 
 // CHECK-LABEL: module attributes {qfx.training = false}
-// CHECK-DAG: qfx.parameter @"conv.weight" parameter = dense_resource<[[W:conv_weight[_0-9]*]]> : tensor<2x1x1x1xf32>
-// CHECK-DAG: qfx.parameter @"conv.bias" parameter = dense_resource<[[B:conv_bias[_0-9]*]]> : tensor<2xf32>
+// CHECK-DAG: qfx.parameter @conv.weight parameter = dense_resource<[[W:conv_weight[_0-9]*]]> : tensor<2x1x1x1xf32>
+// CHECK-DAG: qfx.parameter @conv.bias parameter = dense_resource<[[B:conv_bias[_0-9]*]]> : tensor<2xf32>
 // CHECK-NOT: @"bn.
 // CHECK-LABEL: func.func @forward
-// CHECK: %[[W2:.*]] = qfx.get_attr @"conv.weight"
-// CHECK: %[[B2:.*]] = qfx.get_attr @"conv.bias"
+// CHECK: %[[W2:.*]] = qfx.get_attr @conv.weight
+// CHECK: %[[B2:.*]] = qfx.get_attr @conv.bias
 // CHECK: %[[C:.*]] = qfx.conv %{{.*}}, %[[W2]], %[[B2]] {{.*}}{qfx.node = #qfx.node<call_module, "torch.nn.modules.conv.Conv2d", module = "conv">}
 // CHECK-NOT: qfx.batch_norm
 // CHECK: return %[[C]]
@@ -92,8 +92,8 @@ module attributes {qfx.training = false} {
 
 // CHECK-LABEL: func.func @conv_relu
 // CHECK: qfx.fused
-// CHECK:   qfx.get_attr @"block.conv.0.weight"
-// CHECK:   qfx.get_attr @"block.conv.0.bias"
+// CHECK:   qfx.get_attr @block.conv.0.weight
+// CHECK:   qfx.get_attr @block.conv.0.bias
 // CHECK:   qfx.conv {{.*}}module = "block.conv.0"
 // CHECK:   qfx.relu {{.*}}#qfx.node<call_module, "torch.nn.modules.activation.ReLU", module = "block.conv.1">
 // CHECK: } {qfx.node = #qfx.node<call_module, "torch.ao.nn.intrinsic.modules.fused.ConvReLU1d", module = "block.conv">}
@@ -125,8 +125,8 @@ module attributes {qfx.training = false} {
 // CHECK: qfx.fused
 // CHECK:   qfx.linear {{.*}}module = "fc1.0"
 // CHECK: } {qfx.node = #qfx.node<call_module, "torch.ao.nn.intrinsic.modules.fused.LinearReLU", module = "fc1">}
-// CHECK: %[[W:.*]] = qfx.get_attr @"fc2.weight"
-// CHECK: %[[B:.*]] = qfx.get_attr @"fc2.bias"
+// CHECK: %[[W:.*]] = qfx.get_attr @fc2.weight
+// CHECK: %[[B:.*]] = qfx.get_attr @fc2.bias
 // CHECK: qfx.linear %{{.*}}, %[[W]], %[[B]] {qfx.node = #qfx.node<call_module, "torch.nn.modules.linear.Linear", module = "fc2">}
 // CHECK-NOT: qfx.batch_norm {{.*}}BatchNorm1d
 // CHECK: qfx.fused
@@ -195,12 +195,12 @@ module attributes {qfx.training = false} {
 // Conv2d + BatchNorm2d is a ConvBn2d, Linear + BatchNorm1d a LinearBn1d.
 
 // CHECK-LABEL: module attributes {qfx.training = true}
-// CHECK-DAG: qfx.parameter @"conv.0.weight"
-// CHECK-DAG: qfx.parameter @"conv.1.weight"
-// CHECK-DAG: qfx.parameter @"conv.1.bias"
-// CHECK-DAG: qfx.parameter @"conv.1.running_mean"
-// CHECK-DAG: qfx.parameter @"conv.1.running_var"
-// CHECK-DAG: qfx.parameter @"conv.1.num_batches_tracked" buffer = dense<0> : tensor<i64>
+// CHECK-DAG: qfx.parameter @conv.0.weight
+// CHECK-DAG: qfx.parameter @conv.1.weight
+// CHECK-DAG: qfx.parameter @conv.1.bias
+// CHECK-DAG: qfx.parameter @conv.1.running_mean
+// CHECK-DAG: qfx.parameter @conv.1.running_var
+// CHECK-DAG: qfx.parameter @conv.1.num_batches_tracked buffer = dense<0> : tensor<i64>
 // CHECK-LABEL: func.func @train
 // CHECK: qfx.fused
 // CHECK:   qfx.conv {{.*}}module = "conv.0"
@@ -257,19 +257,25 @@ module attributes {qfx.training = true} {
 
 // -----
 
-// An intermediate value with a second use blocks the pattern through it:
-// the conv feeding both the bn and the return is not fused at all; the bn
-// whose result is also returned only lets conv2 + bn2 fold, its relu stays.
+// An intermediate value with a second use blocks the pattern through it
+// (is_match's max_uses=1 below the last node): the conv feeding both the bn
+// and the return is not fused, so (ReLU, (BatchNorm2d, Conv2d)) fails at
+// `relu` and the shorter (ReLU, BatchNorm2d) claims bn + relu: a BNReLU2d,
+// as fuse_fx does. The bn2 whose result is also returned is the last node
+// of (BatchNorm2d, Conv2d): conv2 + bn2 fold, relu2 stays.
 
 // CHECK-LABEL: func.func @multi_use
-// CHECK-NOT: qfx.fused
-// CHECK: qfx.conv {{.*}}module = "conv"
-// CHECK: qfx.batch_norm {{.*}}module = "bn"
-// CHECK: qfx.relu {{.*}}module = "relu"
-// CHECK: %[[C2:.*]] = qfx.conv {{.*}}module = "conv2"
+// CHECK: %[[C:.*]] = qfx.conv {{.*}}module = "conv"
+// CHECK: %[[F:.*]] = qfx.fused %[[C]]
+// CHECK:   qfx.batch_norm {{.*}}module = "bn.0"
+// CHECK:   qfx.relu {{.*}}module = "bn.1"
+// CHECK: } {qfx.node = #qfx.node<call_module, "torch.ao.nn.intrinsic.modules.fused.BNReLU2d", module = "bn">}
+// CHECK: %[[C2:.*]] = qfx.conv %[[F]], {{.*}}module = "conv2"
 // CHECK-NOT: qfx.batch_norm
 // CHECK: %[[R2:.*]] = qfx.relu %[[C2]] {{.*}}module = "relu2"
-// CHECK: return {{.*}}, %[[C2]], %[[R2]]
+// CHECK: return %[[C]], %[[C2]], %[[R2]]
+// 1 / sqrt(1 + 1e-5) in float32, as fuse_conv_bn_eval gives.
+// CHECK: "0x04000000ACFF7F3FACFF7F3FACFF7F3FACFF7F3F"
 module attributes {qfx.training = false} {
   qfx.parameter @"conv.weight" parameter = dense<1.0> : tensor<2x1x1x1xf32>
   qfx.parameter @"bn.running_mean" buffer = dense<0.0> : tensor<2xf32>
