@@ -321,3 +321,59 @@ module attributes {qfx.training = false} {
     return %r : tensor<1x2x2x2xf32>
   }
 }
+
+// -----
+
+// One sweep, as _find_matches: native has no (ReLU, (BatchNorm1d, Linear))
+// pattern, so fuse_fx folds the batch norm into the linear and leaves the
+// ReLU alone (no second round turns linear + relu into a LinearReLU). A dead
+// op (FX keeps dead nodes) stays.
+
+// CHECK-LABEL: func.func @linear_bn_relu
+// CHECK-NOT: qfx.fused
+// CHECK: qfx.size %{{.*}} dim = 0
+// CHECK: %[[L:.*]] = qfx.linear {{.*}}module = "fc">}
+// CHECK-NOT: qfx.batch_norm
+// CHECK: %[[R:.*]] = qfx.relu %[[L]] {{.*}}module = "relu">}
+// CHECK: return %[[R]]
+module attributes {qfx.training = false} {
+  qfx.parameter @"fc.weight" parameter = dense<1.0> : tensor<2x2xf32>
+  qfx.parameter @"bn.weight" parameter = dense<1.0> : tensor<2xf32>
+  qfx.parameter @"bn.bias" parameter = dense<0.0> : tensor<2xf32>
+  qfx.parameter @"bn.running_mean" buffer = dense<0.0> : tensor<2xf32>
+  qfx.parameter @"bn.running_var" buffer = dense<1.0> : tensor<2xf32>
+  func.func @linear_bn_relu(%x: tensor<1x2xf32>) -> tensor<1x2xf32> {
+    %s = qfx.size %x dim = 0 {qfx.node = #qfx.node<call_method, "size">} : (tensor<1x2xf32>) -> i64
+    %w = qfx.get_attr @"fc.weight" : tensor<2x2xf32>
+    %l = qfx.linear %x, %w {qfx.node = #qfx.node<call_module, "torch.nn.modules.linear.Linear", module = "fc">} : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32>
+    %g = qfx.get_attr @"bn.weight" : tensor<2xf32>
+    %b = qfx.get_attr @"bn.bias" : tensor<2xf32>
+    %m = qfx.get_attr @"bn.running_mean" : tensor<2xf32>
+    %v = qfx.get_attr @"bn.running_var" : tensor<2xf32>
+    %n = qfx.batch_norm %l weight %g bias %b mean %m var %v eps = 1.0e-05 momentum = 0.1 {qfx.node = #qfx.node<call_module, "torch.nn.modules.batchnorm.BatchNorm1d", module = "bn">} : (tensor<1x2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<1x2xf32>
+    %r = qfx.relu %n {qfx.node = #qfx.node<call_module, "torch.nn.modules.activation.ReLU", module = "relu">} : tensor<1x2xf32>
+    return %r : tensor<1x2xf32>
+  }
+}
+
+// -----
+
+// Hand-written IR whose fused names are taken: `conv.0.weight` is read by
+// another op, so conv + relu cannot become a ConvReLU2d at `conv` and stay
+// as they are (no crash, no clobbered parameter).
+
+// CHECK-LABEL: func.func @name_clash
+// CHECK-NOT: qfx.fused
+// CHECK: qfx.conv {{.*}}module = "conv">}
+// CHECK: qfx.relu {{.*}}module = "relu">}
+module attributes {qfx.training = false} {
+  qfx.parameter @"conv.weight" parameter = dense<1.0> : tensor<2x1x1x1xf32>
+  qfx.parameter @"conv.0.weight" parameter = dense<2.0> : tensor<2x1x1x1xf32>
+  func.func @name_clash(%x: tensor<1x1x2x2xf32>) -> (tensor<1x2x2x2xf32>, tensor<2x1x1x1xf32>) {
+    %w = qfx.get_attr @"conv.weight" : tensor<2x1x1x1xf32>
+    %c = qfx.conv %x, %w stride = [1, 1] padding = [0, 0] dilation = [1, 1] groups = 1 {qfx.node = #qfx.node<call_module, "torch.nn.modules.conv.Conv2d", module = "conv">} : (tensor<1x1x2x2xf32>, tensor<2x1x1x1xf32>) -> tensor<1x2x2x2xf32>
+    %r = qfx.relu %c {qfx.node = #qfx.node<call_module, "torch.nn.modules.activation.ReLU", module = "relu">} : tensor<1x2x2x2xf32>
+    %o = qfx.get_attr @"conv.0.weight" : tensor<2x1x1x1xf32>
+    return %r, %o : tensor<1x2x2x2xf32>, tensor<2x1x1x1xf32>
+  }
+}

@@ -21,7 +21,8 @@
 #include "qfx/Config/ConfigJson.h"
 #include "qfx/Dialect/QFX/Passes.h"
 
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Rewrite/PatternApplicator.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/Support/MemoryBuffer.h"
 
 namespace qfx {
@@ -188,6 +189,12 @@ static FailureOr<config::BackendConfig> loadBackendConfig(ModuleOp module,
 }
 
 namespace {
+/// Remembers the ops a rewrite erased so that the sweep skips them.
+struct ErasedOpsListener : public RewriterBase::Listener {
+  void notifyOperationErased(Operation *op) override { erased.insert(op); }
+  DenseSet<Operation *> erased;
+};
+
 struct QfxFusePass : public qfx::impl::QfxFuseBase<QfxFusePass> {
   using Base::Base;
 
@@ -203,18 +210,31 @@ struct QfxFusePass : public qfx::impl::QfxFuseBase<QfxFusePass> {
 
     RewritePatternSet patterns(&getContext());
     populateQfxFusePatterns(patterns, state);
-    // Bottom-up over the ops that exist now: the last node of a graph is
-    // matched first, as fuse_fx walks `reversed(graph.nodes)`. No folding,
-    // constant CSE or region simplification: only fusion changes the IR.
-    GreedyRewriteConfig config;
-    config.setStrictness(GreedyRewriteStrictness::ExistingOps)
-        .setRegionSimplificationLevel(GreedySimplifyRegionLevel::Disabled)
-        .enableFolding(false)
-        .enableConstantCSE(false);
-    if (failed(applyPatternsGreedily(module, std::move(patterns), config)) ||
-        state.failed)
+    FrozenRewritePatternSet frozen(std::move(patterns));
+    PatternApplicator applicator(frozen);
+    applicator.applyDefaultCostModel();
+
+    // _find_matches: one sweep over the ops that exist now, from the last
+    // one backwards (`reversed(graph.nodes)`). Not the greedy driver: it
+    // would erase dead ops FX keeps and, iterating to a fixpoint, match
+    // again around the ops a fusion created (Linear + BatchNorm1d + ReLU
+    // would become a LinearReLU; fuse_fx leaves the ReLU alone).
+    SmallVector<Operation *> candidates;
+    module.walk([&](Operation *op) {
+      if (getNode(op))
+        candidates.push_back(op);
+    });
+    ErasedOpsListener listener;
+    PatternRewriter rewriter(&getContext());
+    rewriter.setListener(&listener);
+    for (Operation *op : llvm::reverse(candidates)) {
+      if (listener.erased.contains(op))
+        continue;
+      rewriter.setInsertionPoint(op);
+      (void)applicator.matchAndRewrite(op, rewriter);
+    }
+    if (state.failed)
       return signalPassFailure();
-    IRRewriter rewriter(&getContext());
     state.parameters.eraseUnread(rewriter, module);
   }
 };

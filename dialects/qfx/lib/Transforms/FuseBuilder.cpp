@@ -22,6 +22,7 @@
 #include "FuseImpl.h"
 
 #include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/StringSwitch.h"
 
 using namespace mlir;
@@ -230,6 +231,34 @@ static std::string rename(StringRef name, StringRef from, StringRef to) {
   return to.empty() ? attr.str() : (to + "." + attr).str();
 }
 
+/// Whether every parameter name the members take (as emitMember names them)
+/// is free: distinct within the match and not a parameter something else
+/// still reads. A name clash (possible in hand-written IR: `conv.0.weight`
+/// next to a module `conv`) leaves the match unfused.
+static bool namesAreFree(ArrayRef<Operation *> members, StringRef path,
+                         bool sequential, bool folded, FuseState &state) {
+  FuseParameters &params = state.parameters;
+  llvm::StringSet<> taken;
+  auto take = [&](const std::string &name) {
+    if (!taken.insert(name).second)
+      return false;
+    ParameterOp existing = params.lookup(name);
+    return !existing || params.uses(existing.getSymNameAttr()) == 0;
+  };
+  for (auto [index, op] : llvm::enumerate(members)) {
+    std::string sub =
+        sequential ? (path + "." + Twine(index)).str() : path.str();
+    StringRef from = getNode(op).getModule().getValue();
+    for (Value v : op->getOperands().drop_front())
+      if (!take(rename(parameterOf(v, state).getSymName(), from, sub)))
+        return false;
+    if (folded && index == 0 && op->getNumOperands() == 2 &&
+        !take(rename((from + ".bias").str(), from, sub)))
+      return false;
+  }
+  return true;
+}
+
 /// Emits a copy of member `op` reading `input`, its own parameters moved
 /// from its module path to `path` (`folded` replaces weight and bias).
 static Value emitMember(RewriterBase &rewriter, Operation *op, Value input,
@@ -324,13 +353,13 @@ LogicalResult qfx::fuseMatchedOps(RewriterBase &rewriter,
       params.uses(cast<GetAttrOp>(read).getNameAttr().getAttr()) += delta;
   };
   countReads(-1);
-  // A plain folded conv/linear keeps the root's names: they must be free.
-  if (plan->fusedClass.empty())
-    for (Value v : root->getOperands().drop_front())
-      if (params.uses(parameterOf(v, state).getSymNameAttr()) != 0) {
-        countReads(+1);
-        return failure();
-      }
+  // The names the fused module's parameters take must be free (a plain
+  // folded conv/linear keeps the root's names: nothing else may read them).
+  if (!namesAreFree(plan->members, rootNode.getModule().getValue(),
+                    !plan->fusedClass.empty(), folded.has_value(), state)) {
+    countReads(+1);
+    return failure();
+  }
 
   MLIRContext *ctx = rewriter.getContext();
   StringAttr path = rootNode.getModule();
