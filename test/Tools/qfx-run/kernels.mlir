@@ -6,7 +6,7 @@
 // RUN: %python -c "import numpy as np; a = np.load('%t/y.npy'); b = np.load('%t/ref.npy'); print('max-lsb', int(np.rint(np.abs(a - b).max() / 0.02)))" | FileCheck %s --check-prefix=EXACT
 // CHECK: qfx-run: profile (mean over 1 run(s))
 // CHECK: 'qfxk.to_nhwc'
-// CHECK: 'qfxk.conv2d'  [onednn:u8s8s32-split ({{.*}})]
+// CHECK: 'qfxk.conv2d'  [onednn:u8s8s32-checked: {{.*}}]
 // CHECK: 'qfxk.max_pool2d'  [reference:pool]
 // CHECK: ms  total
 // EXACT: max-lsb 0
