@@ -614,7 +614,7 @@ void ObserverInserter::insertInputObservers(Operation *op, const Match &m,
     bool isFirst = first && role == Role::Activation;
     if (role == Role::Activation)
       first = false;
-    if (!isNodeValue(arg) && role != Role::Weight)
+    if ((!isNodeValue(arg) && role != Role::Weight) || m.standalone)
       continue;
     // Module weights are observed like functional ones, except where
     // prepare_qat_fx has no QAT module to swap in (1.13: ConvTranspose).
@@ -625,7 +625,7 @@ void ObserverInserter::insertInputObservers(Operation *op, const Match &m,
     if (observed != arg)
       rewriter.modifyOpInPlace(op, [&] { operand.set(observed); });
   }
-  if (auto fused = dyn_cast<FusedOp>(op))
+  if (auto fused = dyn_cast<FusedOp>(op); fused && !m.standalone)
     insertWeightObserversInBody(fused, q);
 }
 
