@@ -46,8 +46,10 @@ install(EXPORT QFXTargets
 
 # Which optional dependencies the exported targets pull in.
 set(QFX_NEEDS_MLIR ${QFX_BUILD_MLIR})
+# The executor links oneDNN's imported target, which is only visible in the
+# directory that found it; test for the library that uses it instead.
 set(QFX_NEEDS_DNNL OFF)
-if(TARGET DNNL::dnnl)
+if(TARGET QFXExecutor)
   set(QFX_NEEDS_DNNL ON)
 endif()
 
