@@ -32,7 +32,22 @@ def sqnr_db(reference, test):
     return float("inf") if noise == 0 else 10 * np.log10(np.sum(reference ** 2) / noise)
 
 
-def report(work, quantized):
+def torch_reference_int8(model, work, backend, inputs):
+    """PyTorch's own path on the same data: prepare_fx with the backend's
+    default mapping, the same calibration batches, convert_to_reference_fx."""
+    from torch.ao.quantization import get_default_qconfig_mapping
+    from torch.ao.quantization.quantize_fx import (convert_to_reference_fx,
+                                                   prepare_fx)
+    example = torch.randn(*SHAPE)
+    prepared = prepare_fx(model, get_default_qconfig_mapping(backend), (example,))
+    with torch.no_grad():
+        for batch in np.load(os.path.join(work, "calib.npy")):
+            prepared(torch.from_numpy(batch))
+        reference = convert_to_reference_fx(prepared)
+        return np.stack([reference(torch.from_numpy(x)).numpy() for x in inputs])
+
+
+def report(work, quantized, backend):
     model = build()
     inputs = np.load(os.path.join(work, "eval.npy"))
     with torch.no_grad():
@@ -44,6 +59,14 @@ def report(work, quantized):
           f"({np.abs(float_out - torch_out).max() / scale:.2g} of max |output|)")
     if quantized:
         quant_out = np.load(quantized)
+        torch_int8 = torch_reference_int8(build(), work, backend, inputs)
+        reference_out = np.load(os.path.join(work, "reference_out.npy"))
+        print(f"PyTorch convert_to_reference_fx ({backend}) vs float: "
+              f"SQNR {sqnr_db(torch_out, torch_int8):.1f} dB")
+        print(f"qfx reference model vs PyTorch's: max |diff| = "
+              f"{np.abs(reference_out - torch_int8).max():.3g}; "
+              f"qfx lowered vs qfx reference: max |diff| = "
+              f"{np.abs(quant_out - reference_out).max():.3g}")
         top1 = np.mean(quant_out.argmax(-1) == torch_out.argmax(-1))
         print(f"qfx int8 vs float: SQNR {sqnr_db(torch_out, quant_out):.1f} dB, "
               f"max |diff| {np.abs(quant_out - torch_out).max():.3g}, "
@@ -57,13 +80,14 @@ def main():
     parser.add_argument("what", choices=["onnx", "inputs", "report"])
     parser.add_argument("path")
     parser.add_argument("--quantized")
+    parser.add_argument("--backend", default="x86")
     args = parser.parse_args()
     if args.what == "onnx":
         export_onnx(args.path)
     elif args.what == "inputs":
         make_inputs(args.path)
     else:
-        report(args.path, args.quantized)
+        report(args.path, args.quantized, args.backend)
 
 
 if __name__ == "__main__":
