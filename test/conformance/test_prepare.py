@@ -395,9 +395,11 @@ def main(argv=None):
     p.add_argument("--backends", action="append", choices=["qnnpack", "onednn", "fbgemm", "x86"])
     p.add_argument("--modes", action="append", choices=["ptq", "qat"])
     p.add_argument("--workdir", default=os.path.join(os.getcwd(), "prepare-work"))
+    p.add_argument("--exclude", action="append", default=[],
+                   help="leave a model of the default list out (it has its own test)")
     args = p.parse_args(argv)
     failed = 0
-    for name in args.models or DEFAULT_MODELS:
+    for name in [m for m in args.models or DEFAULT_MODELS if m not in args.exclude]:
         for backend in args.backends or ["qnnpack", "onednn"]:
             for mode in args.modes or ["ptq", "qat"]:
                 label = "%s/%s/%s" % (name, backend, mode)
