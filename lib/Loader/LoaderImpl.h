@@ -29,11 +29,6 @@ std::optional<exec::ElemType> elemTypeOf(mlir::Type t);
 exec::Status tensorInfoOf(mlir::Type t, exec::ElemType &elem,
                           exec::Shape &shape);
 
-/// QFXRuntime observer configuration of an observer attribute.
-exec::Expected<rt::ObserverConfig> observerConfigOf(ObserverConfigAttr attr);
-/// Builds an observer and imports \p state when present.
-exec::Expected<std::unique_ptr<rt::Observer>>
-createObserverFor(ObserverConfigAttr config, ObserverStateAttr state);
 /// The attribute form of an observer's statistics (null when it has none).
 ObserverStateAttr exportStateAttr(mlir::MLIRContext *ctx,
                                   const rt::Observer &observer);

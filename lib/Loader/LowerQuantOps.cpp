@@ -8,6 +8,7 @@
 
 #include "LoaderImpl.h"
 
+#include "qfx/Dialect/QFX/RuntimeObservers.h"
 #include "qfx/Runtime/Observers.h"
 
 #include <cmath>
@@ -15,55 +16,6 @@
 using namespace mlir;
 using namespace qfx;
 using namespace qfx::exec;
-
-Expected<rt::ObserverConfig> qfx::observerConfigOf(ObserverConfigAttr attr) {
-  // The dialect enums list the PyTorch classes, dtypes and qschemes in the
-  // same order as QFXRuntime's.
-  static_assert(static_cast<int>(rt::ObserverKind::Noop) ==
-                static_cast<int>(ObserverKind::noop));
-  static_assert(static_cast<int>(rt::QDType::Float32) ==
-                static_cast<int>(QuantDType::float32));
-  static_assert(static_cast<int>(rt::QScheme::PerChannelAffineFloatQParams) ==
-                static_cast<int>(QScheme::per_channel_affine_float_qparams));
-  rt::ObserverConfig c;
-  c.kind = static_cast<rt::ObserverKind>(attr.getKind());
-  c.dtype = static_cast<rt::QDType>(attr.getDtype());
-  c.qscheme = static_cast<rt::QScheme>(attr.getQscheme());
-  c.reduceRange = attr.getReduceRange();
-  c.quantMin = attr.getQuantMin();
-  c.quantMax = attr.getQuantMax();
-  c.eps = static_cast<float>(attr.getEps().convertToDouble());
-  c.chAxis = attr.getChAxis();
-  c.averagingConstant = attr.getAveragingConstant().convertToDouble();
-  c.bins = attr.getBins();
-  c.upsampleRate = attr.getUpsampleRate();
-  c.fixedScale = static_cast<float>(attr.getScale().convertToDouble());
-  c.fixedZeroPoint = attr.getZeroPoint();
-  return c;
-}
-
-Expected<std::unique_ptr<rt::Observer>>
-qfx::createObserverFor(ObserverConfigAttr config, ObserverStateAttr state) {
-  auto c = observerConfigOf(config);
-  if (c.failed())
-    return c.status();
-  auto obs = rt::createObserver(*c);
-  if (obs.failed())
-    return obs.status();
-  if (state) {
-    rt::ObserverState s;
-    s.minVals.assign(state.getMin().asArrayRef().begin(),
-                     state.getMin().asArrayRef().end());
-    s.maxVals.assign(state.getMax().asArrayRef().begin(),
-                     state.getMax().asArrayRef().end());
-    if (state.getHistogram())
-      s.histogram.assign(state.getHistogram().asArrayRef().begin(),
-                         state.getHistogram().asArrayRef().end());
-    if (Status st = (*obs)->importState(s); st.failed())
-      return Status::error("cannot import observer state: " + st.message());
-  }
-  return obs;
-}
 
 ObserverStateAttr qfx::exportStateAttr(MLIRContext *ctx,
                                        const rt::Observer &observer) {
@@ -92,8 +44,7 @@ static Status quantSpecOf(Type type, QuantSpec &spec) {
     spec.axis = p.getQuantizedDimension();
     for (double s : p.getScales())
       spec.scales.push_back(static_cast<float>(s));
-    spec.zeroPoints.assign(p.getZeroPoints().begin(),
-                           p.getZeroPoints().end());
+    spec.zeroPoints.assign(p.getZeroPoints().begin(), p.getZeroPoints().end());
   } else {
     return Status::error("expected a !quant.uniform element type");
   }
@@ -119,7 +70,7 @@ Status ModelBuilder::lowerQuantOp(Operation *op, bool &handled) {
         shared = it->second;
     }
     if (!shared) {
-      auto obs = createObserverFor(o.getConfig(), o.getStateAttr());
+      auto obs = createRuntimeObserver(o.getConfig(), o.getStateAttr());
       if (obs.failed())
         return error(op, obs.message());
       shared = obs.take();
@@ -136,7 +87,7 @@ Status ModelBuilder::lowerQuantOp(Operation *op, bool &handled) {
     auto in = slotOf(op, f.getInput());
     if (in.failed())
       return in.status();
-    auto obs = createObserverFor(f.getObserver(), f.getStateAttr());
+    auto obs = createRuntimeObserver(f.getObserver(), f.getStateAttr());
     if (obs.failed())
       return error(op, obs.message());
     FakeQuantizeConfigAttr cfg = f.getConfig();
@@ -150,8 +101,8 @@ Status ModelBuilder::lowerQuantOp(Operation *op, bool &handled) {
     }
     if (cfg.getKind() == FakeQuantizeKind::fixed_qparams_fake_quantize &&
         scales.empty()) {
-      scales = {static_cast<float>(
-          f.getObserver().getScale().convertToDouble())};
+      scales = {
+          static_cast<float>(f.getObserver().getScale().convertToDouble())};
       zps = {f.getObserver().getZeroPoint()};
     }
     int out;
@@ -221,9 +172,9 @@ void LoadedModel::writeBackObserverStates() {
     if (ObserverStateAttr s = exportStateAttr(ctx, k->observer()))
       f.setStateAttr(s);
     if (f.getConfig().getObserverEnabled() && f.getStateAttr()) {
-      f.setQparamsAttr(QParamsAttr::get(
-          ctx, DenseF32ArrayAttr::get(ctx, k->scales()),
-          DenseI64ArrayAttr::get(ctx, k->zeroPoints())));
+      f.setQparamsAttr(
+          QParamsAttr::get(ctx, DenseF32ArrayAttr::get(ctx, k->scales()),
+                           DenseI64ArrayAttr::get(ctx, k->zeroPoints())));
     }
   }
 }

@@ -8,6 +8,7 @@
 
 #include "ConvertQParams.h"
 
+#include "qfx/Dialect/QFX/RuntimeObservers.h"
 #include "qfx/Runtime/Observers.h"
 
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
@@ -40,54 +41,15 @@ bool convert::isStaticIntQuant(ObserverConfigAttr config) {
   }
 }
 
-/// The runtime's view of an observer attribute (the dialect enums list the
-/// PyTorch classes, dtypes and qschemes in QFXRuntime's order).
-static rt::ObserverConfig runtimeConfig(ObserverConfigAttr attr) {
-  static_assert(static_cast<int>(rt::ObserverKind::Noop) ==
-                static_cast<int>(ObserverKind::noop));
-  static_assert(static_cast<int>(rt::QDType::Float32) ==
-                static_cast<int>(QuantDType::float32));
-  static_assert(static_cast<int>(rt::QScheme::PerChannelAffineFloatQParams) ==
-                static_cast<int>(QScheme::per_channel_affine_float_qparams));
-  rt::ObserverConfig c;
-  c.kind = static_cast<rt::ObserverKind>(attr.getKind());
-  c.dtype = static_cast<rt::QDType>(attr.getDtype());
-  c.qscheme = static_cast<rt::QScheme>(attr.getQscheme());
-  c.reduceRange = attr.getReduceRange();
-  c.quantMin = attr.getQuantMin();
-  c.quantMax = attr.getQuantMax();
-  c.eps = static_cast<float>(attr.getEps().convertToDouble());
-  c.chAxis = attr.getChAxis();
-  c.averagingConstant = attr.getAveragingConstant().convertToDouble();
-  c.bins = attr.getBins();
-  c.upsampleRate = attr.getUpsampleRate();
-  c.fixedScale = static_cast<float>(attr.getScale().convertToDouble());
-  c.fixedZeroPoint = attr.getZeroPoint();
-  return c;
-}
-
-FailureOr<rt::QParams>
-convert::computeQParams(ObserverConfigAttr config, ObserverStateAttr state,
-                        ArrayRef<float> extra, ArrayRef<int64_t> extraShape,
-                        std::string &error) {
-  auto observer = rt::createObserver(runtimeConfig(config));
+FailureOr<rt::QParams> convert::computeQParams(ObserverConfigAttr config,
+                                               ObserverStateAttr state,
+                                               ArrayRef<float> extra,
+                                               ArrayRef<int64_t> extraShape,
+                                               std::string &error) {
+  auto observer = createRuntimeObserver(config, state);
   if (observer.failed()) {
     error = observer.message();
     return failure();
-  }
-  if (state) {
-    rt::ObserverState s;
-    s.minVals.assign(state.getMin().asArrayRef().begin(),
-                     state.getMin().asArrayRef().end());
-    s.maxVals.assign(state.getMax().asArrayRef().begin(),
-                     state.getMax().asArrayRef().end());
-    if (state.getHistogram())
-      s.histogram.assign(state.getHistogram().asArrayRef().begin(),
-                         state.getHistogram().asArrayRef().end());
-    if (rt::Status st = (*observer)->importState(s); st.failed()) {
-      error = "cannot import the observer state: " + st.message();
-      return failure();
-    }
   }
   if (!extraShape.empty()) {
     rt::TensorView view(extra.data(),
