@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "qfx/Dialect/QFX/ObserverInsertion.h"
 #include "qfx/Dialect/QFX/QConfigAnnotation.h"
 #include "qfx/Dialect/QFX/QFXDialect.h"
 
@@ -27,75 +28,16 @@ namespace cfg = qfx::config;
 // QConfig -> #qfx.qconfig
 //===----------------------------------------------------------------------===//
 
-static std::optional<ObserverKind> getObserverKind(cfg::ObserverClass cls) {
-  switch (cls) {
-  case cfg::ObserverClass::MinMaxObserver:
-    return ObserverKind::min_max;
-  case cfg::ObserverClass::MovingAverageMinMaxObserver:
-    return ObserverKind::moving_average_min_max;
-  case cfg::ObserverClass::PerChannelMinMaxObserver:
-    return ObserverKind::per_channel_min_max;
-  case cfg::ObserverClass::MovingAveragePerChannelMinMaxObserver:
-    return ObserverKind::moving_average_per_channel_min_max;
-  case cfg::ObserverClass::HistogramObserver:
-    return ObserverKind::histogram;
-  case cfg::ObserverClass::FixedQParamsObserver:
-    return ObserverKind::fixed_qparams;
-  case cfg::ObserverClass::PlaceholderObserver:
-    return ObserverKind::placeholder;
-  case cfg::ObserverClass::ReuseInputObserver:
-    return ObserverKind::reuse_input;
-  case cfg::ObserverClass::NoopObserver:
-    return ObserverKind::noop;
-  default:
-    return std::nullopt;
-  }
-}
-
-static QuantDType getQuantDType(cfg::DType d) {
-  switch (d) {
-  case cfg::DType::QUInt8:
-    return QuantDType::quint8;
-  case cfg::DType::QInt8:
-    return QuantDType::qint8;
-  case cfg::DType::QInt32:
-    return QuantDType::qint32;
-  case cfg::DType::QUInt4x2:
-    return QuantDType::quint4x2;
-  case cfg::DType::Float16:
-    return QuantDType::float16;
-  case cfg::DType::Float32:
-    return QuantDType::float32;
-  }
-  llvm_unreachable("unknown dtype");
-}
-
+/// One side of a QConfig: the observer (for a fake-quantize, its effective
+/// observer) and the fake-quantize class, if any. The same conversion
+/// prepare uses for the observers it inserts, so annotation and insertion
+/// cannot disagree.
 static FailureOr<std::pair<ObserverConfigAttr, FakeQuantizeConfigAttr>>
 getSideAttrs(MLIRContext *ctx, const cfg::ObserverSpec &spec) {
-  FakeQuantizeConfigAttr fq;
-  if (spec.isFakeQuantize()) {
-    FakeQuantizeKind kind =
-        spec.cls == cfg::ObserverClass::FakeQuantize
-            ? FakeQuantizeKind::fake_quantize
-        : spec.cls == cfg::ObserverClass::FusedMovingAvgObsFakeQuantize
-            ? FakeQuantizeKind::fused_moving_avg_obs_fake_quantize
-            : FakeQuantizeKind::fixed_qparams_fake_quantize;
-    fq = FakeQuantizeConfigAttr::get(ctx, kind, true, true);
-  }
-  cfg::ObserverSpec obs = spec.getEffectiveObserver();
-  std::optional<ObserverKind> kind = getObserverKind(obs.cls);
-  if (!kind)
+  FailureOr<ObserverConfigAttr> observer = getObserverConfigAttr(ctx, spec);
+  if (failed(observer))
     return failure();
-  auto qscheme = static_cast<QScheme>(static_cast<int>(obs.getQScheme()));
-  llvm::APFloat avg(obs.getAveragingConstant());
-  llvm::APFloat eps(obs.getEps());
-  llvm::APFloat scale(obs.scale.value_or(0.0));
-  auto attr = ObserverConfigAttr::get(
-      ctx, *kind, getQuantDType(obs.getDType()), qscheme, obs.quantMin,
-      obs.quantMax, obs.getReduceRange(), obs.getChAxis(), avg, eps,
-      obs.getBins(), obs.getUpsampleRate(), obs.isDynamic.value_or(false),
-      scale, obs.zeroPoint.value_or(0));
-  return std::make_pair(attr, fq);
+  return std::make_pair(*observer, getFakeQuantizeConfigAttr(ctx, spec));
 }
 
 FailureOr<QConfigAttr> qfx::getQConfigAttr(MLIRContext *ctx,
@@ -120,7 +62,8 @@ FailureOr<QConfigAttr> qfx::getQConfigAttr(MLIRContext *ctx,
 
 static llvm::Error prefixError(llvm::Error err, llvm::StringRef prefix) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                 prefix + ": " + llvm::toString(std::move(err)));
+                                 prefix + ": " +
+                                     llvm::toString(std::move(err)));
 }
 
 /// JSON text of `spec` if it is inline JSON or a file; std::nullopt for a
@@ -136,14 +79,14 @@ readJsonSpec(llvm::StringRef spec, std::string &origin) {
   origin = spec.str();
   auto buf = llvm::MemoryBuffer::getFile(spec);
   if (!buf)
-    return llvm::createStringError(buf.getError(), "cannot read '" +
-                                                       spec.str() + "': " +
-                                                       buf.getError().message());
+    return llvm::createStringError(buf.getError(),
+                                   "cannot read '" + spec.str() +
+                                       "': " + buf.getError().message());
   return std::optional<std::string>((*buf)->getBuffer().str());
 }
 
-llvm::Expected<cfg::QConfigMapping> qfx::loadQConfigMapping(llvm::StringRef spec,
-                                                            bool qat) {
+llvm::Expected<cfg::QConfigMapping>
+qfx::loadQConfigMapping(llvm::StringRef spec, bool qat) {
   std::string origin;
   auto text = readJsonSpec(spec, origin);
   if (!text)
@@ -166,7 +109,8 @@ llvm::Expected<cfg::QConfigMapping> qfx::loadQConfigMapping(llvm::StringRef spec
   return cfg::getDefaultQConfigMapping(spec);
 }
 
-llvm::Expected<cfg::BackendConfig> qfx::loadBackendConfig(llvm::StringRef spec) {
+llvm::Expected<cfg::BackendConfig>
+qfx::loadBackendConfig(llvm::StringRef spec) {
   std::string origin;
   auto text = readJsonSpec(spec, origin);
   if (!text)
@@ -191,9 +135,9 @@ qfx::loadConfigsFor(func::FuncOp func, llvm::StringRef mappingOption,
       return s.str();
     return "";
   };
-  std::string mappingSpec =
-      mappingOption.empty() ? fromModule(kQConfigMappingAttrName)
-                            : mappingOption.str();
+  std::string mappingSpec = mappingOption.empty()
+                                ? fromModule(kQConfigMappingAttrName)
+                                : mappingOption.str();
   std::string backendSpec = backendOption.empty()
                                 ? fromModule(kBackendConfigAttrName)
                                 : backendOption.str();
