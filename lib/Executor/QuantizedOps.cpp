@@ -59,20 +59,25 @@ private:
 
 class QAddOp : public Kernel {
 public:
-  QAddOp(int l, int r, int o, QParams pl, QParams pr, QParams po, bool relu)
-      : l_(l), r_(r), o_(o), pl_(pl), pr_(pr), po_(po), relu_(relu) {}
+  QAddOp(int l, int r, int o, QParams pl, QParams pr, QParams po, bool relu,
+         bool mul = false)
+      : l_(l), r_(r), o_(o), pl_(pl), pr_(pr), po_(po), relu_(relu), mul_(mul) {
+  }
   Status prepare(Plan &plan) override {
     n_ = plan.slot(o_).numel();
     if (plan.slot(l_).numel() != n_ || plan.slot(r_).numel() != n_)
-      return Status::error("add operands differ in size");
+      return Status::error(std::string(mul_ ? "mul" : "add") +
+                           " operands differ in size");
     return Status::success();
   }
   Status run() override { return Status::success(); }
-  std::string implName() const override { return "reference:add"; }
+  std::string implName() const override {
+    return mul_ ? "reference:mul" : "reference:add";
+  }
 
   int l_, r_, o_;
   QParams pl_, pr_, po_;
-  bool relu_;
+  bool relu_, mul_;
   int64_t n_ = 0;
 };
 
@@ -88,7 +93,7 @@ public:
     return Status::success();
   }
   Status run() override {
-    qadd(a_, pl_, b_, pr_, y_, po_, relu_, n_);
+    (mul_ ? qmul : qadd)(a_, pl_, b_, pr_, y_, po_, relu_, n_);
     return Status::success();
   }
 
@@ -158,6 +163,65 @@ private:
   int in_, out_;
   std::vector<uint8_t> lut_;
   int64_t n_ = 0;
+  const uint8_t *x_ = nullptr;
+  uint8_t *y_ = nullptr;
+};
+
+class QClampOp : public Kernel {
+public:
+  QClampOp(int in, int out, int32_t lo, int32_t hi)
+      : in_(in), out_(out), lo_(lo), hi_(hi) {}
+  Status prepare(Plan &plan) override {
+    n_ = plan.slot(out_).numel();
+    if (plan.slot(in_).numel() != n_)
+      return Status::error("clamp input and output differ in size");
+    x_ = plan.data<uint8_t>(in_);
+    y_ = plan.data<uint8_t>(out_);
+    return Status::success();
+  }
+  Status run() override {
+    qclamp(x_, y_, lo_, hi_, n_);
+    return Status::success();
+  }
+  std::string implName() const override { return "reference:clamp"; }
+
+private:
+  int in_, out_;
+  int32_t lo_, hi_;
+  int64_t n_ = 0;
+  const uint8_t *x_ = nullptr;
+  uint8_t *y_ = nullptr;
+};
+
+class QSoftmaxOp : public Kernel {
+public:
+  QSoftmaxOp(int in, int out, int64_t dim, QParams pi, QParams po)
+      : in_(in), out_(out), dim_(dim), pi_(pi), po_(po) {}
+  Status prepare(Plan &plan) override {
+    const Shape &s = plan.slot(in_).shape;
+    if (dim_ < 0 || dim_ >= static_cast<int64_t>(s.size()) ||
+        plan.slot(out_).numel() != plan.slot(in_).numel())
+      return Status::error("softmax dim or sizes do not match its input");
+    outer_ = inner_ = 1;
+    for (int64_t i = 0; i < dim_; ++i)
+      outer_ *= s[i];
+    for (size_t i = dim_ + 1; i < s.size(); ++i)
+      inner_ *= s[i];
+    n_ = s[dim_];
+    x_ = plan.data<uint8_t>(in_);
+    y_ = plan.data<uint8_t>(out_);
+    return Status::success();
+  }
+  Status run() override {
+    qsoftmax(x_, pi_, y_, po_, outer_, n_, inner_);
+    return Status::success();
+  }
+  std::string implName() const override { return "reference:softmax"; }
+
+private:
+  int in_, out_;
+  int64_t dim_, outer_ = 1, n_ = 1, inner_ = 1;
+  QParams pi_, po_;
   const uint8_t *x_ = nullptr;
   uint8_t *y_ = nullptr;
 };
@@ -239,6 +303,21 @@ std::unique_ptr<Kernel> exec::createQAddKernel(int lhs, int rhs, int output,
                                                QParams pl, QParams pr,
                                                QParams po, bool relu) {
   return std::make_unique<QAddKernel>(lhs, rhs, output, pl, pr, po, relu);
+}
+std::unique_ptr<Kernel> exec::createQMulKernel(int lhs, int rhs, int output,
+                                               QParams pl, QParams pr,
+                                               QParams po, bool relu) {
+  return std::make_unique<QAddKernel>(lhs, rhs, output, pl, pr, po, relu,
+                                      /*mul=*/true);
+}
+std::unique_ptr<Kernel> exec::createQClampKernel(int input, int output,
+                                                 int32_t lo, int32_t hi) {
+  return std::make_unique<QClampOp>(input, output, lo, hi);
+}
+std::unique_ptr<Kernel> exec::createQSoftmaxKernel(int input, int output,
+                                                   int64_t dim, QParams pi,
+                                                   QParams po) {
+  return std::make_unique<QSoftmaxOp>(input, output, dim, pi, po);
 }
 std::unique_ptr<Kernel> exec::createQPoolKernel(QPoolKind kind, int input,
                                                 int output, PoolDesc desc,

@@ -36,6 +36,11 @@ const char *qfx::kern::implName(Impl impl) {
   return "?";
 }
 
+int32_t ConvDesc::outLo() const {
+  return std::max({out.qmin, relu ? out.zeroPoint : out.qmin, clampLo});
+}
+int32_t ConvDesc::outHi() const { return std::min(out.qmax, clampHi); }
+
 std::string ConvDesc::validate() const {
   if (n < 1 || h < 1 || w < 1 || c < 1 || oc < 1 || kh < 1 || kw < 1 ||
       strideH < 1 || strideW < 1 || dilH < 1 || dilW < 1 || groups < 1)
@@ -56,6 +61,9 @@ std::string ConvDesc::validate() const {
     return "float requantization takes a float bias";
   if (requant == Requant::Fp32 && !biasF.empty())
     return "fp32 requantization takes an int32 bias";
+  if (outLo() > outHi())
+    return "empty output clamp [" + std::to_string(outLo()) + ", " +
+           std::to_string(outHi()) + "]";
   return "";
 }
 
@@ -101,8 +109,8 @@ void qfx::kern::referenceConv(const ConvDesc &d, const uint8_t *in,
 }
 
 Requantizer::Requantizer(const ConvDesc &d) : d_(d) {
-  lo_ = d.relu ? std::max(d.out.qmin, d.out.zeroPoint) : d.out.qmin;
-  hi_ = d.out.qmax;
+  lo_ = d.outLo();
+  hi_ = d.outHi();
   invOut_ = 1.0f / d.out.scale;
   zpOut_ = static_cast<float>(d.out.zeroPoint);
   mult_.resize(d.oc);
@@ -161,6 +169,46 @@ void qfx::kern::qadd(const uint8_t *a, const QParams &pa, const uint8_t *b,
   for (int64_t i = 0; i < numel; ++i)
     out[i] = quantizeU8(deq(a[i], pa) + deq(b[i], pb), inv, po.zeroPoint, lo,
                         po.qmax);
+}
+
+void qfx::kern::qmul(const uint8_t *a, const QParams &pa, const uint8_t *b,
+                     const QParams &pb, uint8_t *out, const QParams &po,
+                     bool relu, int64_t numel) {
+  const float inv = 1.0f / po.scale;
+  const int32_t lo = relu ? std::max(po.qmin, po.zeroPoint) : po.qmin;
+  for (int64_t i = 0; i < numel; ++i)
+    out[i] = quantizeU8(deq(a[i], pa) * deq(b[i], pb), inv, po.zeroPoint, lo,
+                        po.qmax);
+}
+
+void qfx::kern::qclamp(const uint8_t *in, uint8_t *out, int32_t lo, int32_t hi,
+                       int64_t numel) {
+  const uint8_t l = static_cast<uint8_t>(lo), h = static_cast<uint8_t>(hi);
+  for (int64_t i = 0; i < numel; ++i)
+    out[i] = std::min(std::max(in[i], l), h);
+}
+
+void qfx::kern::qsoftmax(const uint8_t *in, const QParams &pi, uint8_t *out,
+                         const QParams &po, int64_t outer, int64_t n,
+                         int64_t inner) {
+  // ATen's softmax in float32: exp(x - max), then each term divided by the
+  // sum.
+  std::vector<float> e(n);
+  const float inv = 1.0f / po.scale;
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t j = 0; j < inner; ++j) {
+      const uint8_t *x = in + o * n * inner + j;
+      uint8_t *y = out + o * n * inner + j;
+      float m = deq(x[0], pi);
+      for (int64_t i = 1; i < n; ++i)
+        m = std::max(m, deq(x[i * inner], pi));
+      float sum = 0.0f;
+      for (int64_t i = 0; i < n; ++i)
+        sum += e[i] = std::exp(deq(x[i * inner], pi) - m);
+      for (int64_t i = 0; i < n; ++i)
+        y[i * inner] =
+            quantizeU8(e[i] / sum, inv, po.zeroPoint, po.qmin, po.qmax);
+    }
 }
 
 void qfx::kern::qmaxPool(const PoolDesc &d, const uint8_t *in, uint8_t *out) {

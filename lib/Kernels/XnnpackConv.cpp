@@ -49,15 +49,14 @@ public:
                 d.weight[((o * icg + i) * d.kh + y) * d.kw + x];
     std::vector<int32_t> bias =
         d.biasI.empty() ? std::vector<int32_t>(d.oc, 0) : d.biasI;
-    const int32_t lo = d.relu ? std::max(d.out.qmin, d.out.zeroPoint) : d.out.qmin;
+    const int32_t lo = d.outLo(), hi = d.outHi();
     xnn_status st = xnn_create_convolution2d_nhwc_qc8(
         d.padT, d.padR, d.padB, d.padL, d.kh, d.kw, d.strideH, d.strideW,
         d.dilH, d.dilW, g, icg, ocg, d.c, d.oc,
-        static_cast<int8_t>(d.in.zeroPoint - 128), d.in.scale,
-        d.wScales.data(), w.data(), bias.data(),
-        static_cast<int8_t>(d.out.zeroPoint - 128), d.out.scale,
-        static_cast<int8_t>(lo - 128), static_cast<int8_t>(d.out.qmax - 128),
-        0, &op_);
+        static_cast<int8_t>(d.in.zeroPoint - 128), d.in.scale, d.wScales.data(),
+        w.data(), bias.data(), static_cast<int8_t>(d.out.zeroPoint - 128),
+        d.out.scale, static_cast<int8_t>(lo - 128),
+        static_cast<int8_t>(hi - 128), 0, &op_);
     if (st != xnn_status_success)
       return "xnn_create_convolution2d_nhwc_qc8 failed (status " +
              std::to_string(st) + ")";

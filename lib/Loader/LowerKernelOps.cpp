@@ -119,20 +119,46 @@ Status ModelBuilder::lowerKernelOp(Operation *op, bool &handled) {
                                                          : kern::Requant::Fp32;
       d.relu = l.getRelu();
     }
+    if (auto c = op->getAttrOfType<DenseI64ArrayAttr>("clamp")) {
+      d.clampLo = static_cast<int32_t>(c[0]);
+      d.clampHi = static_cast<int32_t>(c[1]);
+    }
     QFX_TRY(x, slotOf(op, in));
     QFX_TRY(y, newBuffer(op, res));
     add(op, createQConvKernel(x, y, std::move(d), kern::ImplChoice::Auto));
     return Status::success();
   }
-  if (auto a = dyn_cast<qk::AddOp>(op)) {
+  if (isa<qk::AddOp, qk::MulOp>(op)) {
     kern::QParams pl, pr, po;
-    QFX_CHECK(activationParams(a.getLhs().getType(), pl));
-    QFX_CHECK(activationParams(a.getRhs().getType(), pr));
-    QFX_CHECK(activationParams(a.getResult().getType(), po));
-    QFX_TRY(l, slotOf(op, a.getLhs()));
-    QFX_TRY(r, slotOf(op, a.getRhs()));
-    QFX_TRY(y, newBuffer(op, a.getResult()));
-    add(op, createQAddKernel(l, r, y, pl, pr, po, a.getRelu()));
+    Value lhs = op->getOperand(0), rhs = op->getOperand(1),
+          res = op->getResult(0);
+    bool relu = op->getAttrOfType<BoolAttr>("relu").getValue();
+    QFX_CHECK(activationParams(lhs.getType(), pl));
+    QFX_CHECK(activationParams(rhs.getType(), pr));
+    QFX_CHECK(activationParams(res.getType(), po));
+    QFX_TRY(l, slotOf(op, lhs));
+    QFX_TRY(r, slotOf(op, rhs));
+    QFX_TRY(y, newBuffer(op, res));
+    add(op, isa<qk::AddOp>(op) ? createQAddKernel(l, r, y, pl, pr, po, relu)
+                               : createQMulKernel(l, r, y, pl, pr, po, relu));
+    return Status::success();
+  }
+  if (auto c = dyn_cast<qk::ClampOp>(op)) {
+    kern::QParams pi;
+    QFX_CHECK(activationParams(c.getInput().getType(), pi));
+    QFX_TRY(x, slotOf(op, c.getInput()));
+    QFX_TRY(y, newBuffer(op, c.getResult()));
+    add(op, createQClampKernel(x, y, static_cast<int32_t>(c.getLo()),
+                               static_cast<int32_t>(c.getHi())));
+    return Status::success();
+  }
+  if (auto sm = dyn_cast<qk::SoftmaxOp>(op)) {
+    kern::QParams pi, po;
+    QFX_CHECK(activationParams(sm.getInput().getType(), pi));
+    QFX_CHECK(activationParams(sm.getResult().getType(), po));
+    QFX_TRY(x, slotOf(op, sm.getInput()));
+    QFX_TRY(y, newBuffer(op, sm.getResult()));
+    add(op, createQSoftmaxKernel(x, y, sm.getDim(), pi, po));
     return Status::success();
   }
   if (isa<qk::MaxPool2dOp, qk::AvgPool2dOp, qk::AdaptiveAvgPool2dOp>(op)) {

@@ -2,9 +2,12 @@
 qfx reference IR (docs/design.md stage 5): quantize -> dequantize around float
 ops, weights quantize -> dequantize per channel.
 
-A stand-in until `--qfx-convert` lands; it covers the node kinds of
-resnet18-like models (conv(+relu), linear(+relu), add(+relu), max pool,
-adaptive average pool, flatten, hardswish).
+It writes PyTorch's own reference model (not qfx's `--qfx-convert` of it),
+so that lowering is checked against PyTorch alone. It covers the node kinds
+of torchvision resnet18 / mobilenet_v2 and small op models: conv(+relu)
+with groups, linear(+relu), add / mul (+relu), relu, ReLU6 / hardtanh,
+hardswish, sigmoid, tanh, hardsigmoid, softmax, dropout, identity, max pool,
+(adaptive) average pool, flatten.
 """
 
 import operator
@@ -107,6 +110,10 @@ class Emitter:
             r = r2
         return r
 
+    def hardtanh(self, v, x, lo, hi, out):
+        self.emit("%s = qfx.hardtanh %s min_val = %s max_val = %s : %s" % (
+            v, x, repr(float(lo)), repr(float(hi)), _ftype(out)))
+
     def weighted_ops(self, target, mod):
         return self.weight(str(target), mod)
 
@@ -155,6 +162,17 @@ class Emitter:
                     v = self.weighted(node, mod, x, out)
                 elif isinstance(mod, nn.ReLU):
                     self.emit("%s = qfx.relu %s : %s" % (v, x, _ftype(out)))
+                elif isinstance(mod, nn.Hardtanh):  # ReLU6 too
+                    self.hardtanh(v, x, mod.min_val, mod.max_val, out)
+                elif isinstance(mod, (nn.Sigmoid, nn.Tanh, nn.Hardsigmoid)):
+                    self.emit("%s = qfx.%s %s : %s" % (
+                        v, type(mod).__name__.lower(), x, _ftype(out)))
+                elif isinstance(mod, nn.Softmax):
+                    self.emit("%s = qfx.softmax %s dim = %d : %s" % (v, x, mod.dim, _ftype(out)))
+                elif isinstance(mod, nn.Dropout):
+                    self.emit("%s = qfx.dropout %s p = %s : %s" % (v, x, _f(mod.p), _ftype(out)))
+                elif isinstance(mod, nn.Identity):
+                    self.emit("%s = qfx.identity %s : %s" % (v, x, _ftype(out)))
                 elif isinstance(mod, nn.Hardswish):
                     self.emit("%s = qfx.hardswish %s : %s" % (v, x, _ftype(out)))
                 elif isinstance(mod, nn.MaxPool2d):
@@ -174,10 +192,22 @@ class Emitter:
             elif node.op == "call_function":
                 v = self.fresh()
                 t = node.target
-                if t in (operator.add, torch.add):
+                if t in (operator.add, torch.add, operator.mul, torch.mul):
                     a, b = self.vals[node.args[0]], self.vals[node.args[1]]
-                    self.emit("%s = qfx.add %s, %s : (%s, %s) -> %s" % (
-                        v, a, b, self.types[node.args[0]], self.types[node.args[1]], _ftype(out)))
+                    op = "add" if t in (operator.add, torch.add) else "mul"
+                    self.emit("%s = qfx.%s %s, %s : (%s, %s) -> %s" % (
+                        v, op, a, b, self.types[node.args[0]], self.types[node.args[1]], _ftype(out)))
+                elif t in (F.relu6, F.hardtanh):
+                    lo, hi = (0.0, 6.0) if t is F.relu6 else (
+                        node.kwargs.get("min_val", -1.0), node.kwargs.get("max_val", 1.0))
+                    self.hardtanh(v, self.vals[node.args[0]], lo, hi, out)
+                elif t in (torch.sigmoid, torch.tanh, F.hardsigmoid):
+                    self.emit("%s = qfx.%s %s : %s" % (
+                        v, t.__name__, self.vals[node.args[0]], _ftype(out)))
+                elif t is F.adaptive_avg_pool2d:
+                    self.emit("%s = qfx.adaptive_avg_pool %s output_size = [%d, %d] : (%s) -> %s" % (
+                        v, self.vals[node.args[0]], out.shape[2], out.shape[3],
+                        self.types[node.args[0]], _ftype(out)))
                 elif t in (F.relu, torch.relu):
                     self.emit("%s = qfx.relu %s : %s" % (v, self.vals[node.args[0]], _ftype(out)))
                 elif t is torch.flatten:

@@ -1,16 +1,37 @@
 """Conformance of --qfx-lower + qfx-run against PyTorch's reference model.
 
-For resnet18-like models and each backend family: prepare_fx, calibrate,
-convert_to_reference_fx; write the reference model as qfx IR
-(reference_ir.py), lower it with `qfx-opt --qfx-lower`, run it with qfx-run
-and compare every quantized activation (and the output) with PyTorch's
-reference model, in LSBs of the activation's scale.
+For each model and backend family (x86: fbgemm-style `float`
+requantization on oneDNN; qnnpack: `fp32` requantization on XNNPACK):
+PyTorch prepare_fx with the backend's default QConfigMapping, a few
+calibration batches, convert_to_reference_fx; the reference model is written
+as qfx IR (reference_ir.py), lowered with `qfx-opt --qfx-lower` and run with
+qfx-run. Checks:
+
+* completeness: the lowered IR of the plain model holds no float op (no
+  `dq -> op -> q` left: only qfx.parameter, the input quantize and the
+  output dequantize besides qfxk ops), qfx-opt prints no remark, and every
+  convolution / linear layer ran a library kernel (oneDNN or XNNPACK);
+* per op: each quantized activation within --max-lsb (1) of PyTorch's
+  reference op run on qfx's own inputs (a second lowering that returns every
+  quantized activation, so that differences do not accumulate);
+* end to end: the model output within --max-output-lsb (3) LSB of PyTorch's
+  reference model; 4 for the qnnpack family, whose int32 bias (PyTorch's
+  qnnpack engine's convention, not the reference model's float bias) flips
+  rare roundings that spread through resnet18 (PyTorch's own qnnpack engine
+  is printed alongside: 4 LSB on resnet18, 145 on mobilenet_v2).
+
+The quick tier runs torchvision resnet18 and mobilenet_v2 (pretrained=False,
+randomized BN statistics) at 1x3x64x64 and a small op model; --full runs the
+torchvision models at 1x3x224x224.
 
 Usage: test_lower.py <qfx-opt> <qfx-run> [--full] [--max-lsb N]
+       [--max-output-lsb N] [--only NAME]
 """
 
 import argparse
+import copy
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -18,47 +39,38 @@ import tempfile
 import numpy as np
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from reference_ir import reference_ir  # noqa: E402
 
 
-class Block(nn.Module):
-    def __init__(self, cin, cout, stride):
-        super().__init__()
-        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(cout)
-        self.relu = nn.ReLU(inplace=True)
-        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(cout)
-        self.down = None
-        if stride != 1 or cin != cout:
-            self.down = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False),
-                                      nn.BatchNorm2d(cout))
+class OpModel(nn.Module):
+    """The activation and elementwise ops of --qfx-lower outside the
+    torchvision models: mul(+relu), standalone relu / hardtanh, the
+    fixed-qparams functions, hardswish, softmax, dropout."""
 
-    def forward(self, x):
-        idt = x if self.down is None else self.down(x)
-        y = self.relu(self.bn1(self.conv1(x)))
-        y = self.bn2(self.conv2(y))
-        return self.relu(y + idt)
-
-
-class ResNetLike(nn.Module):
     def __init__(self):
         super().__init__()
-        self.conv1 = nn.Conv2d(3, 16, 7, 2, 3, bias=False)
-        self.bn1 = nn.BatchNorm2d(16)
-        self.relu = nn.ReLU(inplace=True)
-        self.maxpool = nn.MaxPool2d(3, 2, 1)
-        self.layer1 = Block(16, 16, 1)
-        self.layer2 = Block(16, 32, 2)
-        self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
-        self.fc = nn.Linear(32, 10)
+        self.conv1 = nn.Conv2d(3, 8, 3, 1, 1)
+        self.conv2 = nn.Conv2d(3, 8, 3, 1, 1)
+        self.relu = nn.ReLU()
+        self.hardtanh = nn.Hardtanh(-0.5, 0.75)
+        self.sigmoid = nn.Sigmoid()
+        self.tanh = nn.Tanh()
+        self.hsig = nn.Hardsigmoid()
+        self.hswish = nn.Hardswish()
+        self.drop = nn.Dropout(0.1)
+        self.fc = nn.Linear(8 * 8 * 8, 12)
+        self.softmax = nn.Softmax(dim=1)
 
     def forward(self, x):
-        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
-        x = self.layer2(self.layer1(x))
-        return self.fc(torch.flatten(self.avgpool(x), 1))
+        a, b = self.conv1(x), self.conv2(x)
+        m = self.relu(a * b)
+        s = self.sigmoid(a) * self.tanh(b)
+        h = self.hardtanh(self.hswish(s + m)) + self.hsig(b)
+        y = self.fc(torch.flatten(self.drop(self.relu(h)), 1))
+        return self.softmax(y)
 
 
 def randomize_bn(model, gen):
@@ -71,50 +83,131 @@ def randomize_bn(model, gen):
 
 
 def reference_model(model, backend, shape, gen):
+    """PyTorch's reference model, and the calibrated prepared model."""
     from torch.ao.quantization import get_default_qconfig_mapping
     from torch.ao.quantization.quantize_fx import prepare_fx, convert_to_reference_fx
     model.eval()
     example = torch.randn(*shape, generator=gen)
     prepared = prepare_fx(model, get_default_qconfig_mapping(backend), (example,))
     with torch.no_grad():
-        for _ in range(4):
-            prepared(torch.randn(*shape, generator=gen))
-    return convert_to_reference_fx(prepared)
+        for _ in range(3):
+            prepared(torch.randn(2, *shape[1:], generator=gen))
+    return convert_to_reference_fx(copy.deepcopy(prepared)), prepared
 
 
-def run_case(name, model, backend, shape, tools, max_lsb, tmp):
-    gen = torch.Generator().manual_seed(0)
-    randomize_bn(model, gen)
-    ref = reference_model(model, backend, shape, gen)
-    # Slightly wider than calibration: exercises clamping.
-    x = torch.randn(*shape, generator=gen) * 1.2
-    with torch.no_grad():
-        text, env, quantized = reference_ir(ref, x, all_quantized=True)
-    src = os.path.join(tmp, "%s-%s.mlir" % (name, backend))
-    low = os.path.join(tmp, "%s-%s.lowered.mlir" % (name, backend))
-    with open(src, "w") as f:
-        f.write(text)
-    lower_backend = {"x86": "x86", "fbgemm": "fbgemm", "qnnpack": "qnnpack",
-                     "onednn": "onednn"}[backend]
-    subprocess.run([tools.qfx_opt, src, "--qfx-lower=backend=" + lower_backend,
-                    "-o", low], check=True)
-    lowered = open(low).read()
-    leftovers = [op for op in ("qfx.conv ", "qfx.linear ", "qfx.add ",
-                               "qfx.max_pool ", "qfx.adaptive_avg_pool ")
-                 if op in lowered]
+def torch_engine_lsb(prepared, x, final, scale):
+    """PyTorch's own qnnpack engine (convert_fx) against its reference model."""
+    from torch.ao.quantization.quantize_fx import convert_fx
+    engine = torch.backends.quantized.engine
+    torch.backends.quantized.engine = "qnnpack"
+    try:
+        with torch.no_grad():
+            y = convert_fx(copy.deepcopy(prepared))(x).numpy()
+    finally:
+        torch.backends.quantized.engine = engine
+    return int(np.rint(np.abs(y - final) / scale).max())
+
+
+ALLOWED_QFX = {"parameter", "quantize", "dequantize"}
+
+
+def lower(tools, src, backend):
+    """Lowered IR text and qfx-opt's diagnostics."""
+    low = src.replace(".mlir", ".lowered.mlir")
+    r = subprocess.run([tools.qfx_opt, src, "--qfx-lower=backend=" + backend,
+                        "-o", low], capture_output=True, text=True)
+    if r.returncode:
+        raise RuntimeError("qfx-opt failed:\n" + r.stderr)
+    return low, open(low).read(), r.stderr
+
+
+def run(tools, ir, x, tmp):
     np.save(os.path.join(tmp, "x.npy"), x.numpy())
     out = os.path.join(tmp, "out.npz")
-    prof = subprocess.run([tools.qfx_run, low, "--input", os.path.join(tmp, "x.npy"),
+    prof = subprocess.run([tools.qfx_run, ir, "--input", os.path.join(tmp, "x.npy"),
                            "-o", out, "--profile", "--threads", "1"],
                           check=True, capture_output=True, text=True).stderr
     got = np.load(out)
-    outs = [got[str(i)] for i in range(len(got.files))]
-    ok = not leftovers
-    print("== %s, backend %s: %d quantized activations%s" % (
-        name, backend, len(quantized),
-        "" if not leftovers else ", LEFTOVER reference ops: %s" % leftovers))
-    # Per op: PyTorch's reference op run on qfx's own inputs (so that
-    # differences do not accumulate), and end to end.
+    return [got[str(i)] for i in range(len(got.files))], prof
+
+
+def completeness(lowered, remarks, prof, backend):
+    """Problems that make the lowering incomplete (empty: complete)."""
+    problems = []
+    ops = re.findall(r"^\s*(?:%[\w.:#]+(?:, %[\w.:#]+)* = )?qfx\.(\w+)", lowered, re.M)
+    left = sorted(set(ops) - ALLOWED_QFX)
+    if left:
+        problems.append("float ops left in the lowered IR: %s" % ", ".join(left))
+    if "remark" in remarks:
+        problems.append("qfx-opt remarks:\n" + remarks.strip())
+    # The input quantize reads a function argument; every dequantize only
+    # feeds the return.
+    for m in re.finditer(r"= qfx\.quantize (%[\w.]+)", lowered):
+        if not m.group(1).startswith("%arg"):
+            problems.append("a quantize of a computed value: %s" % m.group(0))
+    weighted = [l for l in prof.splitlines() if "[" in l and ("conv" in l or "fc" in l
+                                                              or "classifier" in l)]
+    want = "xnnpack" if backend == "qnnpack" else "onednn"
+    slow = [l.strip() for l in weighted if want not in l.split("[", 1)[1]]
+    if not weighted:
+        problems.append("no convolution in the profile")
+    if slow:
+        problems.append("%d weighted ops did not run %s, e.g. %s" % (len(slow), want, slow[0]))
+    return problems
+
+
+def run_case(name, model, backend, shape, tools, tmp):
+    gen = torch.Generator().manual_seed(0)
+    randomize_bn(model, gen)
+    ref, prepared = reference_model(model, backend, shape, gen)
+    # Slightly wider than calibration: exercises clamping.
+    x = torch.randn(*shape, generator=gen) * 1.2
+    ok = True
+    print("== %s, backend %s, input %s" % (name, backend, "x".join(map(str, shape))))
+
+    # The plain model: completeness and the end-to-end bound.
+    with torch.no_grad():
+        text, _, quantized = reference_ir(ref, x)
+    src = os.path.join(tmp, "%s-%s.mlir" % (name, backend))
+    open(src, "w").write(text)
+    low, lowered, remarks = lower(tools, src, backend)
+    outs, prof = run(tools, low, x, tmp)
+    problems = completeness(lowered, remarks, prof, backend)
+    for p in problems:
+        print("  FAIL: " + p)
+    ok &= not problems
+    n_kernels = len(re.findall(r"= qfxk\.", lowered))
+    n_clamp = len(re.findall(r"clamp = \[", lowered))
+    final = ref(x).detach().numpy()
+    scale = quantized[-1][3]
+    lsb = np.rint(np.abs(outs[0] - final) / scale).astype(np.int64)
+    print("  %d quantized activations -> %d qfxk ops (%d with a fused output clamp)" % (
+        len(quantized), n_kernels, n_clamp))
+    print("  model output: max %d LSB, %.4f%% differ" % (
+        lsb.max(), 100.0 * np.count_nonzero(lsb) / lsb.size))
+    bound = tools.max_output_lsb
+    if backend == "qnnpack":
+        # The fp32 convention rounds the bias to int32 as PyTorch's qnnpack
+        # engine does: rare 1-LSB flips per op that spread through deep
+        # models (resnet18: 4 LSB, as PyTorch's own engine on the same
+        # input, printed for comparison).
+        own = torch_engine_lsb(prepared, x, final, scale)
+        print("  (PyTorch's qnnpack engine on the same input: max %d LSB)" % own)
+        bound = tools.max_output_lsb_fp32
+    if lsb.max() > bound:
+        print("  FAIL: output %d LSB > %d" % (lsb.max(), bound))
+        ok = False
+    impls = {re.match(r"[\w:-]+", l.split("[", 1)[1]).group(0).rstrip(":")
+             for l in prof.splitlines() if "[" in l}
+    print("  kernels: %s" % ", ".join(sorted(impls)))
+
+    # Every quantized activation returned: the per-op bound.
+    with torch.no_grad():
+        text, env, quantized = reference_ir(ref, x, all_quantized=True)
+    src = os.path.join(tmp, "%s-%s-all.mlir" % (name, backend))
+    open(src, "w").write(text)
+    low, _, _ = lower(tools, src, backend)
+    outs, _ = run(tools, low, x, tmp)
     qfx_vals = {node: outs[1 + i] for i, (node, *_r) in enumerate(quantized)}
     isolated = {}
 
@@ -128,25 +221,24 @@ def run_case(name, model, backend, shape, tools, max_lsb, tmp):
             return v
     with torch.no_grad():
         Substitute(ref).run(x)
-    worst = 0
-    print("  %-28s %-28s %s" % ("activation", "per op (isolated)", "end to end"))
+    worst, worst_e2e, differ = 0, 0, []
     for i, (node, _, _, scale, zp) in enumerate(quantized):
         torch_v = env[next(n for n in env if n.name == node)].dequantize().numpy()
         e2e = np.rint(np.abs(outs[1 + i] - torch_v) / scale).astype(np.int64)
         per = np.rint(np.abs(outs[1 + i] - isolated[node]) / scale).astype(np.int64)
         worst = max(worst, int(per.max()))
-        print("  %-28s max %d LSB, %7.4f%% differ   max %d LSB, %7.4f%% differ (of %d)" % (
-            node, per.max(), 100.0 * np.count_nonzero(per) / per.size,
-            e2e.max(), 100.0 * np.count_nonzero(e2e) / e2e.size, e2e.size))
-    final = ref(x).detach().numpy()
-    scale = quantized[-1][3]
-    lsb = np.rint(np.abs(outs[0] - final) / scale).astype(np.int64)
-    print("  %-28s max %d LSB, %.4f%% differ" % ("model output", lsb.max(),
-                                               100.0 * np.count_nonzero(lsb) / lsb.size))
-    impls = sorted({l.split("[")[1].rstrip("]") for l in prof.splitlines() if "[" in l})
-    print("  kernels: %s" % "; ".join(impls))
-    if worst > max_lsb:
-        print("  FAIL: %d LSB > %d" % (worst, max_lsb))
+        worst_e2e = max(worst_e2e, int(e2e.max()))
+        if per.max() or tools.verbose:
+            differ.append("    %-32s per op max %d LSB (%.4f%% of %d differ), end to end max %d" % (
+                node, per.max(), 100.0 * np.count_nonzero(per) / per.size, per.size,
+                e2e.max()))
+    print("  per op: max %d LSB over %d activations (%d not bit-exact); "
+          "accumulated end to end: max %d LSB" % (worst, len(quantized), len(
+              [d for d in differ if "max 0 LSB" not in d]), worst_e2e))
+    for d in differ:
+        print(d)
+    if worst > tools.max_lsb:
+        print("  FAIL: %d LSB > %d per op" % (worst, tools.max_lsb))
         ok = False
     return ok
 
@@ -155,21 +247,33 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("qfx_opt")
     ap.add_argument("qfx_run")
-    ap.add_argument("--full", action="store_true", help="also torchvision resnet18 at 224")
-    ap.add_argument("--max-lsb", type=int, default=1,
-                    help="per-op bound (isolated)")
+    ap.add_argument("--full", action="store_true",
+                    help="torchvision models at 1x3x224x224 (instead of 64x64)")
+    ap.add_argument("--max-lsb", type=int, default=1, help="per-op bound (isolated)")
+    ap.add_argument("--max-output-lsb", type=int, default=3, help="model output bound")
+    ap.add_argument("--max-output-lsb-fp32", type=int, default=4,
+                    help="model output bound of the fp32 (qnnpack) convention")
+    ap.add_argument("--only", action="append",
+                    help="run only the cases of these names")
+    ap.add_argument("--verbose", action="store_true")
+    ap.add_argument("--keep", help="write the IR files to this directory")
     tools = ap.parse_args()
+    import torchvision
     torch.manual_seed(0)
+    size = 224 if tools.full else 64
+    cases = [("resnet18", lambda: torchvision.models.resnet18(), (1, 3, size, size)),
+             ("mobilenet_v2", lambda: torchvision.models.mobilenet_v2(), (1, 3, size, size))]
+    if not tools.full:
+        cases.append(("ops", OpModel, (1, 3, 8, 8)))
     ok = True
     with tempfile.TemporaryDirectory() as tmp:
-        for backend in ("x86", "qnnpack"):
-            ok &= run_case("resnet_like", ResNetLike(), backend, (1, 3, 32, 32),
-                           tools, tools.max_lsb, tmp)
-        if tools.full:
-            import torchvision
+        tmp = tools.keep or tmp
+        for name, make, shape in cases:
+            if tools.only and name not in tools.only:
+                continue
             for backend in ("x86", "qnnpack"):
-                ok &= run_case("resnet18", torchvision.models.resnet18(), backend,
-                               (1, 3, 224, 224), tools, tools.max_lsb, tmp)
+                torch.manual_seed(0)
+                ok &= run_case(name, make(), backend, shape, tools, tmp)
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
 

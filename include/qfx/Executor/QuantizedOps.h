@@ -26,6 +26,16 @@ std::unique_ptr<Kernel> createQConvKernel(int input, int output,
 std::unique_ptr<Kernel> createQAddKernel(int lhs, int rhs, int output,
                                          kern::QParams pl, kern::QParams pr,
                                          kern::QParams po, bool relu);
+std::unique_ptr<Kernel> createQMulKernel(int lhs, int rhs, int output,
+                                         kern::QParams pl, kern::QParams pr,
+                                         kern::QParams po, bool relu);
+/// Integer clamp (qparams unchanged).
+std::unique_ptr<Kernel> createQClampKernel(int input, int output, int32_t lo,
+                                           int32_t hi);
+/// q(softmax(dq(x))) along \p dim of the (logical) input shape.
+std::unique_ptr<Kernel> createQSoftmaxKernel(int input, int output, int64_t dim,
+                                             kern::QParams pi,
+                                             kern::QParams po);
 enum class QPoolKind : uint8_t { Max, Avg, AdaptiveAvg };
 /// NHWC pooling; sizes other than the window come from the slots.
 std::unique_ptr<Kernel> createQPoolKernel(QPoolKind kind, int input,

@@ -94,6 +94,14 @@ struct ConvDesc {
   std::vector<int32_t> biasI;   ///< Requant::Fp32 (empty: no bias).
   Requant requant = Requant::Float;
   bool relu = false;
+  /// An extra clamp of the output integers (a fused ReLU6 / hardtanh whose
+  /// qparams are the convolution's own), intersected with relu and
+  /// [out.qmin, out.qmax].
+  int32_t clampLo = 0, clampHi = 255;
+
+  /// The output integer range after relu and clamp.
+  int32_t outLo() const;
+  int32_t outHi() const;
 
   int64_t oh() const {
     return (h + padT + padB - dilH * (kh - 1) - 1) / strideH + 1;
@@ -148,6 +156,17 @@ bool oneDnnPairsCannotSaturate(const ConvDesc &d);
 void qadd(const uint8_t *a, const QParams &pa, const uint8_t *b,
           const QParams &pb, uint8_t *out, const QParams &po, bool relu,
           int64_t numel);
+/// q(dq(a) * dq(b)) (optionally relu'd), same shapes.
+void qmul(const uint8_t *a, const QParams &pa, const uint8_t *b,
+          const QParams &pb, uint8_t *out, const QParams &po, bool relu,
+          int64_t numel);
+/// min(max(x, lo), hi) on the integers: q(clamp(dq(x))) when the input and
+/// output qparams agree (ReLU, ReLU6, hardtanh share their input's).
+void qclamp(const uint8_t *in, uint8_t *out, int32_t lo, int32_t hi,
+            int64_t numel);
+/// q(softmax(dq(x))) along the middle dim of an outer x n x inner buffer.
+void qsoftmax(const uint8_t *in, const QParams &pi, uint8_t *out,
+              const QParams &po, int64_t outer, int64_t n, int64_t inner);
 
 struct PoolDesc {
   int64_t n = 1, h = 1, w = 1, c = 1, oh = 1, ow = 1;

@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "qfx/Conversion/QFXToKernels/QFXToKernels.h"
+#include "PatternUtils.h"
 
 #include "qfx/Dialect/QFX/QFXOps.h"
 #include "qfx/Runtime/Quantize.h"
@@ -29,49 +30,9 @@
 using namespace mlir;
 using namespace qfx;
 namespace qk = qfx::kernels;
+using namespace qfx::lowering;
 
 namespace {
-
-using UQ = quant::UniformQuantizedType;
-
-/// A per-tensor unsigned 8-bit activation type (what the runtime runs).
-UQ u8Activation(Type t) {
-  auto q = dyn_cast<UQ>(cast<ShapedType>(t).getElementType());
-  if (!q || q.isSigned() || q.getStorageTypeIntegralWidth() != 8)
-    return {};
-  return q;
-}
-
-RankedTensorType nhwcType(Type t) {
-  auto r = cast<RankedTensorType>(t);
-  ArrayRef<int64_t> s = r.getShape();
-  return RankedTensorType::get({s[0], s[2], s[3], s[1]}, r.getElementType());
-}
-
-/// \p v (NCHW) as NHWC, reusing the NHWC value a qfxk.to_nchw came from.
-Value toNhwc(PatternRewriter &rw, Location loc, Value v) {
-  if (auto back = v.getDefiningOp<qk::ToNchwOp>())
-    return back.getInput();
-  return qk::ToNhwcOp::create(rw, loc, nhwcType(v.getType()), v);
-}
-
-/// The quantized value a float operand was dequantized from.
-Value dequantized(Value v) {
-  if (auto dq = v.getDefiningOp<DequantizeOp>())
-    return dq.getInput();
-  return {};
-}
-
-/// Common failure recording.
-struct Recorder {
-  LowerFailures *failures;
-  LogicalResult fail(PatternRewriter &rw, Operation *op,
-                     const std::string &why) const {
-    if (failures)
-      (*failures)[op] = why;
-    return rw.notifyMatchFailure(op, why);
-  }
-};
 
 /// Reads a float32 parameter's values.
 FailureOr<std::vector<float>> readFloats(Operation *from, FlatSymbolRefAttr sym) {
@@ -266,13 +227,15 @@ struct LowerWeighted : OpRewritePattern<QuantizeOp>, Recorder {
       ArrayRef<int64_t> p = conv.getPadding();
       auto y = qk::Conv2dOp::create(
           rw, loc, nhwcType(q.getType()), x, sym,
-          rw.getDenseI64ArrayAttr(conv.getStride()),
-          rw.getDenseI64ArrayAttr(p), rw.getDenseI64ArrayAttr(conv.getDilation()),
-          rw.getI64IntegerAttr(conv.getGroups()), rq, rw.getBoolAttr(m->relu));
+          rw.getDenseI64ArrayAttr(conv.getStride()), rw.getDenseI64ArrayAttr(p),
+          rw.getDenseI64ArrayAttr(conv.getDilation()),
+          rw.getI64IntegerAttr(conv.getGroups()), rq, rw.getBoolAttr(m->relu),
+          DenseI64ArrayAttr());
       result = qk::ToNchwOp::create(rw, loc, q.getType(), y);
     } else {
-      result = qk::LinearOp::create(rw, loc, q.getType(), xq, sym, rq,
-                                rw.getBoolAttr(m->relu));
+      result =
+          qk::LinearOp::create(rw, loc, q.getType(), xq, sym, rq,
+                               rw.getBoolAttr(m->relu), DenseI64ArrayAttr());
     }
     rw.replaceOp(q, result);
     if (failures)
@@ -281,11 +244,6 @@ struct LowerWeighted : OpRewritePattern<QuantizeOp>, Recorder {
   }
   qk::Requant requant;
 };
-
-/// Layout-agnostic ops run NHWC when all their inputs come from NHWC ops.
-bool allNhwc(ValueRange vs) {
-  return llvm::all_of(vs, [](Value v) { return v.getDefiningOp<qk::ToNchwOp>(); });
-}
 
 struct LowerElementwise : OpRewritePattern<QuantizeOp>, Recorder {
   LowerElementwise(MLIRContext *ctx, LowerFailures *f)
@@ -299,11 +257,12 @@ struct LowerElementwise : OpRewritePattern<QuantizeOp>, Recorder {
     bool relu = false;
     Operation *anchor = op;
     if (auto r = dyn_cast<ReluOp>(op))
-      if (auto a = r.getInput().getDefiningOp<AddOp>()) {
+      if (Operation *a = r.getInput().getDefiningOp();
+          a && isa<AddOp, MulOp>(a)) {
         relu = true;
         op = a;
       }
-    if (!isa<AddOp, HardswishOp, MaxPoolOp, AdaptiveAvgPoolOp, AvgPoolOp,
+    if (!isa<AddOp, MulOp, HardswishOp, MaxPoolOp, AdaptiveAvgPoolOp, AvgPoolOp,
              FlattenOp>(op))
       return failure();
     for (Operation *o : {anchor, op})
@@ -321,7 +280,7 @@ struct LowerElementwise : OpRewritePattern<QuantizeOp>, Recorder {
     Location loc = anchor->getLoc();
     Type outT = q.getType();
     Value result;
-    if (isa<AddOp, HardswishOp>(op)) {
+    if (isa<AddOp, MulOp, HardswishOp>(op)) {
       if (cast<ShapedType>(ins[0].getType()).getShape() !=
               cast<ShapedType>(outT).getShape() ||
           (ins.size() == 2 && cast<ShapedType>(ins[0].getType()).getShape() !=
@@ -335,6 +294,8 @@ struct LowerElementwise : OpRewritePattern<QuantizeOp>, Recorder {
       Value y;
       if (isa<AddOp>(op))
         y = qk::AddOp::create(rw, loc, t, xs[0], xs[1], rw.getBoolAttr(relu));
+      else if (isa<MulOp>(op))
+        y = qk::MulOp::create(rw, loc, t, xs[0], xs[1], rw.getBoolAttr(relu));
       else
         y = qk::UnaryOp::create(rw, loc, t, xs[0],
                             qk::UnaryFnAttr::get(rw.getContext(), qk::UnaryFn::hardswish));
@@ -437,5 +398,7 @@ void qfx::populateQFXToKernelsPatterns(RewritePatternSet &patterns,
   patterns.add<LowerWeighted>(patterns.getContext(), requant, failures);
   patterns.add<LowerElementwise>(patterns.getContext(), failures);
   patterns.add<ReshapeOfOneByOne, ElementwiseInNhwc<qk::AddOp>,
-               ElementwiseInNhwc<qk::UnaryOp>>(patterns.getContext());
+               ElementwiseInNhwc<qk::MulOp>, ElementwiseInNhwc<qk::UnaryOp>,
+               ElementwiseInNhwc<qk::ClampOp>>(patterns.getContext());
+  populateActivationPatterns(patterns, failures);
 }

@@ -198,3 +198,60 @@ func.func @linear_rows(%x: tensor<2x4x!a>) {
   %z = qfxk.linear %x weight = @w requant = float relu = false : tensor<2x4x!a> -> tensor<1x10x!a>
   return
 }
+
+// -----
+
+!a = !quant.uniform<u8:f32, 5.000000e-02:62>
+!b = !quant.uniform<u8:f32, 1.000000e-01:62>
+func.func @clamp_qparams(%x: tensor<1x8x!a>) {
+  // expected-error@+1 {{expects the input's qparams on the result}}
+  %z = qfxk.clamp %x lo = 62 hi = 182 : tensor<1x8x!a> -> tensor<1x8x!b>
+  return
+}
+
+// -----
+
+!a = !quant.uniform<u8<0:127>:f32, 5.000000e-02:62>
+func.func @clamp_range(%x: tensor<1x8x!a>) {
+  // expected-error@+1 {{clamp [62, 182] is not a non-empty range of the result's storage [0, 127]}}
+  %z = qfxk.clamp %x lo = 62 hi = 182 : tensor<1x8x!a> -> tensor<1x8x!a>
+  return
+}
+
+// -----
+
+!a = !quant.uniform<u8:f32, 5.000000e-02:62>
+qfxk.packed_weight @w source = @p type = tensor<10x4x!quant.uniform<i8:f32, 1.0e-3>> weight = dense<1> : tensor<10x4xi8>
+func.func @linear_clamp(%x: tensor<1x4x!a>) {
+  // expected-error@+1 {{clamp [100, 50] is not a non-empty range of the result's storage [0, 255]}}
+  %z = qfxk.linear %x weight = @w requant = float relu = false clamp = [100, 50] : tensor<1x4x!a> -> tensor<1x10x!a>
+  return
+}
+
+// -----
+
+!a = !quant.uniform<u8:f32, 5.000000e-02:62>
+qfxk.packed_weight @w source = @p type = tensor<10x4x!quant.uniform<i8:f32, 1.0e-3>> weight = dense<1> : tensor<10x4xi8>
+func.func @linear_clamp_size(%x: tensor<1x4x!a>) {
+  // expected-error@+1 {{expects 'clamp' = [lo, hi]}}
+  %z = qfxk.linear %x weight = @w requant = float relu = false clamp = [1] : tensor<1x4x!a> -> tensor<1x10x!a>
+  return
+}
+
+// -----
+
+!a = !quant.uniform<u8:f32, 5.000000e-02:62>
+func.func @softmax_dim(%x: tensor<1x8x!a>) {
+  // expected-error@+1 {{'dim' 2 out of range for rank 2}}
+  %z = qfxk.softmax %x dim = 2 : tensor<1x8x!a> -> tensor<1x8x!a>
+  return
+}
+
+// -----
+
+!a = !quant.uniform<u8:f32, 5.000000e-02:62>
+func.func @mul_shapes(%x: tensor<1x8x!a>, %y: tensor<1x4x!a>) {
+  // expected-error@+1 {{expects operands and result of one shape}}
+  %z = qfxk.mul %x, %y relu = false : tensor<1x8x!a>, tensor<1x4x!a> -> tensor<1x8x!a>
+  return
+}

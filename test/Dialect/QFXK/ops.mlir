@@ -31,6 +31,14 @@ func.func @all(%x: tensor<1x3x8x8x!a>, %v: tensor<1x4x!c>) -> (tensor<1x4x8x8x!b
   %f = qfxk.reshape %g : tensor<1x1x1x8x!c> -> tensor<1x8x!c>
   // CHECK: qfxk.linear %{{.*}} weight = @fc.q requant = fp32 relu = false
   %l = qfxk.linear %v weight = @fc.q requant = fp32 relu = false : tensor<1x4x!c> -> tensor<1x10x!c>
+  // CHECK: qfxk.linear %{{.*}} weight = @fc.q requant = fp32 relu = true clamp = [128, 200]
+  %l2 = qfxk.linear %v weight = @fc.q requant = fp32 relu = true clamp = [128, 200] : tensor<1x4x!c> -> tensor<1x10x!c>
+  // CHECK: qfxk.mul %{{.*}}, %{{.*}} relu = true
+  %m = qfxk.mul %l2, %l2 relu = true : tensor<1x10x!c>, tensor<1x10x!c> -> tensor<1x10x!c>
+  // CHECK: qfxk.clamp %{{.*}} lo = 128 hi = 188
+  %cl = qfxk.clamp %m lo = 128 hi = 188 : tensor<1x10x!c> -> tensor<1x10x!c>
+  // CHECK: qfxk.softmax %{{.*}} dim = 1
+  %sm = qfxk.softmax %cl dim = 1 : tensor<1x10x!c> -> tensor<1x10x!c>
   // CHECK: qfxk.to_nchw
   %yn = qfxk.to_nchw %y : tensor<1x8x8x4x!b> -> tensor<1x4x8x8x!b>
   return %yn, %l : tensor<1x4x8x8x!b>, tensor<1x10x!c>

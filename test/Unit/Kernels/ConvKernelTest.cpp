@@ -222,3 +222,66 @@ TEST_CASE("float requantization is within 1 LSB of dq -> conv -> q",
     CHECK(maxDiff <= 1);
   }
 }
+
+TEST_CASE("a fused output clamp (ReLU6) is exact in every implementation",
+          "[kernels][onednn][xnnpack]") {
+  struct Case {
+    Requant rq;
+    int32_t inQmax;
+    ImplChoice choice;
+    Impl impl;
+  };
+  const Case cases[] = {
+      {Requant::Float, 127, ImplChoice::OneDnn, Impl::OneDnnU8S8},
+      {Requant::Float, 255, ImplChoice::OneDnnSplit, Impl::OneDnnU8S8Split},
+      {Requant::Fp32, 255, ImplChoice::Xnnpack, Impl::XnnpackQC8},
+      {Requant::Float, 255, ImplChoice::Reference, Impl::Reference},
+  };
+  std::mt19937 rng(4321);
+  for (const Case &c : cases)
+    for (bool relu : {false, true})
+      for (const Shape &s : kShapes) {
+        ConvDesc d = makeDesc(s, c.rq, c.inQmax, Data::Random, rng, relu);
+        // ReLU6 with the output's qparams: [zp, zp + 6 / scale] (here the
+        // upper bound cuts the random outputs' top range).
+        d.clampLo = d.out.zeroPoint;
+        d.clampHi = d.out.zeroPoint + 40;
+        auto x = makeInput(d, Data::Random, rng);
+        ConvDesc plain = d;
+        plain.clampLo = 0, plain.clampHi = 255;
+        std::vector<uint8_t> ref(d.n * d.oh() * d.ow() * d.oc),
+            unclamped(ref.size());
+        referenceConv(d, x.data(), ref.data());
+        referenceConv(plain, x.data(), unclamped.data());
+        std::string err;
+        auto k = ConvKernel::create(d, c.choice, err);
+        INFO("impl " << implName(c.impl) << " c=" << s.c << " groups="
+                     << s.groups << " relu=" << relu << " error=" << err);
+        REQUIRE(k);
+        CHECK(k->impl() == c.impl);
+        std::vector<uint8_t> out(ref.size(), 7);
+        k->run(x.data(), out.data());
+        size_t mismatches = 0, clamped = 0, wrongClamp = 0;
+        for (size_t i = 0; i < ref.size(); ++i) {
+          mismatches += out[i] != ref[i];
+          int expect =
+              std::min(std::max<int>(unclamped[i], d.clampLo), d.clampHi);
+          wrongClamp += ref[i] != expect;
+          clamped += unclamped[i] > d.clampHi;
+        }
+        CHECK(mismatches == 0);
+        CHECK(wrongClamp == 0);
+        CHECK(clamped > 0); // the clamp matters on this data
+      }
+}
+
+TEST_CASE("an empty output clamp is refused", "[kernels]") {
+  std::mt19937 rng(5);
+  ConvDesc d = makeDesc(kShapes[0], Requant::Float, 255, Data::Random, rng,
+                        /*relu=*/true);
+  d.clampLo = 0;
+  d.clampHi = d.out.zeroPoint - 1; // below relu's lower bound
+  std::string err;
+  CHECK_FALSE(ConvKernel::create(d, ImplChoice::Auto, err));
+  CHECK(err.find("empty output clamp") != std::string::npos);
+}

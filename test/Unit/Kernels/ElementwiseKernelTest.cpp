@@ -91,3 +91,80 @@ TEST_CASE("cat requantizes inputs with other qparams", "[kernels]") {
   CHECK(out[3] == 3);
   CHECK(int(out[5]) == qz(dq(30, p2), p1));
 }
+
+TEST_CASE("qmul is dq * dq -> q on every input pair", "[kernels]") {
+  QParams pa{0.031f, 100, 0, 255}, pb{0.017f, 3, 0, 255}, po{0.05f, 90, 0, 255};
+  std::vector<uint8_t> a, b;
+  for (int i = 0; i < 256; ++i)
+    for (int j = 0; j < 256; ++j) {
+      a.push_back(uint8_t(i));
+      b.push_back(uint8_t(j));
+    }
+  for (bool relu : {false, true}) {
+    std::vector<uint8_t> out(a.size());
+    qmul(a.data(), pa, b.data(), pb, out.data(), po, relu, a.size());
+    size_t bad = 0;
+    for (size_t i = 0; i < a.size(); ++i) {
+      float y = dq(a[i], pa) * dq(b[i], pb);
+      if (relu)
+        y = std::max(y, 0.f);
+      bad += out[i] != qz(y, po);
+    }
+    CHECK(bad == 0);
+  }
+}
+
+TEST_CASE("integer clamp equals q(clamp(dq(x))) for shared qparams",
+          "[kernels]") {
+  QParams p{0.05f, 62, 0, 255};
+  std::vector<uint8_t> x(256), out(256);
+  for (int i = 0; i < 256; ++i)
+    x[i] = uint8_t(i);
+  // ReLU6: [q(0), q(6)] = [62, 182].
+  qclamp(x.data(), out.data(), 62, 182, 256);
+  for (int i = 0; i < 256; ++i)
+    CHECK(int(out[i]) == qz(std::min(std::max(dq(x[i], p), 0.f), 6.f), p));
+}
+
+TEST_CASE("sigmoid, tanh, hardsigmoid tables", "[kernels]") {
+  QParams pi{0.05f, 128, 0, 255}, ps{1.0f / 256, 0, 0, 255},
+      pt{2.0f / 256, 128, 0, 255};
+  auto sig = buildLut(UnaryFn::Sigmoid, pi, ps);
+  auto tnh = buildLut(UnaryFn::Tanh, pi, pt);
+  auto hsig = buildLut(UnaryFn::Hardsigmoid, pi, ps);
+  int worst = 0;
+  for (int q = 0; q < 256; ++q) {
+    double x = dq(uint8_t(q), pi);
+    // Double-precision functions: at most one rounding boundary apart.
+    worst = std::max(
+        worst, std::abs(int(sig[q]) - qz(float(1 / (1 + std::exp(-x))), ps)));
+    worst =
+        std::max(worst, std::abs(int(tnh[q]) - qz(float(std::tanh(x)), pt)));
+    CHECK(int(hsig[q]) ==
+          qz(std::min(std::max(float(x) + 3.f, 0.f), 6.f) / 6.f, ps));
+  }
+  CHECK(worst <= 1);
+  CHECK(int(sig[128]) == 128); // sigmoid(0) = 0.5
+  CHECK(int(tnh[128]) == 128); // tanh(0) = 0
+}
+
+TEST_CASE("softmax along the middle dim", "[kernels]") {
+  QParams pi{0.1f, 128, 0, 255}, po{1.0f / 256, 0, 0, 255};
+  // outer 2 x n 3 x inner 2.
+  std::vector<uint8_t> x = {128, 138, 138, 148, 148, 108,
+                            0,   255, 128, 128, 255, 0};
+  std::vector<uint8_t> y(x.size());
+  qsoftmax(x.data(), pi, y.data(), po, 2, 3, 2);
+  for (int o = 0; o < 2; ++o)
+    for (int j = 0; j < 2; ++j) {
+      double e[3], sum = 0;
+      for (int i = 0; i < 3; ++i)
+        sum += e[i] = std::exp(double(dq(x[(o * 3 + i) * 2 + j], pi)));
+      for (int i = 0; i < 3; ++i) {
+        int got = y[(o * 3 + i) * 2 + j];
+        CHECK(std::abs(got - qz(float(e[i] / sum), po)) <= 1);
+      }
+    }
+  // Equal logits split evenly: 1/3 -> 85.
+  CHECK(int(y[2 * 2 + 0]) > int(y[0]));
+}

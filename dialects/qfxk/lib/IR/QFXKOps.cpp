@@ -133,6 +133,28 @@ static FailureOr<PackedWeightOp> lookupWeight(Operation *op,
 // conv2d / linear
 //===----------------------------------------------------------------------===//
 
+/// Checks that [lo, hi] is a non-empty range of \p result's storage type.
+static LogicalResult checkClampRange(Operation *op, int64_t lo, int64_t hi,
+                                     Type result) {
+  auto q = activationType(result);
+  if (lo > hi || lo < q.getStorageTypeMin() || hi > q.getStorageTypeMax())
+    return op->emitOpError()
+           << "clamp [" << lo << ", " << hi
+           << "] is not a non-empty range of the result's storage ["
+           << q.getStorageTypeMin() << ", " << q.getStorageTypeMax() << "]";
+  return success();
+}
+
+static LogicalResult checkOptionalClamp(Operation *op,
+                                        std::optional<ArrayRef<int64_t>> c,
+                                        Type result) {
+  if (!c)
+    return success();
+  if (c->size() != 2)
+    return op->emitOpError() << "expects 'clamp' = [lo, hi]";
+  return checkClampRange(op, (*c)[0], (*c)[1], result);
+}
+
 LogicalResult Conv2dOp::verify() {
   if (failed(checkActivations(*this)) ||
       failed(checkRank(*this, getInput(), 4, "NHWC input")) ||
@@ -143,7 +165,7 @@ LogicalResult Conv2dOp::verify() {
     return failure();
   if (static_cast<int64_t>(getGroups()) < 1)
     return emitOpError() << "'groups' must be positive";
-  return success();
+  return checkOptionalClamp(*this, getClamp(), getResult().getType());
 }
 
 LogicalResult Conv2dOp::verifySymbolUses(SymbolTableCollection &tables) {
@@ -170,7 +192,7 @@ LogicalResult LinearOp::verify() {
     return failure();
   if (getInput().getType().getDimSize(0) != getResult().getType().getDimSize(0))
     return emitOpError() << "row count changes";
-  return success();
+  return checkOptionalClamp(*this, getClamp(), getResult().getType());
 }
 
 LogicalResult LinearOp::verifySymbolUses(SymbolTableCollection &tables) {
@@ -201,6 +223,37 @@ LogicalResult AddOp::verify() {
 static LogicalResult sameQParams(Operation *op, Type a, Type b) {
   if (activationType(a) != activationType(b))
     return op->emitOpError() << "expects the input's qparams on the result";
+  return success();
+}
+
+LogicalResult MulOp::verify() {
+  if (failed(checkActivations(*this)))
+    return failure();
+  if (getLhs().getType().getShape() != getRhs().getType().getShape() ||
+      getLhs().getType().getShape() != getResult().getType().getShape())
+    return emitOpError() << "expects operands and result of one shape";
+  return success();
+}
+
+LogicalResult ClampOp::verify() {
+  if (failed(checkActivations(*this)) ||
+      failed(sameQParams(*this, getInput().getType(), getResult().getType())))
+    return failure();
+  if (getInput().getType().getShape() != getResult().getType().getShape())
+    return emitOpError() << "expects the input's shape on the result";
+  return checkClampRange(*this, getLo(), getHi(), getResult().getType());
+}
+
+LogicalResult SoftmaxOp::verify() {
+  if (failed(checkActivations(*this)))
+    return failure();
+  auto t = getInput().getType();
+  if (t.getShape() != getResult().getType().getShape() || !t.hasStaticShape())
+    return emitOpError() << "expects static shapes, the input's on the result";
+  int64_t dim = getDim();
+  if (dim < 0 || dim >= t.getRank())
+    return emitOpError() << "'dim' " << dim << " out of range for rank "
+                         << t.getRank();
   return success();
 }
 

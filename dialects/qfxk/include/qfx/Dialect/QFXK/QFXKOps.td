@@ -85,7 +85,9 @@ def QFXK_Conv2dOp : QFXK_Op<"conv2d", [Pure,
   let summary = "quantized 2-d convolution on NHWC, optionally fused with relu";
   let description = [{
     `acc = sum((x - zp_x) * w)` in int32, then the `requant` convention
-    (docs/kernels.md); `relu` clamps at the output zero point. Input and
+    (docs/kernels.md); `relu` clamps at the output zero point, and the
+    optional `clamp = [lo, hi]` clamps the output integers further (a fused
+    ReLU6 / hardtanh whose qparams are the convolution's own). Input and
     result are NHWC.
 
     ```mlir
@@ -98,12 +100,13 @@ def QFXK_Conv2dOp : QFXK_Op<"conv2d", [Pure,
   let arguments = (ins QFXK_QTensor:$input, FlatSymbolRefAttr:$weight,
     DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$padding,
     DenseI64ArrayAttr:$dilation, I64Attr:$groups, QFXK_RequantAttr:$requant,
-    BoolAttr:$relu);
+    BoolAttr:$relu, OptionalAttr<DenseI64ArrayAttr>:$clamp);
   let results = (outs QFXK_QTensor:$result);
   let assemblyFormat = [{
     $input `weight` `=` $weight `stride` `=` $stride `padding` `=` $padding
     `dilation` `=` $dilation `groups` `=` $groups `requant` `=` $requant
-    `relu` `=` $relu attr-dict `:` type($input) `->` type($result)
+    `relu` `=` $relu (`clamp` `=` $clamp^)? attr-dict `:` type($input)
+    `->` type($result)
   }];
   let hasVerifier = 1;
 }
@@ -112,17 +115,21 @@ def QFXK_LinearOp : QFXK_Op<"linear", [Pure,
     DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
   let summary = "quantized linear layer [M, K] x [N, K]^T, optionally with relu";
   let description = [{
+    The numerics of `qfxk.conv2d` (a 1x1 convolution over 1x1 images),
+    including the optional output `clamp = [lo, hi]`.
+
     ```mlir
     %y = qfxk.linear %x weight = @fc.weight.q requant = float relu = false
         : tensor<1x512x!quant.uniform<u8:f32, 0.1:0>> -> tensor<1x10x!quant.uniform<u8:f32, 0.2:100>>
     ```
   }];
   let arguments = (ins QFXK_QTensor:$input, FlatSymbolRefAttr:$weight,
-    QFXK_RequantAttr:$requant, BoolAttr:$relu);
+    QFXK_RequantAttr:$requant, BoolAttr:$relu,
+    OptionalAttr<DenseI64ArrayAttr>:$clamp);
   let results = (outs QFXK_QTensor:$result);
   let assemblyFormat = [{
     $input `weight` `=` $weight `requant` `=` $requant `relu` `=` $relu
-    attr-dict `:` type($input) `->` type($result)
+    (`clamp` `=` $clamp^)? attr-dict `:` type($input) `->` type($result)
   }];
   let hasVerifier = 1;
 }
@@ -142,6 +149,66 @@ def QFXK_AddOp : QFXK_Op<"add", [Pure]> {
   let assemblyFormat = [{
     $lhs `,` $rhs `relu` `=` $relu attr-dict `:` type($lhs) `,` type($rhs)
     `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def QFXK_MulOp : QFXK_Op<"mul", [Pure]> {
+  let summary = "quantized elementwise multiply (same shapes), optionally with relu";
+  let description = [{
+    `q_out(dq(a) * dq(b))` in float32, exactly the reference model.
+
+    ```mlir
+    %y = qfxk.mul %a, %b relu = false : tensor<1x8x8x4x!quant.uniform<u8:f32, 0.1:3>>,
+        tensor<1x8x8x4x!quant.uniform<u8:f32, 0.2:0>> -> tensor<1x8x8x4x!quant.uniform<u8:f32, 0.3:0>>
+    ```
+  }];
+  let arguments = (ins QFXK_QTensor:$lhs, QFXK_QTensor:$rhs, BoolAttr:$relu);
+  let results = (outs QFXK_QTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs `relu` `=` $relu attr-dict `:` type($lhs) `,` type($rhs)
+    `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def QFXK_ClampOp : QFXK_Op<"clamp", [Pure]> {
+  let summary = "clamp of quantized integers (qparams unchanged)";
+  let description = [{
+    `min(max(x, lo), hi)` on the stored integers: ReLU, ReLU6 and hardtanh
+    share their input's qparams, and then `q(clamp(dq(x), a, b))` is exactly
+    the integer clamp to `[q(a), q(b)]` (quantization is monotonic).
+    `--qfx-lower` folds it into a producing `conv2d` / `linear` of the same
+    qparams. Any layout.
+
+    ```mlir
+    %y = qfxk.clamp %x lo = 62 hi = 182 : tensor<1x8x8x4x!quant.uniform<u8:f32, 0.05:62>>
+        -> tensor<1x8x8x4x!quant.uniform<u8:f32, 0.05:62>>
+    ```
+  }];
+  let arguments = (ins QFXK_QTensor:$input, I64Attr:$lo, I64Attr:$hi);
+  let results = (outs QFXK_QTensor:$result);
+  let assemblyFormat = [{
+    $input `lo` `=` $lo `hi` `=` $hi attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def QFXK_SoftmaxOp : QFXK_Op<"softmax", [Pure]> {
+  let summary = "q_out(softmax(dq(x), dim)) in float32";
+  let description = [{
+    On the logical (PyTorch) layout; the result has PyTorch's fixed qparams
+    (scale 1/256, zero point 0) in the reference models.
+
+    ```mlir
+    %y = qfxk.softmax %x dim = 1 : tensor<1x10x!quant.uniform<u8:f32, 0.1:3>>
+        -> tensor<1x10x!quant.uniform<u8:f32, 0.00390625>>
+    ```
+  }];
+  let arguments = (ins QFXK_QTensor:$input, I64Attr:$dim);
+  let results = (outs QFXK_QTensor:$result);
+  let assemblyFormat = [{
+    $input `dim` `=` $dim attr-dict `:` type($input) `->` type($result)
   }];
   let hasVerifier = 1;
 }
@@ -206,8 +273,8 @@ def QFXK_AdaptiveAvgPool2dOp : QFXK_Op<"adaptive_avg_pool2d", [Pure]> {
 def QFXK_UnaryOp : QFXK_Op<"unary", [Pure]> {
   let summary = "elementwise q_out(f(dq(x))) through a 256-entry table";
   let description = [{
-    Hardswish, and room for the fixed-qparams ops (sigmoid, tanh,
-    hardsigmoid). Any layout.
+    Hardswish and the fixed-qparams ops (sigmoid, tanh, hardsigmoid): the
+    table holds `q_out(f(dq(x)))` for every input code. Any layout.
 
     ```mlir
     %y = qfxk.unary %x fn = hardswish : tensor<1x8x!quant.uniform<u8:f32, 0.1:3>>

@@ -1,0 +1,80 @@
+//===- PatternUtils.h - Helpers shared by the QFXToKernels patterns -*- C++
+//-*-===//
+//
+// Part of the qfx project, under the Apache License v2.0 with LLVM Exceptions.
+// See LICENSE for license information.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QFX_LIB_CONVERSION_QFXTOKERNELS_PATTERNUTILS_H
+#define QFX_LIB_CONVERSION_QFXTOKERNELS_PATTERNUTILS_H
+
+#include "qfx/Conversion/QFXToKernels/QFXToKernels.h"
+#include "qfx/Dialect/QFX/QFXOps.h"
+
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
+
+namespace qfx::lowering {
+
+using UQ = mlir::quant::UniformQuantizedType;
+
+/// A per-tensor unsigned 8-bit activation type (what the runtime runs).
+inline UQ u8Activation(mlir::Type t) {
+  auto q = mlir::dyn_cast<UQ>(mlir::cast<mlir::ShapedType>(t).getElementType());
+  if (!q || q.isSigned() || q.getStorageTypeIntegralWidth() != 8)
+    return {};
+  return q;
+}
+
+inline mlir::RankedTensorType nhwcType(mlir::Type t) {
+  auto r = mlir::cast<mlir::RankedTensorType>(t);
+  llvm::ArrayRef<int64_t> s = r.getShape();
+  return mlir::RankedTensorType::get({s[0], s[2], s[3], s[1]},
+                                     r.getElementType());
+}
+
+/// \p v (NCHW) as NHWC, reusing the NHWC value a qfxk.to_nchw came from.
+inline mlir::Value toNhwc(mlir::PatternRewriter &rw, mlir::Location loc,
+                          mlir::Value v) {
+  if (auto back = v.getDefiningOp<kernels::ToNchwOp>())
+    return back.getInput();
+  return kernels::ToNhwcOp::create(rw, loc, nhwcType(v.getType()), v);
+}
+
+/// The quantized value a float operand was dequantized from.
+inline mlir::Value dequantized(mlir::Value v) {
+  if (auto dq = v.getDefiningOp<DequantizeOp>())
+    return dq.getInput();
+  return {};
+}
+
+/// Layout-agnostic ops run NHWC when all their inputs come from NHWC ops.
+inline bool allNhwc(mlir::ValueRange vs) {
+  return llvm::all_of(
+      vs, [](mlir::Value v) { return v.getDefiningOp<kernels::ToNchwOp>(); });
+}
+
+/// Common failure recording: the reason becomes a remark if the op stays.
+struct Recorder {
+  LowerFailures *failures;
+  mlir::LogicalResult fail(mlir::PatternRewriter &rw, mlir::Operation *op,
+                           const std::string &why) const {
+    if (failures)
+      (*failures)[op] = why;
+    return rw.notifyMatchFailure(op, why);
+  }
+  void succeeded(mlir::Operation *op) const {
+    if (failures)
+      failures->erase(op);
+  }
+};
+
+/// Activation patterns (clamps, tables, softmax, identities) and the fold
+/// of a clamp into the convolution / linear layer producing its input.
+void populateActivationPatterns(mlir::RewritePatternSet &patterns,
+                                LowerFailures *failures);
+
+} // namespace qfx::lowering
+
+#endif // QFX_LIB_CONVERSION_QFXTOKERNELS_PATTERNUTILS_H
