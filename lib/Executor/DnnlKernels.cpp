@@ -131,8 +131,10 @@ public:
         out.size() != nsp + 2 || p_.padding.size() != nsp ||
         p_.dilation.size() != nsp)
       return Status::error("conv: inconsistent ranks (input " +
-                           shapeToString(in) + ", weight " +
-                           shapeToString(w) + ")");
+                           shapeToString(in) + ", weight " + shapeToString(w) +
+                           ")");
+    if (Status s = maybeUseTorchSlowConv(plan, in, w); s.failed() || slow_)
+      return s;
     int64_t g = p_.groups;
     std::vector<int64_t> padding = p_.padding;
     if (p_.padMode != PadMode::Zeros) {
@@ -146,8 +148,7 @@ public:
       in = padded;
       std::fill(padding.begin(), padding.end(), 0);
     }
-    memory::dims strides = toDims(p_.stride), padL = toDims(padding), padR,
-                 dil;
+    memory::dims strides = toDims(p_.stride), padL = toDims(padding), padR, dil;
     for (size_t i = 0; i < nsp; ++i) {
       int64_t k = w[2 + i], d = p_.dilation[i];
       dil.push_back(d - 1);
@@ -198,28 +199,29 @@ public:
         bMd = memory::desc({out[1]}, dt::f32, tag::a);
       if (!p_.transposed) {
         auto d = p_.bias >= 0
-                     ? convolution_forward::desc(
-                           prop_kind::forward_inference,
-                           algorithm::convolution_direct, srcAny, wAny, bMd,
-                           dstAny, strides, dil, padL, padR)
-                     : convolution_forward::desc(
-                           prop_kind::forward_inference,
-                           algorithm::convolution_direct, srcAny, wAny, dstAny,
-                           strides, dil, padL, padR);
+                     ? convolution_forward::desc(prop_kind::forward_inference,
+                                                 algorithm::convolution_direct,
+                                                 srcAny, wAny, bMd, dstAny,
+                                                 strides, dil, padL, padR)
+                     : convolution_forward::desc(prop_kind::forward_inference,
+                                                 algorithm::convolution_direct,
+                                                 srcAny, wAny, dstAny, strides,
+                                                 dil, padL, padR);
         auto pd = convolution_forward::primitive_desc(d, eng);
         bindWeights(plan, userW, pd.weights_desc());
         bindActivations(plan, srcMd, dstMd, pd.src_desc(), pd.dst_desc());
         prim_ = convolution_forward(pd);
       } else {
-        auto d = p_.bias >= 0
-                     ? deconvolution_forward::desc(
-                           prop_kind::forward_inference,
-                           algorithm::deconvolution_direct, srcAny, wAny, bMd,
-                           dstAny, strides, dil, padL, padR)
-                     : deconvolution_forward::desc(
-                           prop_kind::forward_inference,
-                           algorithm::deconvolution_direct, srcAny, wAny, dstAny,
-                           strides, dil, padL, padR);
+        auto d =
+            p_.bias >= 0
+                ? deconvolution_forward::desc(prop_kind::forward_inference,
+                                              algorithm::deconvolution_direct,
+                                              srcAny, wAny, bMd, dstAny,
+                                              strides, dil, padL, padR)
+                : deconvolution_forward::desc(prop_kind::forward_inference,
+                                              algorithm::deconvolution_direct,
+                                              srcAny, wAny, dstAny, strides,
+                                              dil, padL, padR);
         auto pd = deconvolution_forward::primitive_desc(d, eng);
         bindWeights(plan, userW, pd.weights_desc());
         bindActivations(plan, srcMd, dstMd, pd.src_desc(), pd.dst_desc());
@@ -231,6 +233,8 @@ public:
   }
 
   Status run() override {
+    if (slow_)
+      return slow_->run();
     if (!padShape_.empty())
       padInput(padIn_, padOut_.data(), inShape_, padShape_, p_.padding,
                p_.padMode);
@@ -247,12 +251,29 @@ public:
     });
   }
 
+  std::string implName() const override {
+    return slow_ ? slow_->implName() : "onednn";
+  }
+
 private:
+  /// PyTorch keeps some convolutions away from oneDNN (see
+  /// torchUsesSlowConv); those run in PyTorch's summation order instead.
+  Status maybeUseTorchSlowConv(Plan &plan, const Shape &in, const Shape &w) {
+    Shape seen = in; // what PyTorch's conv sees: after F.pad
+    if (p_.padMode != PadMode::Zeros)
+      for (size_t i = 2; i < seen.size() && i - 2 < p_.padding.size(); ++i)
+        seen[i] += 2 * p_.padding[i - 2];
+    if (!torchUsesSlowConv(p_, seen, w))
+      return Status::success();
+    slow_ = createTorchSlowConvKernel(p_);
+    return slow_->prepare(plan);
+  }
+
   /// Binds plain src/dst buffers, with reorders when the primitive chose
   /// other layouts.
   void bindActivations(Plan &plan, const memory::desc &plainSrc,
-                       const memory::desc &plainDst,
-                       const memory::desc &src, const memory::desc &dst) {
+                       const memory::desc &plainDst, const memory::desc &src,
+                       const memory::desc &dst) {
     auto &eng = cpuEngine();
     void *srcPtr = padShape_.empty() ? plan.data(p_.input) : padOut_.data();
     userSrc_ = memory(plainSrc, eng, srcPtr);
@@ -294,6 +315,7 @@ private:
   }
 
   ConvParams p_;
+  std::unique_ptr<Kernel> slow_;
   primitive prim_;
   reorder srcReorder_, dstReorder_, weightReorder_;
   memory userSrc_, userDst_, userWeights_;
@@ -306,66 +328,45 @@ private:
 /// oneDNN matmul over (batch..., M, K) x (batch..., K, N).
 class MatmulKernel : public Kernel {
 public:
-  MatmulKernel(int lhs, int rhs, int bias, int output, bool linear)
-      : lhs_(lhs), rhs_(rhs), bias_(bias), output_(output), linear_(linear) {}
+  MatmulKernel(int lhs, int rhs, int output)
+      : lhs_(lhs), rhs_(rhs), output_(output) {}
 
   Status prepare(Plan &plan) override {
-    for (int id : {lhs_, rhs_, bias_, output_})
-      if (Status s = checkF32(plan, id, linear_ ? "linear operand"
-                                                 : "matmul operand");
-          s.failed())
+    for (int id : {lhs_, rhs_, output_})
+      if (Status s = checkF32(plan, id, "matmul operand"); s.failed())
         return s;
     Shape a = plan.slot(lhs_).shape, b = plan.slot(rhs_).shape;
-    memory::desc aMd, bMd, cMd, biasMd;
-    if (linear_) {
-      if (b.size() != 2 || a.empty() || a.back() != b[1])
-        return Status::error("linear: input " + shapeToString(a) +
-                             " does not match weight " + shapeToString(b));
-      int64_t k = b[1], n = b[0], m = rt::numElements(a) / k;
-      aMd = memory::desc({m, k}, dt::f32, tag::ab);
-      bMd = memory::desc({k, n}, dt::f32, tag::ba);
-      cMd = memory::desc({m, n}, dt::f32, tag::ab);
-      if (plan.slot(output_).numel() != m * n)
-        return Status::error("linear: output has the wrong size");
-      if (bias_ >= 0)
-        biasMd = memory::desc({1, n}, dt::f32, tag::ab);
-    } else {
-      if (a.empty() || b.empty())
-        return Status::error("matmul: 0-d operands are not supported");
-      if (a.size() == 1)
-        a.insert(a.begin(), 1);
-      if (b.size() == 1)
-        b.push_back(1);
-      size_t rank = std::max(a.size(), b.size());
-      a.insert(a.begin(), rank - a.size(), 1);
-      b.insert(b.begin(), rank - b.size(), 1);
-      if (a[rank - 1] != b[rank - 2])
-        return Status::error("matmul: inner dims do not match");
-      Shape c(rank);
-      for (size_t i = 0; i + 2 < rank; ++i) {
-        if (a[i] != b[i] && a[i] != 1 && b[i] != 1)
-          return Status::error("matmul: batch dims do not broadcast");
-        c[i] = std::max(a[i], b[i]);
-      }
-      c[rank - 2] = a[rank - 2];
-      c[rank - 1] = b[rank - 1];
-      if (rt::numElements(c) != plan.slot(output_).numel())
-        return Status::error("matmul: output has the wrong size");
-      aMd = memory::desc(toDims(a), dt::f32, plainTag(rank));
-      bMd = memory::desc(toDims(b), dt::f32, plainTag(rank));
-      cMd = memory::desc(toDims(c), dt::f32, plainTag(rank));
+    if (a.empty() || b.empty())
+      return Status::error("matmul: 0-d operands are not supported");
+    if (a.size() == 1)
+      a.insert(a.begin(), 1);
+    if (b.size() == 1)
+      b.push_back(1);
+    size_t rank = std::max(a.size(), b.size());
+    a.insert(a.begin(), rank - a.size(), 1);
+    b.insert(b.begin(), rank - b.size(), 1);
+    if (a[rank - 1] != b[rank - 2])
+      return Status::error("matmul: inner dims do not match");
+    Shape c(rank);
+    for (size_t i = 0; i + 2 < rank; ++i) {
+      if (a[i] != b[i] && a[i] != 1 && b[i] != 1)
+        return Status::error("matmul: batch dims do not broadcast");
+      c[i] = std::max(a[i], b[i]);
     }
+    c[rank - 2] = a[rank - 2];
+    c[rank - 1] = b[rank - 1];
+    if (rt::numElements(c) != plan.slot(output_).numel())
+      return Status::error("matmul: output has the wrong size");
+    memory::desc aMd(toDims(a), dt::f32, plainTag(rank));
+    memory::desc bMd(toDims(b), dt::f32, plainTag(rank));
+    memory::desc cMd(toDims(c), dt::f32, plainTag(rank));
     return guarded("matmul", [&] {
       auto &eng = cpuEngine();
-      auto d = bias_ >= 0 ? matmul::desc(aMd, bMd, biasMd, cMd)
-                          : matmul::desc(aMd, bMd, cMd);
-      auto pd = matmul::primitive_desc(d, eng);
+      auto pd = matmul::primitive_desc(matmul::desc(aMd, bMd, cMd), eng);
       prim_ = matmul(pd);
       args_[DNNL_ARG_SRC] = memory(aMd, eng, plan.data(lhs_));
       args_[DNNL_ARG_WEIGHTS] = memory(bMd, eng, plan.data(rhs_));
       args_[DNNL_ARG_DST] = memory(cMd, eng, plan.data(output_));
-      if (bias_ >= 0)
-        args_[DNNL_ARG_BIAS] = memory(biasMd, eng, plan.data(bias_));
     });
   }
 
@@ -377,8 +378,7 @@ public:
   }
 
 private:
-  int lhs_, rhs_, bias_, output_;
-  bool linear_;
+  int lhs_, rhs_, output_;
   primitive prim_;
   std::unordered_map<int, memory> args_;
 };
@@ -389,12 +389,7 @@ std::unique_ptr<Kernel> qfx::exec::createConvKernel(const ConvParams &params) {
   return std::make_unique<ConvKernel>(params);
 }
 
-std::unique_ptr<Kernel> qfx::exec::createLinearKernel(int input, int weight,
-                                                      int bias, int output) {
-  return std::make_unique<MatmulKernel>(input, weight, bias, output, true);
-}
-
 std::unique_ptr<Kernel> qfx::exec::createMatmulKernel(int lhs, int rhs,
                                                       int output) {
-  return std::make_unique<MatmulKernel>(lhs, rhs, -1, output, false);
+  return std::make_unique<MatmulKernel>(lhs, rhs, output);
 }

@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "qfx/Executor/Kernels.h"
+#include "qfx/Runtime/TorchMath.h"
 
 #include <algorithm>
 #include <cmath>
@@ -205,6 +206,14 @@ public:
     const Geometry &g = g_;
     const int64_t inPlane = g.in[0] * g.in[1] * g.in[2];
     const int64_t outPlane = g.out[0] * g.out[1] * g.out[2];
+    if (g.out[0] == 1 && g.out[1] == 1 && g.out[2] == 1) {
+      // PyTorch computes an all-ones output size as input.mean(spatial
+      // dims): ATen's cascade sum, then one division.
+      for (int64_t pl = 0; pl < g.planes; ++pl)
+        y_[pl] = rt::torchSum(x_ + pl * inPlane, inPlane) /
+                 static_cast<float>(inPlane);
+      return Status::success();
+    }
     auto start = [](int64_t a, int64_t b, int64_t c) { return a * c / b; };
     auto end = [](int64_t a, int64_t b, int64_t c) {
       return ((a + 1) * c + b - 1) / b;
@@ -329,8 +338,8 @@ class InterpolateKernel : public Kernel {
 public:
   InterpolateKernel(int input, int output, InterpMode mode,
                     std::vector<double> scales, bool alignCorners)
-      : input_(input), output_(output), mode_(mode),
-        scales_(std::move(scales)), alignCorners_(alignCorners) {}
+      : input_(input), output_(output), mode_(mode), scales_(std::move(scales)),
+        alignCorners_(alignCorners) {}
 
   Status prepare(Plan &plan) override {
     const Slot &in = plan.slot(input_), &out = plan.slot(output_);
@@ -423,9 +432,8 @@ private:
     else
       s = scaleValue();
     for (int64_t o = 0; o < out; ++o) {
-      float real = alignCorners_
-                       ? s * o
-                       : std::max(s * (o + 0.5f) - 0.5f, 0.0f);
+      float real =
+          alignCorners_ ? s * o : std::max(s * (o + 0.5f) - 0.5f, 0.0f);
       int64_t i0 = static_cast<int64_t>(real);
       int64_t off = i0 < in - 1 ? 1 : 0;
       float l1 = real - i0, l0 = 1.0f - l1;
@@ -442,9 +450,8 @@ private:
   bool alignCorners_;
   int64_t planes_ = 1;
   int64_t inSz_[3] = {1, 1, 1}, outSz_[3] = {1, 1, 1};
-  Axis axes_[3] = {{{0, 0}, {1.0f, 0.0f}},
-                   {{0, 0}, {1.0f, 0.0f}},
-                   {{0, 0}, {1.0f, 0.0f}}};
+  Axis axes_[3] = {
+      {{0, 0}, {1.0f, 0.0f}}, {{0, 0}, {1.0f, 0.0f}}, {{0, 0}, {1.0f, 0.0f}}};
   const float *x_ = nullptr;
   float *y_ = nullptr;
 };

@@ -19,6 +19,7 @@
 #include "qfx/Dialect/QFX/QFXDialect.h"
 #include "qfx/Dialect/QFX/QFXOps.h"
 #include "qfx/Dialect/QFXK/QFXKDialect.h"
+#include "qfx/Executor/Kernels.h"
 #include "qfx/Executor/Npy.h"
 #include "qfx/Loader/Loader.h"
 
@@ -47,21 +48,23 @@ static cl::OptionCategory runCat("qfx-run options");
 static cl::opt<std::string> modelPath(cl::Positional, cl::desc("<model.mlir>"),
                                       cl::Required, cl::cat(runCat));
 static cl::opt<std::string>
-    inputPath("input", cl::desc("input .npy (one placeholder) or .npz (keyed "
-                                "by placeholder name)"),
+    inputPath("input",
+              cl::desc("input .npy (one placeholder) or .npz (keyed "
+                       "by placeholder name)"),
               cl::value_desc("file"), cl::cat(runCat));
 static cl::opt<std::string>
-    outputPath("o", cl::desc("output .npy/.npz, or the calibrated model "
-                             "(.mlir text, .mlirbc bytecode)"),
+    outputPath("o",
+               cl::desc("output .npy/.npz, or the calibrated model "
+                        "(.mlir text, .mlirbc bytecode)"),
                cl::value_desc("file"), cl::cat(runCat));
 static cl::opt<std::string>
     calibratePath("calibrate",
                   cl::desc("calibration data (.npy or .npz); writes the "
                            "calibrated model to -o"),
                   cl::value_desc("file"), cl::cat(runCat));
-static cl::opt<int64_t> maxBatches("batches",
-                                   cl::desc("use at most N calibration batches"),
-                                   cl::init(-1), cl::cat(runCat));
+static cl::opt<int64_t>
+    maxBatches("batches", cl::desc("use at most N calibration batches"),
+               cl::init(-1), cl::cat(runCat));
 static cl::opt<bool> resetStats("reset",
                                 cl::desc("forget the observers' previous "
                                          "statistics before calibrating"),
@@ -69,8 +72,12 @@ static cl::opt<bool> resetStats("reset",
 static cl::opt<int> numThreads("threads",
                                cl::desc("CPU threads (default: all cores)"),
                                cl::init(0), cl::cat(runCat));
-static cl::opt<std::string> entryName("entry",
-                                      cl::desc("function to run"),
+static cl::opt<int> torchThreads(
+    "torch-threads",
+    cl::desc("reproduce the float convolution algorithms PyTorch picks when "
+             "it runs with N intra-op threads (default 1)"),
+    cl::init(1), cl::cat(runCat));
+static cl::opt<std::string> entryName("entry", cl::desc("function to run"),
                                       cl::init("forward"), cl::cat(runCat));
 static cl::opt<bool> printTiming("time",
                                  cl::desc("print the time per run to stderr"),
@@ -153,9 +160,9 @@ static Expected<Batches> loadInputs(const std::string &path,
                            elemTypeName(a.type) + " but the graph expects " +
                            elemTypeName(in.type) + " (qfx never casts)");
     bool exact = a.shape == in.shape;
-    bool stacked = a.shape.size() == in.shape.size() + 1 &&
-                   std::equal(in.shape.begin(), in.shape.end(),
-                              a.shape.begin() + 1);
+    bool stacked =
+        a.shape.size() == in.shape.size() + 1 &&
+        std::equal(in.shape.begin(), in.shape.end(), a.shape.begin() + 1);
     if (!exact && !stacked)
       return Status::error("input '" + in.name + "' has shape " +
                            shapeToString(a.shape) + " but the graph expects " +
@@ -167,8 +174,8 @@ static Expected<Batches> loadInputs(const std::string &path,
       b.runs = runs;
     } else if (b.stacked != !exact || b.runs != runs) {
       return Status::error("input '" + in.name +
-                           "' is batched differently from '" +
-                           inputs[0].name + "'");
+                           "' is batched differently from '" + inputs[0].name +
+                           "'");
     }
   }
   return b;
@@ -178,8 +185,8 @@ static void copyRunInputs(Plan &plan, const Batches &b, int64_t run) {
   for (size_t i = 0; i < b.arrays.size(); ++i) {
     const Slot &s = plan.slot(plan.inputs()[i]);
     size_t bytes = s.sizeInBytes();
-    std::memcpy(plan.data(plan.inputs()[i]), b.arrays[i].bytes.data() +
-                                                 (b.stacked ? run * bytes : 0),
+    std::memcpy(plan.data(plan.inputs()[i]),
+                b.arrays[i].bytes.data() + (b.stacked ? run * bytes : 0),
                 bytes);
   }
 }
@@ -200,9 +207,9 @@ public:
   void finish(int64_t done, size_t observers) {
     if (tty_)
       llvm::errs() << "\n";
-    llvm::errs() << "calibrated " << done << " batch"
-                 << (done == 1 ? "" : "es") << " through " << observers
-                 << " observer" << (observers == 1 ? "" : "s") << "\n";
+    llvm::errs() << "calibrated " << done << " batch" << (done == 1 ? "" : "es")
+                 << " through " << observers << " observer"
+                 << (observers == 1 ? "" : "s") << "\n";
   }
 
 private:
@@ -251,7 +258,8 @@ static int runModel(LoadedModel &model) {
     for (size_t i = 0; i < kernelMs.size(); ++i) {
       Kernel &k = plan.kernel(i);
       llvm::errs() << llvm::format("%9.3f ms  %5.1f%%  ", kernelMs[i] / runs,
-                                   total > 0 ? 100.0 * kernelMs[i] / total : 0.0)
+                                   total > 0 ? 100.0 * kernelMs[i] / total
+                                             : 0.0)
                    << (k.label().empty() ? "?" : k.label());
       std::string impl = k.implName();
       if (!impl.empty())
@@ -340,6 +348,11 @@ int main(int argc, char **argv) {
                               "qfx-run: execute and calibrate qfx graphs\n");
   if (numThreads > 0)
     setNumThreads(numThreads);
+  if (torchThreads < 1) {
+    llvm::errs() << "qfx-run: --torch-threads must be at least 1\n";
+    return 1;
+  }
+  setTorchThreads(torchThreads);
 
   DialectRegistry registry;
   registry.insert<QFXDialect, kernels::QFXKDialect, func::FuncDialect,

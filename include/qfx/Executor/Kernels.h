@@ -37,10 +37,27 @@ struct ConvParams {
   bool transposed = false;
   PadMode padMode = PadMode::Zeros;
 };
-/// Convolution or transposed convolution (1, 2 or 3 spatial dims).
+/// Convolution or transposed convolution (1, 2 or 3 spatial dims): oneDNN,
+/// or createTorchSlowConvKernel where torchUsesSlowConv says PyTorch would
+/// not use oneDNN.
 std::unique_ptr<Kernel> createConvKernel(const ConvParams &params);
 
-/// y = x W^T + b over the last dim of x.
+/// PyTorch 1.13 picks its CPU convolution algorithm by its intra-op thread
+/// count (at::get_num_threads()); qfx reproduces the choice PyTorch makes
+/// with this many threads (default 1), independently of the threads qfx
+/// itself uses, so that float results match PyTorch bit for bit.
+void setTorchThreads(int threads);
+int getTorchThreads();
+/// True where PyTorch 1.13 runs a float convolution of \p input (after any
+/// non-zero padding mode's F.pad) by \p weight through slow_conv2d (im2col
+/// and BLAS sgemm) rather than oneDNN (ConvParams::use_mkldnn).
+bool torchUsesSlowConv(const ConvParams &params, const Shape &input,
+                       const Shape &weight);
+/// slow_conv2d in reference-BLAS summation order (1-d and 2-d, groups 1).
+std::unique_ptr<Kernel> createTorchSlowConvKernel(const ConvParams &params);
+
+/// y = x W^T + b over the last dim of x, in PyTorch's (reference BLAS)
+/// summation order.
 std::unique_ptr<Kernel> createLinearKernel(int input, int weight, int bias,
                                            int output);
 /// torch.matmul with batch broadcasting.
@@ -67,9 +84,8 @@ enum class UnaryKind : uint8_t {
   GeluTanh,
 };
 /// Elementwise float32 op; \p a and \p b are its scalar parameters.
-std::unique_ptr<Kernel> createUnaryKernel(UnaryKind kind, int input,
-                                          int output, double a = 0.0,
-                                          double b = 0.0);
+std::unique_ptr<Kernel> createUnaryKernel(UnaryKind kind, int input, int output,
+                                          double a = 0.0, double b = 0.0);
 
 enum class BinaryKind : uint8_t { Add, Sub, Mul, Div };
 /// Elementwise float32 op with NumPy/PyTorch broadcasting.
@@ -96,8 +112,7 @@ std::unique_ptr<Kernel> createLayerNormKernel(int input, int weight, int bias,
 std::unique_ptr<Kernel> createGroupNormKernel(int input, int weight, int bias,
                                               int output, int64_t numGroups,
                                               double eps);
-std::unique_ptr<Kernel> createSoftmaxKernel(int input, int output,
-                                            int64_t dim);
+std::unique_ptr<Kernel> createSoftmaxKernel(int input, int output, int64_t dim);
 
 //===----------------------------------------------------------------------===//
 // Pooling, reductions, resampling
