@@ -22,7 +22,11 @@ qfx-run. Checks:
 
 The quick tier runs torchvision resnet18 and mobilenet_v2 (pretrained=False,
 randomized BN statistics) at 1x3x64x64 and a small op model; --full runs the
-torchvision models at 1x3x224x224.
+torchvision models at 1x3x224x224. `resnet18-qfx` runs qfx's own pipeline
+instead (export, --qfx-prepare, qfx-run --calibrate, --qfx-convert,
+--qfx-lower) against PyTorch's prepare_fx / calibration on the same batches /
+convert_to_reference_fx: completeness and the output bound, with the
+difference split into calibration/convert and lowering.
 
 Usage: test_lower.py <qfx-opt> <qfx-run> [--full] [--max-lsb N]
        [--max-output-lsb N] [--only NAME]
@@ -42,6 +46,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python"))
 from reference_ir import reference_ir  # noqa: E402
 
 
@@ -134,7 +139,11 @@ def run(tools, ir, x, tmp):
 def completeness(lowered, remarks, prof, backend):
     """Problems that make the lowering incomplete (empty: complete)."""
     problems = []
+    # Weight lines (hex data) are long and need no regex.
+    lowered = "\n".join(l for l in lowered.splitlines()
+                         if not l.lstrip().startswith(("qfx.parameter", "qfxk.packed_weight")))
     ops = re.findall(r"^\s*(?:%[\w.:#]+(?:, %[\w.:#]+)* = )?qfx\.(\w+)", lowered, re.M)
+    ops += ["parameter"]
     left = sorted(set(ops) - ALLOWED_QFX)
     if left:
         problems.append("float ops left in the lowered IR: %s" % ", ".join(left))
@@ -176,8 +185,9 @@ def run_case(name, model, backend, shape, tools, tmp):
     for p in problems:
         print("  FAIL: " + p)
     ok &= not problems
-    n_kernels = len(re.findall(r"= qfxk\.", lowered))
-    n_clamp = len(re.findall(r"clamp = \[", lowered))
+    body = [l for l in lowered.splitlines() if "= qfxk." in l]
+    n_kernels = len(body)
+    n_clamp = sum("clamp = [" in l for l in body)
     final = ref(x).detach().numpy()
     scale = quantized[-1][3]
     lsb = np.rint(np.abs(outs[0] - final) / scale).astype(np.int64)
@@ -243,6 +253,69 @@ def run_case(name, model, backend, shape, tools, tmp):
     return ok
 
 
+def run_qfx_pipeline(name, model, backend, shape, tools, tmp):
+    """qfx's own pipeline: export the float model, --qfx-prepare, qfx-run
+    --calibrate, --qfx-convert, --qfx-lower, qfx-run; against PyTorch's
+    prepare_fx / calibration on the same batches / convert_to_reference_fx."""
+    import qfx_torch
+    from torch.ao.quantization import get_default_qconfig_mapping
+    from torch.ao.quantization.quantize_fx import prepare_fx, convert_to_reference_fx
+    gen = torch.Generator().manual_seed(0)
+    randomize_bn(model, gen)
+    model.eval()
+    example = torch.randn(*shape, generator=gen)
+    calib = torch.stack([torch.randn(*shape, generator=gen) for _ in range(4)])
+    x = torch.randn(*shape, generator=gen) * 1.2
+    print("== %s, backend %s, qfx pipeline (prepare, calibrate, convert, lower)"
+          % (name, backend))
+    base = os.path.join(tmp, "%s-%s-qfx" % (name, backend))
+    qfx_torch.export(model, (example,), base + ".float.mlir", qfx_opt=tools.qfx_opt)
+    np.save(base + ".calib.npy", calib.numpy())
+    steps = [[tools.qfx_opt, base + ".float.mlir",
+              "--qfx-prepare=backend=%s qconfig-mapping=%s" % (backend, backend),
+              "-o", base + ".prepared.mlir"],
+             [tools.qfx_run, base + ".prepared.mlir", "--calibrate",
+              base + ".calib.npy", "-o", base + ".calibrated.mlir"],
+             [tools.qfx_opt, base + ".calibrated.mlir", "--qfx-convert",
+              "-o", base + ".mlir"]]
+    for cmd in steps:
+        subprocess.run(cmd, check=True, capture_output=True, text=True)
+    low, lowered, remarks = lower(tools, base + ".mlir", backend)
+    outs, prof = run(tools, low, x, tmp)
+    qfx_ref, _ = run(tools, base + ".mlir", x, tmp)  # qfx's reference model
+
+    prepared = prepare_fx(copy.deepcopy(model), get_default_qconfig_mapping(backend),
+                          (example,))
+    with torch.no_grad():
+        for c in calib:
+            prepared(c)
+        ref = convert_to_reference_fx(prepared)
+        final = ref(x).numpy()
+    last = [n for n in ref.graph.nodes
+            if n.op == "call_function" and n.target is torch.quantize_per_tensor][-1]
+    scale = float(getattr(ref, last.args[1].target))
+    ok = True
+    problems = completeness(lowered, remarks, prof, backend)
+    for p in problems:
+        print("  FAIL: " + p)
+    ok &= not problems
+    lsb = np.rint(np.abs(outs[0] - final) / scale).astype(np.int64)
+    bound = tools.max_output_lsb_fp32 if backend == "qnnpack" else tools.max_output_lsb
+    print("  model output vs PyTorch's reference model: max %d LSB, %.4f%% differ" % (
+        lsb.max(), 100.0 * np.count_nonzero(lsb) / lsb.size))
+    # Where the difference comes from: qfx's own reference model (before
+    # lowering) against PyTorch's (calibration, convert), and the lowering.
+    for what, a, b in (("qfx's reference model vs PyTorch's", qfx_ref[0], final),
+                       ("lowered vs qfx's reference model", outs[0], qfx_ref[0])):
+        d = np.rint(np.abs(a - b) / scale).astype(np.int64)
+        print("    %s: max %d LSB, %.4f%% differ" % (
+            what, d.max(), 100.0 * np.count_nonzero(d) / d.size))
+    if lsb.max() > bound:
+        print("  FAIL: output %d LSB > %d" % (lsb.max(), bound))
+        ok = False
+    return ok
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("qfx_opt")
@@ -265,6 +338,7 @@ def main():
              ("mobilenet_v2", lambda: torchvision.models.mobilenet_v2(), (1, 3, size, size))]
     if not tools.full:
         cases.append(("ops", OpModel, (1, 3, 8, 8)))
+    pipeline = [("resnet18-qfx", lambda: torchvision.models.resnet18(), (1, 3, size, size))]
     ok = True
     with tempfile.TemporaryDirectory() as tmp:
         tmp = tools.keep or tmp
@@ -274,6 +348,12 @@ def main():
             for backend in ("x86", "qnnpack"):
                 torch.manual_seed(0)
                 ok &= run_case(name, make(), backend, shape, tools, tmp)
+        for name, make, shape in pipeline:
+            if tools.only and name not in tools.only:
+                continue
+            for backend in ("x86", "qnnpack"):
+                torch.manual_seed(0)
+                ok &= run_qfx_pipeline(name[:-4], make(), backend, shape, tools, tmp)
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
 
