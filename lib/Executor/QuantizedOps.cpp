@@ -250,6 +250,7 @@ public:
     qcat(ptrs_, pis_, inner_, outer_, y_, po_);
     return Status::success();
   }
+  std::string implName() const override { return "reference:cat"; }
 
 private:
   std::vector<int> ins_;

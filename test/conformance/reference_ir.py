@@ -7,7 +7,7 @@ so that lowering is checked against PyTorch alone. It covers the node kinds
 of torchvision resnet18 / mobilenet_v2 and small op models: conv(+relu)
 with groups, linear(+relu), add / mul (+relu), relu, ReLU6 / hardtanh,
 hardswish, sigmoid, tanh, hardsigmoid, softmax, dropout, identity, max pool,
-(adaptive) average pool, flatten.
+(adaptive) average pool, flatten, reshape / view, cat.
 """
 
 import operator
@@ -204,6 +204,12 @@ class Emitter:
                 elif t in (torch.sigmoid, torch.tanh, F.hardsigmoid):
                     self.emit("%s = qfx.%s %s : %s" % (
                         v, t.__name__, self.vals[node.args[0]], _ftype(out)))
+                elif t is torch.cat:
+                    xs = node.args[0]
+                    dim = node.args[1] if len(node.args) > 1 else node.kwargs.get("dim", 0)
+                    self.emit("%s = qfx.cat %s dim = %d : (%s) -> %s" % (
+                        v, ", ".join(self.vals[a] for a in xs), dim,
+                        ", ".join(self.types[a] for a in xs), _ftype(out)))
                 elif t is F.adaptive_avg_pool2d:
                     self.emit("%s = qfx.adaptive_avg_pool %s output_size = [%d, %d] : (%s) -> %s" % (
                         v, self.vals[node.args[0]], out.shape[2], out.shape[3],
@@ -216,6 +222,13 @@ class Emitter:
                         self.types[node.args[0]], _ftype(out)))
                 else:
                     raise NotImplementedError(t)
+                self.vals[node], self.types[node] = v, _ftype(out)
+            elif node.op == "call_method" and node.target in ("reshape", "view"):
+                v = self.fresh()
+                shape = node.args[1:] if not isinstance(node.args[1], (tuple, list)) else node.args[1]
+                self.emit("%s = qfx.reshape %s shape = [%s] : (%s) -> %s" % (
+                    v, self.vals[node.args[0]], ", ".join(str(int(d)) for d in shape),
+                    self.types[node.args[0]], _ftype(out)))
                 self.vals[node], self.types[node] = v, _ftype(out)
             elif node.op == "output":
                 outs = node.args[0]

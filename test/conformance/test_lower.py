@@ -53,7 +53,7 @@ from reference_ir import reference_ir  # noqa: E402
 class OpModel(nn.Module):
     """The activation and elementwise ops of --qfx-lower outside the
     torchvision models: mul(+relu), standalone relu / hardtanh, the
-    fixed-qparams functions, hardswish, softmax, dropout."""
+    fixed-qparams functions, hardswish, softmax, dropout, cat, reshape."""
 
     def __init__(self):
         super().__init__()
@@ -66,7 +66,7 @@ class OpModel(nn.Module):
         self.hsig = nn.Hardsigmoid()
         self.hswish = nn.Hardswish()
         self.drop = nn.Dropout(0.1)
-        self.fc = nn.Linear(8 * 8 * 8, 12)
+        self.fc = nn.Linear(16 * 8 * 8, 12)
         self.softmax = nn.Softmax(dim=1)
 
     def forward(self, x):
@@ -74,7 +74,8 @@ class OpModel(nn.Module):
         m = self.relu(a * b)
         s = self.sigmoid(a) * self.tanh(b)
         h = self.hardtanh(self.hswish(s + m)) + self.hsig(b)
-        y = self.fc(torch.flatten(self.drop(self.relu(h)), 1))
+        c = torch.cat([self.drop(self.relu(h)), m], 1)
+        y = self.fc(c.reshape(-1, 16 * 8 * 8))
         return self.softmax(y)
 
 

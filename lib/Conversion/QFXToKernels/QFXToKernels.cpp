@@ -263,7 +263,7 @@ struct LowerElementwise : OpRewritePattern<QuantizeOp>, Recorder {
         op = a;
       }
     if (!isa<AddOp, MulOp, HardswishOp, MaxPoolOp, AdaptiveAvgPoolOp, AvgPoolOp,
-             FlattenOp>(op))
+             FlattenOp, qfx::ReshapeOp, CatOp>(op))
       return failure();
     for (Operation *o : {anchor, op})
       if (!o->getResult(0).hasOneUse())
@@ -329,9 +329,26 @@ struct LowerElementwise : OpRewritePattern<QuantizeOp>, Recorder {
       auto y = qk::AdaptiveAvgPool2dOp::create(rw, loc, nhwcType(outT),
                                            toNhwc(rw, loc, ins[0]));
       result = qk::ToNchwOp::create(rw, loc, outT, y);
+    } else if (auto cat = dyn_cast<CatOp>(op)) {
+      int64_t rank = cast<ShapedType>(outT).getRank();
+      int64_t dim = static_cast<int64_t>(cat.getDim());
+      if (dim < 0)
+        dim += rank;
+      // Concatenate channels-last when every input is NHWC: NCHW dim d is
+      // physical dim {0, 3, 1, 2}[d].
+      bool nhwc = rank == 4 && allNhwc(ins);
+      static const int64_t physical[4] = {0, 3, 1, 2};
+      SmallVector<Value> xs;
+      for (Value v : ins)
+        xs.push_back(nhwc ? toNhwc(rw, loc, v) : v);
+      Value y =
+          qk::CatOp::create(rw, loc, nhwc ? Type(nhwcType(outT)) : outT, xs,
+                            rw.getI64IntegerAttr(nhwc ? physical[dim] : dim));
+      result = nhwc ? Value(qk::ToNchwOp::create(rw, loc, outT, y)) : y;
     } else {
       if (u8Activation(ins[0].getType()) != u8Activation(outT))
-        return fail(rw, anchor, "flatten must keep its input's qparams");
+        return fail(rw, anchor,
+                    "a flatten / reshape must keep its input's qparams");
       Value x = ins[0];
       // NHWC with 1x1 spatial dims has the NCHW byte order.
       if (auto back = x.getDefiningOp<qk::ToNchwOp>()) {
@@ -390,6 +407,26 @@ struct ElementwiseInNhwc : OpRewritePattern<OpT> {
   }
 };
 
+/// cat(to_nchw(a), to_nchw(b), dim = d) = to_nchw(cat(a, b, dim = d')), with
+/// d' the physical NHWC dim of NCHW dim d, whichever pattern ran first.
+struct CatInNhwc : OpRewritePattern<qk::CatOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(qk::CatOp op,
+                                PatternRewriter &rw) const override {
+    if (op.getType().getRank() != 4 || !allNhwc(op.getInputs()))
+      return rw.notifyMatchFailure(op, "not a cat of NHWC values");
+    static const int64_t physical[4] = {0, 3, 1, 2};
+    SmallVector<Value> srcs;
+    for (Value v : op.getInputs())
+      srcs.push_back(v.getDefiningOp<qk::ToNchwOp>().getInput());
+    auto y = qk::CatOp::create(
+        rw, op.getLoc(), nhwcType(op.getType()), srcs,
+        rw.getI64IntegerAttr(physical[static_cast<int64_t>(op.getDim())]));
+    rw.replaceOpWithNewOp<qk::ToNchwOp>(op, op.getType(), y);
+    return success();
+  }
+};
+
 } // namespace
 
 void qfx::populateQFXToKernelsPatterns(RewritePatternSet &patterns,
@@ -399,6 +436,7 @@ void qfx::populateQFXToKernelsPatterns(RewritePatternSet &patterns,
   patterns.add<LowerElementwise>(patterns.getContext(), failures);
   patterns.add<ReshapeOfOneByOne, ElementwiseInNhwc<qk::AddOp>,
                ElementwiseInNhwc<qk::MulOp>, ElementwiseInNhwc<qk::UnaryOp>,
-               ElementwiseInNhwc<qk::ClampOp>>(patterns.getContext());
+               ElementwiseInNhwc<qk::ClampOp>, CatInNhwc>(
+      patterns.getContext());
   populateActivationPatterns(patterns, failures);
 }

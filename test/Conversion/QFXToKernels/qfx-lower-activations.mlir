@@ -145,3 +145,39 @@ func.func @left_alone(%x: tensor<2x8xf32>) -> (tensor<2x8xf32>, tensor<2x8xf32>)
   %dd = qfx.dequantize %dq : tensor<2x8x!a> -> tensor<2x8xf32>
   return %hd, %dd : tensor<2x8xf32>, tensor<2x8xf32>
 }
+
+// -----
+
+// cat of two channels-last convolutions concatenates NHWC along dim 3;
+// reshape keeps the qparams.
+!in = !quant.uniform<u8:f32, 5.000000e-02:62>
+!o = !quant.uniform<u8:f32, 1.000000e-01:62>
+!w = !quant.uniform<i8:f32, 1.0e-3>
+qfx.parameter @a.weight parameter = dense<0.1> : tensor<2x3x1x1xf32>
+
+// CHECK-LABEL: func.func @cat_reshape
+// CHECK: %[[A:.*]] = qfxk.conv2d
+// CHECK: %[[B:.*]] = qfxk.conv2d
+// CHECK: %[[C:.*]] = qfxk.cat %[[A]], %[[B]] dim = 3 : (tensor<1x4x4x2x{{.*}}>, tensor<1x4x4x2x{{.*}}>) -> tensor<1x4x4x4x
+// CHECK: %[[N:.*]] = qfxk.to_nchw %[[C]]
+// CHECK: qfxk.reshape %[[N]] : tensor<1x4x4x4x{{.*}}> -> tensor<1x64x
+func.func @cat_reshape(%x: tensor<1x3x4x4xf32>) -> tensor<1x64xf32> {
+  %xq = qfx.quantize %x : tensor<1x3x4x4xf32> -> tensor<1x3x4x4x!in>
+  %xd = qfx.dequantize %xq : tensor<1x3x4x4x!in> -> tensor<1x3x4x4xf32>
+  %w = qfx.get_attr @a.weight : tensor<2x3x1x1xf32>
+  %wq = qfx.quantize %w : tensor<2x3x1x1xf32> -> tensor<2x3x1x1x!w>
+  %wd = qfx.dequantize %wq : tensor<2x3x1x1x!w> -> tensor<2x3x1x1xf32>
+  %a = qfx.conv %xd, %wd stride = [1, 1] padding = [0, 0] dilation = [1, 1] groups = 1 : (tensor<1x3x4x4xf32>, tensor<2x3x1x1xf32>) -> tensor<1x2x4x4xf32>
+  %aq = qfx.quantize %a : tensor<1x2x4x4xf32> -> tensor<1x2x4x4x!in>
+  %ad = qfx.dequantize %aq : tensor<1x2x4x4x!in> -> tensor<1x2x4x4xf32>
+  %b = qfx.conv %xd, %wd stride = [1, 1] padding = [0, 0] dilation = [1, 1] groups = 1 : (tensor<1x3x4x4xf32>, tensor<2x3x1x1xf32>) -> tensor<1x2x4x4xf32>
+  %bq = qfx.quantize %b : tensor<1x2x4x4xf32> -> tensor<1x2x4x4x!o>
+  %bd = qfx.dequantize %bq : tensor<1x2x4x4x!o> -> tensor<1x2x4x4xf32>
+  %c = qfx.cat %ad, %bd dim = 1 : (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) -> tensor<1x4x4x4xf32>
+  %cq = qfx.quantize %c : tensor<1x4x4x4xf32> -> tensor<1x4x4x4x!o>
+  %cd = qfx.dequantize %cq : tensor<1x4x4x4x!o> -> tensor<1x4x4x4xf32>
+  %r = qfx.reshape %cd shape = [1, -1] : (tensor<1x4x4x4xf32>) -> tensor<1x64xf32>
+  %rq = qfx.quantize %r : tensor<1x64xf32> -> tensor<1x64x!o>
+  %rd = qfx.dequantize %rq : tensor<1x64x!o> -> tensor<1x64xf32>
+  return %rd : tensor<1x64xf32>
+}
