@@ -22,7 +22,8 @@ qfx-run. Checks:
 
 The quick tier runs torchvision resnet18 and mobilenet_v2 (pretrained=False,
 randomized BN statistics) at 1x3x64x64 and a small op model; --full runs the
-torchvision models at 1x3x224x224. `resnet18-qfx` runs qfx's own pipeline
+torchvision models at 1x3x224x224. `resnet18-qfx` and `mobilenet_v2-qfx`
+run qfx's own pipeline
 instead (export, --qfx-prepare, qfx-run --calibrate, --qfx-convert,
 --qfx-lower) against PyTorch's prepare_fx / calibration on the same batches /
 convert_to_reference_fx: completeness and the output bound, with the
@@ -339,7 +340,9 @@ def main():
              ("mobilenet_v2", lambda: torchvision.models.mobilenet_v2(), (1, 3, size, size))]
     if not tools.full:
         cases.append(("ops", OpModel, (1, 3, 8, 8)))
-    pipeline = [("resnet18-qfx", lambda: torchvision.models.resnet18(), (1, 3, size, size))]
+    pipeline = [("resnet18-qfx", lambda: torchvision.models.resnet18(), (1, 3, size, size)),
+                ("mobilenet_v2-qfx", lambda: torchvision.models.mobilenet_v2(),
+                 (1, 3, size, size))]
     ok = True
     with tempfile.TemporaryDirectory() as tmp:
         tmp = tools.keep or tmp
