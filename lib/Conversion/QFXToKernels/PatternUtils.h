@@ -39,6 +39,19 @@ inline mlir::Value toNhwc(mlir::PatternRewriter &rw, mlir::Location loc,
                           mlir::Value v) {
   if (auto back = v.getDefiningOp<kernels::ToNchwOp>())
     return back.getInput();
+  // One layout change per value, right after its definition so that it
+  // dominates every later user: reuse (and move there) an existing one.
+  mlir::OpBuilder::InsertionGuard guard(rw);
+  rw.setInsertionPointAfterValue(v);
+  mlir::Block *block = rw.getInsertionBlock();
+  for (mlir::Operation *user : v.getUsers())
+    if (auto t = mlir::dyn_cast<kernels::ToNhwcOp>(user);
+        t && t->getBlock() == block) {
+      if (rw.getInsertionPoint() == block->end() ||
+          &*rw.getInsertionPoint() != t.getOperation())
+        rw.moveOpBefore(t, block, rw.getInsertionPoint());
+      return t;
+    }
   return kernels::ToNhwcOp::create(rw, loc, nhwcType(v.getType()), v);
 }
 

@@ -149,15 +149,18 @@ func.func @left_alone(%x: tensor<2x8xf32>) -> (tensor<2x8xf32>, tensor<2x8xf32>)
 // -----
 
 // cat of two channels-last convolutions concatenates NHWC along dim 3;
-// reshape keeps the qparams.
+// reshape keeps the qparams; both convolutions read one layout change.
 !in = !quant.uniform<u8:f32, 5.000000e-02:62>
 !o = !quant.uniform<u8:f32, 1.000000e-01:62>
 !w = !quant.uniform<i8:f32, 1.0e-3>
 qfx.parameter @a.weight parameter = dense<0.1> : tensor<2x3x1x1xf32>
 
 // CHECK-LABEL: func.func @cat_reshape
-// CHECK: %[[A:.*]] = qfxk.conv2d
-// CHECK: %[[B:.*]] = qfxk.conv2d
+// CHECK: %[[X:.*]] = qfxk.to_nhwc
+// CHECK-NOT: qfxk.to_nhwc
+// CHECK: %[[A:.*]] = qfxk.conv2d %[[X]]
+// CHECK-NOT: qfxk.to_nhwc
+// CHECK: %[[B:.*]] = qfxk.conv2d %[[X]]
 // CHECK: %[[C:.*]] = qfxk.cat %[[A]], %[[B]] dim = 3 : (tensor<1x4x4x2x{{.*}}>, tensor<1x4x4x2x{{.*}}>) -> tensor<1x4x4x4x
 // CHECK: %[[N:.*]] = qfxk.to_nchw %[[C]]
 // CHECK: qfxk.reshape %[[N]] : tensor<1x4x4x4x{{.*}}> -> tensor<1x64x
