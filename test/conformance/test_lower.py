@@ -80,6 +80,20 @@ class OpModel(nn.Module):
         return self.softmax(y)
 
 
+class Conv1dModel(nn.Module):
+    """1-d convolutions (+relu, strided, grouped) as 2-d ones over 1 x L."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv1d(4, 8, 3, 1, 1)
+        self.relu = nn.ReLU()
+        self.conv2 = nn.Conv1d(8, 8, 5, 2, 2, groups=2)
+        self.conv3 = nn.Conv1d(8, 6, 1)
+
+    def forward(self, x):
+        return self.conv3(self.conv2(self.relu(self.conv1(x))))
+
+
 def randomize_bn(model, gen):
     for m in model.modules():
         if isinstance(m, nn.BatchNorm2d):
@@ -340,6 +354,7 @@ def main():
              ("mobilenet_v2", lambda: torchvision.models.mobilenet_v2(), (1, 3, size, size))]
     if not tools.full:
         cases.append(("ops", OpModel, (1, 3, 8, 8)))
+        cases.append(("conv1d", Conv1dModel, (1, 4, 32)))
     pipeline = [("resnet18-qfx", lambda: torchvision.models.resnet18(), (1, 3, size, size)),
                 ("mobilenet_v2-qfx", lambda: torchvision.models.mobilenet_v2(),
                  (1, 3, size, size))]

@@ -62,6 +62,14 @@ FailureOr<std::vector<float>> readFloats(Operation *from, FlatSymbolRefAttr sym)
   return failure();
 }
 
+/// [A, B, L] as [A, B, 1, L]: a 1-d convolution's tensors as 2-d ones.
+RankedTensorType as2d(Type t) {
+  auto r = cast<RankedTensorType>(t);
+  return RankedTensorType::get(
+      {r.getDimSize(0), r.getDimSize(1), 1, r.getDimSize(2)},
+      r.getElementType());
+}
+
 /// What a weighted reference pattern consists of.
 struct Weighted {
   Operation *compute = nullptr; // qfx.conv or qfx.linear
@@ -154,9 +162,11 @@ struct LowerWeighted : OpRewritePattern<QuantizeOp>, Recorder {
       std::fill(scales.begin(), scales.end(), static_cast<float>(u.getScale()));
     }
     auto conv = dyn_cast<ConvOp>(m->compute);
+    // A 1-d convolution runs as a 2-d one over 1 x L images.
+    bool is1d = conv && conv.getStride().size() == 1;
     if (conv) {
-      if (conv.getStride().size() != 2)
-        return fail(rw, op, "only 2-d convolutions have a kernel");
+      if (conv.getStride().size() != 1 && conv.getStride().size() != 2)
+        return fail(rw, op, "only 1-d and 2-d convolutions have a kernel");
       if (conv.getPaddingMode() != PaddingMode::zeros)
         return fail(rw, op, "padding_mode is not zeros");
       if (llvm::any_of(conv.getPadding(), [](int64_t p) { return p < 0; }))
@@ -207,14 +217,18 @@ struct LowerWeighted : OpRewritePattern<QuantizeOp>, Recorder {
     std::string name = wget.getName().str() + ".packed";
     for (int i = 1; SymbolTable::lookupSymbolIn(module, name); ++i)
       name = wget.getName().str() + ".packed" + std::to_string(i);
+    RankedTensorType packedType = wType;
+    if (is1d)
+      packedType = as2d(wType);
     {
       OpBuilder::InsertionGuard guard(rw);
       rw.setInsertionPointToStart(module.getBody());
       qk::PackedWeightOp::create(
           rw, wget.getLoc(), rw.getStringAttr(name), wget.getNameAttr(),
-          TypeAttr::get(wType),
+          TypeAttr::get(packedType),
           DenseElementsAttr::get(
-              RankedTensorType::get(wType.getShape(), IntegerType::get(ctx, 8)),
+              RankedTensorType::get(packedType.getShape(),
+                                    IntegerType::get(ctx, 8)),
               ArrayRef<int8_t>(wInt)),
           biasAttr);
     }
@@ -223,15 +237,25 @@ struct LowerWeighted : OpRewritePattern<QuantizeOp>, Recorder {
     Location loc = op->getLoc();
     Value result;
     if (conv) {
-      Value x = toNhwc(rw, loc, xq);
-      ArrayRef<int64_t> p = conv.getPadding();
+      Value xin = xq;
+      Type outT = q.getType();
+      SmallVector<int64_t> stride(conv.getStride()), pad(conv.getPadding()),
+          dil(conv.getDilation());
+      if (is1d) {
+        xin = qk::ReshapeOp::create(rw, loc, as2d(xq.getType()), xq);
+        outT = as2d(outT);
+        stride.insert(stride.begin(), 1);
+        pad.insert(pad.begin(), 0);
+        dil.insert(dil.begin(), 1);
+      }
       auto y = qk::Conv2dOp::create(
-          rw, loc, nhwcType(q.getType()), x, sym,
-          rw.getDenseI64ArrayAttr(conv.getStride()), rw.getDenseI64ArrayAttr(p),
-          rw.getDenseI64ArrayAttr(conv.getDilation()),
-          rw.getI64IntegerAttr(conv.getGroups()), rq, rw.getBoolAttr(m->relu),
-          DenseI64ArrayAttr());
-      result = qk::ToNchwOp::create(rw, loc, q.getType(), y);
+          rw, loc, nhwcType(outT), toNhwc(rw, loc, xin), sym,
+          rw.getDenseI64ArrayAttr(stride), rw.getDenseI64ArrayAttr(pad),
+          rw.getDenseI64ArrayAttr(dil), rw.getI64IntegerAttr(conv.getGroups()),
+          rq, rw.getBoolAttr(m->relu), DenseI64ArrayAttr());
+      result = qk::ToNchwOp::create(rw, loc, outT, y);
+      if (is1d)
+        result = qk::ReshapeOp::create(rw, loc, q.getType(), result);
     } else {
       result =
           qk::LinearOp::create(rw, loc, q.getType(), xq, sym, rq,

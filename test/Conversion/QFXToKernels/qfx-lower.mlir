@@ -109,3 +109,42 @@ func.func @maxpool_requant(%x: tensor<1x3x8x8xf32>) -> tensor<1x3x4x4xf32> {
   %pd = qfx.dequantize %pq : tensor<1x3x4x4x!o> -> tensor<1x3x4x4xf32>
   return %pd : tensor<1x3x4x4xf32>
 }
+
+// -----
+
+// A 1-d convolution runs as a 2-d one over 1 x L images; consecutive ones
+// stay channels-last (the reshapes around them fold away).
+!in = !quant.uniform<u8:f32, 5.000000e-02:62>
+!w = !quant.uniform<i8:f32:0, {1.0e-3, 2.0e-3}>
+qfx.parameter @c1.weight parameter = dense<0.1> : tensor<2x3x3xf32>
+qfx.parameter @c2.weight parameter = dense<0.1> : tensor<2x2x3xf32>
+
+// CHECK-DAG: qfxk.packed_weight @c1.weight.packed source = @c1.weight type = tensor<2x3x1x3x!quant.uniform<i8:f32:0, {{.*}}>> weight = dense<{{.*}}> : tensor<2x3x1x3xi8>
+// CHECK-LABEL: func.func @conv1d
+// CHECK: %[[R:.*]] = qfxk.reshape %{{.*}} : tensor<1x3x16x{{.*}}> -> tensor<1x3x1x16x
+// CHECK: %[[X:.*]] = qfxk.to_nhwc %[[R]] : {{.*}} -> tensor<1x1x16x3x
+// CHECK: %[[C1:.*]] = qfxk.conv2d %[[X]] weight = @c1.weight.packed stride = [1, 1] padding = [0, 1] dilation = [1, 1] groups = 1 requant = float relu = true
+// CHECK: %[[C2:.*]] = qfxk.conv2d %[[C1]] weight = @c2.weight.packed stride = [1, 2] padding = [0, 1] dilation = [1, 1]
+// CHECK-SAME: -> tensor<1x1x8x2x
+// CHECK: %[[B:.*]] = qfxk.to_nchw %[[C2]]
+// CHECK: qfxk.reshape %[[B]] : tensor<1x2x1x8x{{.*}}> -> tensor<1x2x8x
+// QNNPACK-LABEL: func.func @conv1d
+// QNNPACK: qfxk.conv2d {{.*}} requant = fp32 relu = true
+func.func @conv1d(%x: tensor<1x3x16xf32>) -> tensor<1x2x8xf32> {
+  %xq = qfx.quantize %x : tensor<1x3x16xf32> -> tensor<1x3x16x!in>
+  %xd = qfx.dequantize %xq : tensor<1x3x16x!in> -> tensor<1x3x16xf32>
+  %w1 = qfx.get_attr @c1.weight : tensor<2x3x3xf32>
+  %w1q = qfx.quantize %w1 : tensor<2x3x3xf32> -> tensor<2x3x3x!w>
+  %w1d = qfx.dequantize %w1q : tensor<2x3x3x!w> -> tensor<2x3x3xf32>
+  %c1 = qfx.conv %xd, %w1d stride = [1] padding = [1] dilation = [1] groups = 1 : (tensor<1x3x16xf32>, tensor<2x3x3xf32>) -> tensor<1x2x16xf32>
+  %r1 = qfx.relu %c1 : tensor<1x2x16xf32>
+  %c1q = qfx.quantize %r1 : tensor<1x2x16xf32> -> tensor<1x2x16x!in>
+  %c1d = qfx.dequantize %c1q : tensor<1x2x16x!in> -> tensor<1x2x16xf32>
+  %w2 = qfx.get_attr @c2.weight : tensor<2x2x3xf32>
+  %w2q = qfx.quantize %w2 : tensor<2x2x3xf32> -> tensor<2x2x3x!w>
+  %w2d = qfx.dequantize %w2q : tensor<2x2x3x!w> -> tensor<2x2x3xf32>
+  %c2 = qfx.conv %c1d, %w2d stride = [2] padding = [1] dilation = [1] groups = 1 : (tensor<1x2x16xf32>, tensor<2x2x3xf32>) -> tensor<1x2x8xf32>
+  %c2q = qfx.quantize %c2 : tensor<1x2x8xf32> -> tensor<1x2x8x!in>
+  %c2d = qfx.dequantize %c2q : tensor<1x2x8x!in> -> tensor<1x2x8xf32>
+  return %c2d : tensor<1x2x8xf32>
+}

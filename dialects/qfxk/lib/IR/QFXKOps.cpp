@@ -343,6 +343,20 @@ LogicalResult ReshapeOp::verify() {
   return success();
 }
 
+OpFoldResult ReshapeOp::fold(FoldAdaptor) {
+  if (getInput().getType() == getResult().getType())
+    return getInput();
+  // reshape(reshape(v)) = reshape(v), and v itself when the types agree
+  // (the 1 x L view around a 1-d convolution).
+  if (auto inner = getInput().getDefiningOp<ReshapeOp>()) {
+    if (inner.getInput().getType() == getResult().getType())
+      return inner.getInput();
+    getInputMutable().assign(inner.getInput());
+    return getResult();
+  }
+  return {};
+}
+
 template <typename Op>
 static LogicalResult verifyLayout(Op op, std::array<int, 4> perm) {
   if (failed(checkActivations(op)) ||

@@ -319,6 +319,7 @@ def QFXK_ReshapeOp : QFXK_Op<"reshape", [Pure]> {
   let results = (outs QFXK_QTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 class QFXK_LayoutOp<string mnemonic, string what> : QFXK_Op<mnemonic, [Pure]> {
