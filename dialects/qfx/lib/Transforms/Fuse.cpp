@@ -195,6 +195,47 @@ struct ErasedOpsListener : public RewriterBase::Listener {
   DenseSet<Operation *> erased;
 };
 
+} // namespace
+
+LogicalResult qfx::fuseModule(ModuleOp module,
+                              const config::BackendConfig &backendConfig) {
+  MLIRContext *ctx = module.getContext();
+  auto training =
+      module->getAttrOfType<BoolAttr>(QFXDialect::getTrainingAttrName());
+  FuseState state(backendConfig, module, training && training.getValue());
+
+  RewritePatternSet patterns(ctx);
+  populateQfxFusePatterns(patterns, state);
+  FrozenRewritePatternSet frozen(std::move(patterns));
+  PatternApplicator applicator(frozen);
+  applicator.applyDefaultCostModel();
+
+  // _find_matches: one sweep over the ops that exist now, from the last
+  // one backwards (`reversed(graph.nodes)`). Not the greedy driver: it
+  // would erase dead ops FX keeps and, iterating to a fixpoint, match
+  // again around the ops a fusion created (Linear + BatchNorm1d + ReLU
+  // would become a LinearReLU; fuse_fx leaves the ReLU alone).
+  SmallVector<Operation *> candidates;
+  module.walk([&](Operation *op) {
+    if (getNode(op))
+      candidates.push_back(op);
+  });
+  ErasedOpsListener listener;
+  PatternRewriter rewriter(ctx);
+  rewriter.setListener(&listener);
+  for (Operation *op : llvm::reverse(candidates)) {
+    if (listener.erased.contains(op))
+      continue;
+    rewriter.setInsertionPoint(op);
+    (void)applicator.matchAndRewrite(op, rewriter);
+  }
+  if (state.failed)
+    return failure();
+  state.parameters.eraseUnread(rewriter, module);
+  return success();
+}
+
+namespace {
 struct QfxFusePass : public qfx::impl::QfxFuseBase<QfxFusePass> {
   using Base::Base;
 
@@ -202,40 +243,8 @@ struct QfxFusePass : public qfx::impl::QfxFuseBase<QfxFusePass> {
     ModuleOp module = getOperation();
     FailureOr<config::BackendConfig> backendConfig =
         loadBackendConfig(module, backend);
-    if (failed(backendConfig))
+    if (failed(backendConfig) || failed(fuseModule(module, *backendConfig)))
       return signalPassFailure();
-    auto training =
-        module->getAttrOfType<BoolAttr>(QFXDialect::getTrainingAttrName());
-    FuseState state(*backendConfig, module, training && training.getValue());
-
-    RewritePatternSet patterns(&getContext());
-    populateQfxFusePatterns(patterns, state);
-    FrozenRewritePatternSet frozen(std::move(patterns));
-    PatternApplicator applicator(frozen);
-    applicator.applyDefaultCostModel();
-
-    // _find_matches: one sweep over the ops that exist now, from the last
-    // one backwards (`reversed(graph.nodes)`). Not the greedy driver: it
-    // would erase dead ops FX keeps and, iterating to a fixpoint, match
-    // again around the ops a fusion created (Linear + BatchNorm1d + ReLU
-    // would become a LinearReLU; fuse_fx leaves the ReLU alone).
-    SmallVector<Operation *> candidates;
-    module.walk([&](Operation *op) {
-      if (getNode(op))
-        candidates.push_back(op);
-    });
-    ErasedOpsListener listener;
-    PatternRewriter rewriter(&getContext());
-    rewriter.setListener(&listener);
-    for (Operation *op : llvm::reverse(candidates)) {
-      if (listener.erased.contains(op))
-        continue;
-      rewriter.setInsertionPoint(op);
-      (void)applicator.matchAndRewrite(op, rewriter);
-    }
-    if (state.failed)
-      return signalPassFailure();
-    state.parameters.eraseUnread(rewriter, module);
   }
 };
 } // namespace

@@ -82,6 +82,13 @@ using ControlFuseFn = std::function<bool(llvm::ArrayRef<mlir::Operation *>)>;
 void populateQfxFusePatterns(mlir::RewritePatternSet &patterns,
                              FuseState &state, ControlFuseFn controlFn = {});
 
+/// fuse_fx on `module` with the fusion patterns of `config` (the body of
+/// --qfx-fuse; --qfx-prepare calls it directly, so that the module is not
+/// verified once more between fusion and observer insertion). Fails after
+/// reporting the errors PyTorch raises.
+mlir::LogicalResult fuseModule(mlir::ModuleOp module,
+                               const config::BackendConfig &config);
+
 } // namespace qfx
 
 #endif // QFX_DIALECT_QFX_TRANSFORMS_FUSEIMPL_H

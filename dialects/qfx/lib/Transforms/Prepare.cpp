@@ -6,21 +6,22 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// prepare_fx as a pass: fusion (--qfx-fuse, run as a nested pipeline looked
-// up by flag, so that prepare works on whatever the registry holds), qconfig
-// resolution (annotateQConfigs) and observer insertion (insertObservers).
+// prepare_fx as a pass: fusion (fuseModule, the body of --qfx-fuse, called
+// directly rather than as a nested pipeline, which would verify the whole
+// module once more), qconfig resolution (annotateQConfigs) and observer
+// insertion (insertObservers).
 // With `qconfig-mapping` empty the graph's existing `qfx.qconfig`
 // attributes are used as they are.
 //
 //===----------------------------------------------------------------------===//
+
+#include "FuseImpl.h"
 
 #include "qfx/Config/ConfigJson.h"
 #include "qfx/Dialect/QFX/ObserverInsertion.h"
 #include "qfx/Dialect/QFX/Passes.h"
 #include "qfx/Dialect/QFX/QConfigAnnotation.h"
 
-#include "mlir/Pass/PassManager.h"
-#include "mlir/Pass/PassRegistry.h"
 #include "llvm/Support/MemoryBuffer.h"
 
 namespace qfx {
@@ -43,23 +44,6 @@ static llvm::Expected<std::string> readFile(llvm::StringRef path) {
 namespace {
 struct QfxPreparePass : qfx::impl::QfxPrepareBase<QfxPreparePass> {
   using Base::Base;
-
-  /// Runs `flag{options}` on the module if that pass is registered.
-  LogicalResult runNamedPass(llvm::StringRef flag, const std::string &opts,
-                             bool required) {
-    if (!PassInfo::lookup(flag)) {
-      if (required)
-        return getOperation().emitError()
-               << "--qfx-prepare needs --" << flag
-               << ", which this build does not register";
-      return success();
-    }
-    OpPassManager pm("builtin.module");
-    std::string text = flag.str() + "{" + opts + "}";
-    if (failed(parsePassPipeline(text, pm, llvm::errs())))
-      return getOperation().emitError() << "cannot build '" << text << "'";
-    return runPipeline(pm, getOperation());
-  }
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
@@ -91,8 +75,7 @@ struct QfxPreparePass : qfx::impl::QfxPrepareBase<QfxPreparePass> {
       options.customConfig.outputQuantizedIndexes.assign(
           outputQuantizedIdxs.begin(), outputQuantizedIdxs.end());
 
-    if (fuse && failed(runNamedPass("qfx-fuse", "backend=" + backend,
-                                    /*required=*/false)))
+    if (fuse && failed(fuseModule(module, *backendConfig)))
       return signalPassFailure();
     if (!qconfigMapping.empty()) {
       llvm::Expected<cfg::QConfigMapping> mapping =

@@ -89,6 +89,22 @@ private:
   llvm::DenseMap<Operation *, size_t> fusionOf;
   std::vector<std::string> fusedTypes;
   llvm::DenseSet<Operation *> noTensor;
+  /// The first distinct qconfigs seen and their attributes: models use a
+  /// handful, and building the attribute per op costs a uniquer lookup per
+  /// kwarg. Bounded, so that a mapping with a qconfig per module stays
+  /// linear.
+  SmallVector<std::pair<cfg::QConfig, QConfigAttr>, 4> qconfigAttrs;
+
+  FailureOr<QConfigAttr> getCachedQConfigAttr(MLIRContext *ctx,
+                                              const cfg::QConfig &q) {
+    for (const auto &[known, attr] : qconfigAttrs)
+      if (known == q)
+        return attr;
+    FailureOr<QConfigAttr> attr = getQConfigAttr(ctx, q);
+    if (succeeded(attr) && qconfigAttrs.size() < 16)
+      qconfigAttrs.emplace_back(q, *attr);
+    return attr;
+  }
 };
 } // namespace
 
@@ -406,7 +422,7 @@ LogicalResult Annotator::decide() {
       OpQConfigInfo &info = result.ops[result.index[op]];
       const cfg::QConfig &q = info.floatReason.empty() ? *info.resolution.qconfig
                                                        : *chosen;
-      auto attr = getQConfigAttr(ctx, q);
+      FailureOr<QConfigAttr> attr = getCachedQConfigAttr(ctx, q);
       if (failed(attr))
         return op->emitError("qconfig of '")
                << info.name

@@ -46,7 +46,7 @@ def QfxFuse : Pass<"qfx-fuse", "::mlir::ModuleOp"> {
 def QfxPrepare : Pass<"qfx-prepare", "::mlir::ModuleOp"> {
   let summary = "insert observers / fake-quantize as PyTorch 1.13's prepare_fx and prepare_qat_fx";
   let description = [{
-    Runs fusion (`--qfx-fuse`, when registered), resolves qconfigs
+    Runs fusion (as `--qfx-fuse` with the same backend), resolves qconfigs
     (`--qfx-annotate-qconfig`, when `qconfig-mapping` is given; otherwise
     the ops' existing `qfx.qconfig` attributes are used) and inserts
     `qfx.observer` (PTQ) or `qfx.fake_quantize` (QAT qconfigs) ops where
