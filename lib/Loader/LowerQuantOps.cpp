@@ -62,7 +62,7 @@ Status ModelBuilder::lowerQuantOp(Operation *op, bool &handled) {
       return slot.status();
     // Observers of one group (PyTorch's shared observer instance) share
     // their statistics.
-    Attribute group = op->getAttr("qfx.observer_group");
+    Attribute group = op->getAttr(QFXDialect::getObserverGroupAttrName());
     std::shared_ptr<rt::Observer> shared;
     if (group) {
       auto it = sharedObservers_.find(group);

@@ -71,7 +71,7 @@ LogicalResult QFXDialect::verifyOperationAttribute(Operation *op,
   }
   // Observers sharing one set of statistics (PyTorch's shared observer
   // instance): --qfx-prepare names the group after its first observer.
-  if (name == "qfx.observer_group") {
+  if (name == getObserverGroupAttrName()) {
     if (!isa<ObserverOp, FakeQuantizeOp>(op))
       return op->emitError()
              << "'" << name << "' is an attribute of observer ops";

@@ -48,6 +48,12 @@ def QFX_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral getQConfigAttrName() {
       return ::llvm::StringLiteral("qfx.qconfig");
     }
+    /// Discardable attribute of observer / fake-quantize ops that share one
+    /// set of statistics (PyTorch's shared observer instance): a StringAttr,
+    /// the name of the group's first observer.
+    static constexpr ::llvm::StringLiteral getObserverGroupAttrName() {
+      return ::llvm::StringLiteral("qfx.observer_group");
+    }
     /// Argument attribute holding the FX placeholder name.
     static constexpr ::llvm::StringLiteral getArgNameAttrName() {
       return ::llvm::StringLiteral("qfx.name");
