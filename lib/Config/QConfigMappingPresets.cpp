@@ -95,3 +95,34 @@ qfx::config::getDefaultQATQConfigMapping(llvm::StringRef backend, int version) {
     return qconfig.takeError();
   return buildDefaultMapping(true, backend, *qconfig);
 }
+
+bool qfx::config::isInvalidFixedQParamsQConfig(NodeKind kind,
+                                               llvm::StringRef target,
+                                               const QConfigOrNone &qconfig) {
+  if (!qconfig ||
+      (kind != NodeKind::CallModule && kind != NodeKind::CallFunction))
+    return false;
+  const FixedQParamsOp *op = nullptr;
+  for (const FixedQParamsOp &candidate : kFixedQParamsOps)
+    if (target == candidate.target)
+      op = &candidate;
+  if (!op)
+    return false;
+  std::vector<ObserverSpec> allowed;
+  for (llvm::StringRef name :
+       {"float16_dynamic_qconfig", "float16_static_qconfig"})
+    if (auto q = getNamedQConfig(name); q && q->activation)
+      allowed.push_back(*q->activation);
+    else if (!q)
+      llvm::consumeError(q.takeError());
+  allowed.push_back(op->zeroToOne
+                        ? named::defaultFixedQParamsRange0To1Observer()
+                        : named::defaultFixedQParamsRangeNeg1To1Observer());
+  if (!qconfig->activation)
+    return true;
+  for (const ObserverSpec &ctor : allowed)
+    if (*qconfig->activation == ctor ||
+        *qconfig->activation == named::fixedQParamsFakeQuant(ctor))
+      return false;
+  return true;
+}

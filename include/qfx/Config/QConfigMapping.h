@@ -104,6 +104,16 @@ getDefaultQATQConfigMapping(llvm::StringRef backend = "fbgemm",
 /// The FX node kinds that can receive a QConfig.
 enum class NodeKind { CallModule, CallFunction, CallMethod, GetAttr, Other };
 
+/// `_validate_fixed_qparams_qconfigs` for one FX node: true when `target` is
+/// a fixed-qparams op of `_FIXED_QPARAMS_OP_TO_OBSERVER` (module classes of
+/// call_module nodes, functions of call_function nodes; 1.13 never checks
+/// call_method nodes) and `qconfig` is not None but its activation is none
+/// of the op's fixed-qparams observer, float16_static_qconfig's and
+/// float16_dynamic_qconfig's activation, nor a FixedQParamsFakeQuantize of
+/// one of them. prepare_fx raises a ValueError for such a node.
+bool isInvalidFixedQParamsQConfig(NodeKind kind, llvm::StringRef target,
+                                  const QConfigOrNone &qconfig);
+
 /// What the resolver needs to know about one FX node.
 struct NodeQuery {
   NodeKind kind = NodeKind::Other;

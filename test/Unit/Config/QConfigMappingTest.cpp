@@ -285,3 +285,42 @@ TEST_CASE("verifyQConfigMapping reports paths", "[config][mapping]") {
       llvm::toString(std::move(err2)),
       Catch::StartsWith("object_type[1].qconfig.activation.kwargs.qscheme:"));
 }
+
+TEST_CASE("fixed-qparams ops need their fixed-qparams observer",
+          "[config][qconfig_mapping]") {
+  // The default mappings' own entries pass, PTQ and QAT.
+  QConfigMapping ptq = getDefaultQConfigMapping("fbgemm");
+  auto qat = getDefaultQATQConfigMapping("fbgemm");
+  REQUIRE(static_cast<bool>(qat));
+  for (const char *op :
+       {"torch.sigmoid", "torch.tanh", "torch.nn.modules.activation.Softmax",
+        "torch.nn.functional.hardsigmoid"}) {
+    INFO(op);
+    const auto *p = ptq.findObjectType(op);
+    const auto *q = qat->findObjectType(op);
+    REQUIRE(p);
+    REQUIRE(q);
+    CHECK_FALSE(
+        isInvalidFixedQParamsQConfig(NodeKind::CallFunction, op, p->qconfig));
+    CHECK_FALSE(
+        isInvalidFixedQParamsQConfig(NodeKind::CallFunction, op, q->qconfig));
+  }
+  // sigmoid's observer on tanh, and the global qconfig, are errors.
+  const auto *sigmoid = ptq.findObjectType("torch.sigmoid");
+  CHECK(isInvalidFixedQParamsQConfig(NodeKind::CallFunction, "torch.tanh",
+                                     sigmoid->qconfig));
+  CHECK(isInvalidFixedQParamsQConfig(NodeKind::CallModule,
+                                     "torch.nn.modules.activation.Sigmoid",
+                                     ptq.getGlobal()));
+  // float16 qconfigs, None, methods and other ops are accepted.
+  auto fp16 = getNamedQConfig("float16_static_qconfig");
+  REQUIRE(static_cast<bool>(fp16));
+  CHECK_FALSE(isInvalidFixedQParamsQConfig(NodeKind::CallFunction,
+                                           "torch.sigmoid", *fp16));
+  CHECK_FALSE(isInvalidFixedQParamsQConfig(NodeKind::CallFunction,
+                                           "torch.sigmoid", std::nullopt));
+  CHECK_FALSE(isInvalidFixedQParamsQConfig(NodeKind::CallMethod, "sigmoid",
+                                           ptq.getGlobal()));
+  CHECK_FALSE(isInvalidFixedQParamsQConfig(NodeKind::CallFunction, "torch.relu",
+                                           ptq.getGlobal()));
+}

@@ -41,6 +41,34 @@ static llvm::Expected<std::string> readFile(llvm::StringRef path) {
   return (*buf)->getBuffer().str();
 }
 
+/// `_validate_fixed_qparams_qconfigs`: prepare_fx raises when a fixed-
+/// qparams op (sigmoid, tanh, hardsigmoid, softmax) resolves to a qconfig
+/// whose activation is not the op's fixed-qparams observer (the resolved
+/// qconfig counts, whether or not the backend then supports it).
+static LogicalResult
+validateFixedQParamsQConfigs(const QConfigAnnotation &annotation) {
+  bool ok = true;
+  for (const OpQConfigInfo &info : annotation.ops) {
+    cfg::NodeKind kind = info.node.getKind() == NodeKind::call_module
+                             ? cfg::NodeKind::CallModule
+                         : info.node.getKind() == NodeKind::call_function
+                             ? cfg::NodeKind::CallFunction
+                             : cfg::NodeKind::Other;
+    if (!cfg::isInvalidFixedQParamsQConfig(kind, info.node.getTarget(),
+                                           info.resolution.qconfig))
+      continue;
+    info.op->emitError()
+        << "fixed-qparams op '" << info.name << "' ("
+        << info.node.getTarget().getValue()
+        << ") needs its fixed-qparams observer as the qconfig's activation: "
+           "QConfigMapping must specify fixed qparams observer for fixed "
+           "qparams op (prepare_fx raises; use the default qconfig mapping's "
+           "entry for it)";
+    ok = false;
+  }
+  return success(ok);
+}
+
 namespace {
 struct QfxPreparePass : qfx::impl::QfxPrepareBase<QfxPreparePass> {
   using Base::Base;
@@ -85,10 +113,15 @@ struct QfxPreparePass : qfx::impl::QfxPrepareBase<QfxPreparePass> {
                            << "': " << llvm::toString(mapping.takeError());
         return signalPassFailure();
       }
-      for (auto func : module.getOps<func::FuncOp>())
-        if (!func.isExternal() &&
-            failed(annotateQConfigs(func, *mapping, *backendConfig, qat)))
+      for (auto func : module.getOps<func::FuncOp>()) {
+        if (func.isExternal())
+          continue;
+        FailureOr<QConfigAnnotation> annotation =
+            annotateQConfigs(func, *mapping, *backendConfig, qat);
+        if (failed(annotation) ||
+            failed(validateFixedQParamsQConfigs(*annotation)))
           return signalPassFailure();
+      }
     }
 
     IRRewriter rewriter(module.getContext());
