@@ -16,6 +16,7 @@
 #include "qfx/Runtime/Quantize.h"
 
 #include <cstring>
+#include <tuple>
 
 using namespace qfx;
 using namespace qfx::exec;
@@ -37,9 +38,8 @@ Status splitFor(const QuantSpec &spec, const Shape &shape, int64_t &outer,
   if (static_cast<int64_t>(spec.scales.size()) != channels ||
       static_cast<int64_t>(spec.zeroPoints.size()) != channels)
     return Status::error("quantization parameters have " +
-                         std::to_string(spec.scales.size()) +
-                         " entries for " + std::to_string(channels) +
-                         " channels");
+                         std::to_string(spec.scales.size()) + " entries for " +
+                         std::to_string(channels) + " channels");
   return Status::success();
 }
 
@@ -140,8 +140,7 @@ public:
         case Requantize: {
           size_t fc = from_.axis < 0 ? 0 : c, tc = to_.axis < 0 ? 0 : c;
           for (int64_t i = 0; i < inner_; ++i) {
-            float v = rt::dequantizeValue(load_(x_, base + i),
-                                          from_.scales[fc],
+            float v = rt::dequantizeValue(load_(x_, base + i), from_.scales[fc],
                                           from_.zeroPoints[fc]);
             store_(y_, base + i,
                    rt::quantizeValue(v, to_.scales[tc], to_.zeroPoints[tc],
@@ -174,14 +173,12 @@ std::unique_ptr<Kernel> qfx::exec::createQuantizeKernel(int input, int output,
   return std::make_unique<QuantKernel>(QuantKernel::Quantize, input, output,
                                        QuantSpec(), std::move(spec));
 }
-std::unique_ptr<Kernel> qfx::exec::createDequantizeKernel(int input,
-                                                          int output,
+std::unique_ptr<Kernel> qfx::exec::createDequantizeKernel(int input, int output,
                                                           QuantSpec spec) {
   return std::make_unique<QuantKernel>(QuantKernel::Dequantize, input, output,
                                        std::move(spec), QuantSpec());
 }
-std::unique_ptr<Kernel> qfx::exec::createRequantizeKernel(int input,
-                                                          int output,
+std::unique_ptr<Kernel> qfx::exec::createRequantizeKernel(int input, int output,
                                                           QuantSpec from,
                                                           QuantSpec to) {
   return std::make_unique<QuantKernel>(QuantKernel::Requantize, input, output,
@@ -240,16 +237,44 @@ Status FakeQuantizeKernel::prepare(Plan &plan) {
   return Status::success();
 }
 
-Status FakeQuantizeKernel::run() {
-  if (observerEnabled_) {
-    if (Status s = observer_->observe(view_); s.failed())
-      return s;
+Status FakeQuantizeKernel::refreshQParams() {
+  if (!fused_) {
     auto qp = observer_->calculateQParams();
     if (qp.failed())
       return qp.status();
     scales_ = qp->scales;
     zeroPoints_ = qp->zeroPoints;
+    return Status::success();
   }
+  rt::ObserverState state = observer_->exportState();
+  const size_t n = state.minVals.size();
+  if (n == 0 || state.maxVals.size() != n)
+    return Status::error("fused_moving_avg_obs_fake_quant: no running "
+                         "min/max to fake-quantize with (PyTorch fails here "
+                         "too)");
+  const bool symmetric = rt::isSymmetric(observer_->config().qscheme);
+  const int64_t qmin = observer_->qrange().quantMin,
+                qmax = observer_->qrange().quantMax;
+  scales_.resize(n);
+  zeroPoints_.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    if (!(state.minVals[i] <= state.maxVals[i]))
+      return Status::error(
+          "fused_moving_avg_obs_fake_quant: running min > max in channel " +
+          std::to_string(i) + " (no statistics yet?)");
+    std::tie(scales_[i], zeroPoints_[i]) = rt::chooseQuantizationParams(
+        state.minVals[i], state.maxVals[i], qmin, qmax, symmetric);
+  }
+  return Status::success();
+}
+
+Status FakeQuantizeKernel::run() {
+  if (observerEnabled_)
+    if (Status s = observer_->observe(view_); s.failed())
+      return s;
+  if ((fused_ && fakeQuantEnabled_) || (!fused_ && observerEnabled_))
+    if (Status s = refreshQParams(); s.failed())
+      return s;
   if (!fakeQuantEnabled_) {
     if (out_ != view_.data)
       std::memcpy(out_, view_.data, view_.numel() * sizeof(float));
@@ -257,9 +282,9 @@ Status FakeQuantizeKernel::run() {
   }
   if (static_cast<int64_t>(scales_.size()) != channels_ ||
       static_cast<int64_t>(zeroPoints_.size()) != channels_)
-    return Status::error("fake_quantize has " +
-                         std::to_string(scales_.size()) + " scales for " +
-                         std::to_string(channels_) + " channels");
+    return Status::error("fake_quantize has " + std::to_string(scales_.size()) +
+                         " scales for " + std::to_string(channels_) +
+                         " channels");
   const int64_t qmin = observer_->qrange().quantMin,
                 qmax = observer_->qrange().quantMax;
   for (int64_t o = 0; o < outer_; ++o)

@@ -118,6 +118,8 @@ Status ModelBuilder::lowerQuantOp(Operation *op, bool &handled) {
     auto kernel = std::make_unique<FakeQuantizeKernel>(
         *in, out, obs.take(), cfg.getObserverEnabled(),
         cfg.getFakeQuantEnabled(), scales, zps);
+    kernel->setFusedMovingAverage(
+        cfg.getKind() == FakeQuantizeKind::fused_moving_avg_obs_fake_quantize);
     auto *k = static_cast<FakeQuantizeKernel *>(add(op, std::move(kernel)));
     model_->fakeQuants_.push_back({op, k});
     return Status::success();

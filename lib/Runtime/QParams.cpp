@@ -231,3 +231,57 @@ Expected<QParams> qfx::rt::calculateQParams(const std::vector<float> &minVals,
   }
   return out;
 }
+
+std::pair<float, int64_t>
+qfx::rt::chooseQuantizationParams(float min, float max, int64_t qmin,
+                                  int64_t qmax, bool symmetric) {
+  // ATen's quant_utils::ChooseQuantizationParams with preserve_sparsity =
+  // symmetric, as fused_moving_avg_obs_fake_quant calls it: double
+  // intermediates, no eps but a 6.1e-5 scale floor, and a zero point from
+  // whichever end adds the smaller terms.
+  constexpr float kSmallScale = 6.1e-5f;
+  const auto qminI = static_cast<int32_t>(qmin);
+  const auto qmaxI = static_cast<int32_t>(qmax);
+  if (min < 0 && max > 0 && symmetric) {
+    const int32_t symQmin = -((qmaxI - qminI) / 2 + 1);
+    const int32_t symQmax = (qmaxI - qminI) / 2;
+    const double maxScale =
+        std::max(std::fabs(min / symQmin), std::fabs(max / symQmax));
+    min = static_cast<float>(maxScale * symQmin);
+    max = static_cast<float>(maxScale * symQmax);
+  }
+  min = std::min(min, 0.0f);
+  max = std::max(max, 0.0f);
+  double scale = (static_cast<double>(max) - min) / (qmaxI - qminI);
+  if (static_cast<float>(scale) == 0.0f ||
+      std::isinf(1.0f / static_cast<float>(scale)))
+    scale = 0.1;
+  if (scale < kSmallScale) {
+    const auto orgScale = static_cast<float>(scale);
+    scale = kSmallScale;
+    if (min == 0.0f) {
+      max = kSmallScale * (qmaxI - qminI);
+    } else if (max == 0.0f) {
+      min = -kSmallScale * (qmaxI - qminI);
+    } else {
+      const float amplifier = kSmallScale / orgScale;
+      min *= amplifier;
+      max *= amplifier;
+    }
+  }
+  const double zpFromMin = qminI - min / scale;
+  const double zpFromMax = qmaxI - max / scale;
+  const double zpFromMinError = std::abs(qminI) - std::abs(min / scale);
+  const double zpFromMaxError = std::abs(qmaxI) - std::abs(max / scale);
+  double initialZp = zpFromMinError < zpFromMaxError ? zpFromMin : zpFromMax;
+  if (min < 0 && max > 0 && symmetric)
+    initialZp = static_cast<double>(qminI + qmaxI) / 2;
+  int64_t zp;
+  if (initialZp < qminI)
+    zp = qminI;
+  else if (initialZp > qmaxI)
+    zp = qmaxI;
+  else
+    zp = static_cast<int64_t>(std::nearbyint(initialZp));
+  return {static_cast<float>(scale), zp};
+}

@@ -218,13 +218,21 @@ public:
   rt::Observer &observer() { return *observer_; }
   const std::vector<float> &scales() const { return scales_; }
   const std::vector<int64_t> &zeroPoints() const { return zeroPoints_; }
+  /// FusedMovingAvgObsFakeQuantize (torch.fused_moving_avg_obs_fake_quant):
+  /// with fake quantization enabled the qparams come from the running
+  /// min/max through ATen's ChooseQuantizationParams, whether or not the
+  /// observer ran; with it disabled they stay as they are.
+  void setFusedMovingAverage(bool fused) { fused_ = fused; }
 
 private:
+  Status refreshQParams();
+
   int input_, output_;
   rt::TensorView view_;
   float *out_ = nullptr;
   std::unique_ptr<rt::Observer> observer_;
   bool observerEnabled_, fakeQuantEnabled_;
+  bool fused_ = false;
   std::vector<float> scales_;
   std::vector<int64_t> zeroPoints_;
   int64_t outer_ = 1, channels_ = 1, inner_ = 1;

@@ -21,6 +21,7 @@
 #include <cfloat>
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <vector>
 
 namespace qfx::rt {
@@ -120,6 +121,15 @@ QParams defaultQParams();
 Expected<QParams> calculateQParams(const std::vector<float> &minVals,
                                    const std::vector<float> &maxVals,
                                    const QParamsConfig &config, bool isScalar);
+
+/// ATen's quant_utils::ChooseQuantizationParams(min, max, qmin, qmax,
+/// preserve_sparsity = \p symmetric): the (scale, zero point) that
+/// torch.fused_moving_avg_obs_fake_quant stores and fake-quantizes with. It
+/// differs from calculateQParams (double arithmetic, 6.1e-5 scale floor, a
+/// symmetric scale of max(|min| / 128, |max| / 127) for qint8).
+std::pair<float, int64_t> chooseQuantizationParams(float min, float max,
+                                                   int64_t qmin, int64_t qmax,
+                                                   bool symmetric);
 
 } // namespace qfx::rt
 
