@@ -79,9 +79,10 @@ static cl::opt<int> torchThreads(
     cl::init(1), cl::cat(runCat));
 static cl::opt<std::string> entryName("entry", cl::desc("function to run"),
                                       cl::init("forward"), cl::cat(runCat));
-static cl::opt<bool> printTiming("time",
-                                 cl::desc("print the time per run to stderr"),
-                                 cl::cat(runCat));
+static cl::opt<bool> printTiming(
+    "time",
+    cl::desc("print the time per run (per batch with --calibrate) to stderr"),
+    cl::cat(runCat));
 
 static cl::opt<bool> profile("profile",
                              cl::desc("print per kernel the implementation "
@@ -313,6 +314,7 @@ static int calibrate(LoadedModel &model, ModuleOp module) {
   if (resetStats)
     model.resetObservers();
   Progress progress(runs);
+  auto start = std::chrono::steady_clock::now();
   for (int64_t r = 0; r < runs; ++r) {
     copyRunInputs(model.plan(), b, r);
     if (Status s = model.plan().run(); s.failed()) {
@@ -324,6 +326,14 @@ static int calibrate(LoadedModel &model, ModuleOp module) {
     progress.update(r + 1);
   }
   progress.finish(runs, model.numObservers());
+  if (printTiming && runs > 0) {
+    double ms = std::chrono::duration<double, std::milli>(
+                    std::chrono::steady_clock::now() - start)
+                    .count();
+    llvm::errs() << llvm::format("qfx-run: %.3f ms per calibration batch "
+                                 "(%lld batches)\n",
+                                 ms / runs, static_cast<long long>(runs));
+  }
   model.writeBackObserverStates();
   if (failed(verify(module)))
     return fail("the calibrated module does not verify");
