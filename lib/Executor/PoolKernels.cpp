@@ -86,12 +86,56 @@ public:
     const Geometry &g = g_;
     const int64_t inPlane = g.in[0] * g.in[1] * g.in[2];
     const int64_t outPlane = g.out[0] * g.out[1] * g.out[2];
+    // Output columns whose whole window lies inside the row: no bounds
+    // checks there (same tap order, kd, kh, kw, as everywhere else).
+    const int64_t owLo = std::min(g.out[2], (g.p[2] + g.s[2] - 1) / g.s[2]);
+    const int64_t lastTap = (g.k[2] - 1) * g.d[2];
+    const int64_t owHi =
+        g.in[2] - 1 - lastTap + g.p[2] < 0
+            ? owLo
+            : std::max(owLo,
+                       std::min(g.out[2],
+                                (g.in[2] - 1 - lastTap + g.p[2]) / g.s[2] + 1));
+    std::vector<const float *> rows;
     for (int64_t pl = 0; pl < g.planes; ++pl) {
       const float *x = x_ + pl * inPlane;
       float *y = y_ + pl * outPlane;
       for (int64_t od = 0; od < g.out[0]; ++od)
-        for (int64_t oh = 0; oh < g.out[1]; ++oh)
+        for (int64_t oh = 0; oh < g.out[1]; ++oh) {
+          rows.clear();
+          for (int64_t kd = 0; kd < g.k[0]; ++kd) {
+            int64_t id = od * g.s[0] - g.p[0] + kd * g.d[0];
+            if (id < 0 || id >= g.in[0])
+              continue;
+            for (int64_t kh = 0; kh < g.k[1]; ++kh) {
+              int64_t ih = oh * g.s[1] - g.p[1] + kh * g.d[1];
+              if (ih >= 0 && ih < g.in[1])
+                rows.push_back(x + (id * g.in[1] + ih) * g.in[2]);
+            }
+          }
+          float *yRow = y + (od * g.out[1] + oh) * g.out[2];
+          for (int64_t ow = owLo; ow < owHi; ++ow) {
+            // Branch-free: ties keep the earlier tap, and a NaN wins as in
+            // ATen (`val > max || isnan(val)`), the last one seen.
+            float m = -std::numeric_limits<float>::infinity();
+            float nan = 0.0f;
+            bool anyNan = false;
+            const int64_t w0 = ow * g.s[2] - g.p[2];
+            for (const float *row : rows)
+              for (int64_t kw = 0; kw < g.k[2]; ++kw) {
+                const float v = row[w0 + kw * g.d[2]];
+                m = v > m ? v : m;
+                const bool isNan = v != v;
+                nan = isNan ? v : nan;
+                anyNan |= isNan;
+              }
+            yRow[ow] = anyNan ? nan : m;
+          }
           for (int64_t ow = 0; ow < g.out[2]; ++ow) {
+            if (ow == owLo)
+              ow = owHi;
+            if (ow >= g.out[2])
+              break;
             float m = -std::numeric_limits<float>::infinity();
             int64_t d0 = od * g.s[0] - g.p[0], h0 = oh * g.s[1] - g.p[1],
                     w0 = ow * g.s[2] - g.p[2];
@@ -114,8 +158,9 @@ public:
                 }
               }
             }
-            y[(od * g.out[1] + oh) * g.out[2] + ow] = m;
+            yRow[ow] = m;
           }
+        }
     }
     return Status::success();
   }

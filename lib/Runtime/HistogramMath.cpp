@@ -22,6 +22,26 @@
 
 using namespace qfx::rt;
 
+/// ATen's histc bin of each of \p n values, or -1 outside [left, right]:
+/// `int64((v - left) * bins / (right - left))` in float32, the last bin
+/// including its right edge.
+__attribute__((target_clones("avx2", "default"))) static void
+binIndices(const float *data, int64_t n, float left, float right, int32_t bins,
+           int32_t *pos) {
+  const float width = right - left;
+  const float binsF = static_cast<float>(bins);
+  const float last = static_cast<float>(bins - 1);
+  for (int64_t j = 0; j < n; ++j) {
+    const float v = data[j];
+    const bool inside = v >= left && v <= right;
+    // Inside the range the quotient lies in [0, bins]; outside it is
+    // replaced before the conversion (which would overflow).
+    float f = (v - left) * binsF / width;
+    f = f < last ? f : last;
+    pos[j] = static_cast<int32_t>(inside ? f : -1.0f);
+  }
+}
+
 Status qfx::rt::histc(const float *data, int64_t n, int64_t bins, double lo,
                       double hi, float dataMin, float dataMax,
                       std::vector<float> &hist) {
@@ -43,17 +63,18 @@ Status qfx::rt::histc(const float *data, int64_t n, int64_t bins, double lo,
   // The bin edges live in a float32 linspace whose ends are exactly lo, hi.
   const float left = static_cast<float>(lo);
   const float right = static_cast<float>(hi);
-  const float width = right - left;
-  const float binsF = static_cast<float>(bins);
   std::vector<uint32_t> counts(bins, 0);
-  for (int64_t i = 0; i < n; ++i) {
-    const float v = data[i];
-    if (!(v >= left && v <= right))
-      continue;
-    int64_t pos = static_cast<int64_t>((v - left) * binsF / width);
-    // The last bin includes its right edge.
-    pos = std::min(pos, bins - 1);
-    ++counts[pos];
+  if (bins > std::numeric_limits<int32_t>::max())
+    return Status::error("histc: too many bins");
+  // Bin indices are computed a chunk at a time (vectorisable), then counted.
+  constexpr int64_t kChunk = 512;
+  int32_t pos[kChunk];
+  for (int64_t i0 = 0; i0 < n; i0 += kChunk) {
+    const int64_t m = std::min(kChunk, n - i0);
+    binIndices(data + i0, m, left, right, static_cast<int32_t>(bins), pos);
+    for (int64_t j = 0; j < m; ++j)
+      if (pos[j] >= 0)
+        ++counts[pos[j]];
   }
   hist.resize(bins);
   for (int64_t b = 0; b < bins; ++b)
@@ -107,8 +128,16 @@ Status qfx::rt::combineHistograms(std::vector<float> &newHist,
   int64_t u = 0;
   for (int64_t k = 0; k < bins; ++k) {
     const int64_t sampleIdx = (k + 1) * downsampleRate - 1;
-    for (; u < upsampledLen && startIdx + u <= sampleIdx; ++u)
-      cumsum += static_cast<double>(oldHist[u / upsampleRate]);
+    // Fine bins [u, end) of the upsampled span up to the sample, one old bin
+    // (upsampleRate repeats of one value) at a time, added one by one.
+    const int64_t end =
+        std::min(upsampledLen, std::max(u, sampleIdx - startIdx + 1));
+    while (u < end) {
+      const int64_t stop = std::min(end, (u / upsampleRate + 1) * upsampleRate);
+      const double v = static_cast<double>(oldHist[u / upsampleRate]);
+      for (; u < stop; ++u)
+        cumsum += v;
+    }
     // The shifted integral is stored in a float32 tensor.
     const float shifted = k == 0 ? 0.0f : static_cast<float>(previous);
     const double interpolated =

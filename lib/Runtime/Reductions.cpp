@@ -16,6 +16,9 @@
 #include "qfx/Runtime/Quantize.h"
 
 #include <cstring>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 using namespace qfx::rt;
 
@@ -29,6 +32,37 @@ static inline uint32_t isNonFinite(float v) {
   return (bits & kExponentMask) == kExponentMask;
 }
 
+#if defined(__x86_64__)
+/// The AVX2 body of computeMinMax: _mm256_min_ps(v, m) is exactly
+/// `v < m ? v : m` (NaN keeps m), the scalar loop's selection.
+__attribute__((target("avx2"))) static int64_t
+minMaxAvx2(const float *data, int64_t n, float *mins, float *maxs,
+           uint32_t *bad) {
+  __m256 lo0 = _mm256_set1_ps(data[0]), hi0 = lo0, lo1 = lo0, hi1 = lo0;
+  const __m256i mask = _mm256_set1_epi32(static_cast<int>(kExponentMask));
+  __m256i nonFinite = _mm256_setzero_si256();
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    __m256 a = _mm256_loadu_ps(data + i), b = _mm256_loadu_ps(data + i + 8);
+    lo0 = _mm256_min_ps(a, lo0);
+    hi0 = _mm256_max_ps(a, hi0);
+    lo1 = _mm256_min_ps(b, lo1);
+    hi1 = _mm256_max_ps(b, hi1);
+    __m256i ea = _mm256_and_si256(_mm256_castps_si256(a), mask);
+    __m256i eb = _mm256_and_si256(_mm256_castps_si256(b), mask);
+    nonFinite = _mm256_or_si256(nonFinite,
+                                _mm256_or_si256(_mm256_cmpeq_epi32(ea, mask),
+                                                _mm256_cmpeq_epi32(eb, mask)));
+  }
+  _mm256_storeu_ps(mins, lo0);
+  _mm256_storeu_ps(mins + 8, lo1);
+  _mm256_storeu_ps(maxs, hi0);
+  _mm256_storeu_ps(maxs + 8, hi1);
+  bad[0] = !_mm256_testz_si256(nonFinite, nonFinite);
+  return i;
+}
+#endif
+
 MinMax qfx::rt::computeMinMax(const float *data, int64_t n) {
   float mins[kLanes], maxs[kLanes];
   uint32_t bad[kLanes];
@@ -37,6 +71,11 @@ MinMax qfx::rt::computeMinMax(const float *data, int64_t n) {
     bad[k] = 0;
   }
   int64_t i = 0;
+#if defined(__x86_64__)
+  static const bool hasAvx2 = __builtin_cpu_supports("avx2");
+  if (hasAvx2 && n > 0)
+    i = minMaxAvx2(data, n, mins, maxs, bad);
+#endif
   for (; i + kLanes <= n; i += kLanes) {
     for (int k = 0; k < kLanes; ++k) {
       float v = data[i + k];
