@@ -8,6 +8,8 @@
 //
 // torch.onnx decomposes some modules for the opsets qfx imports:
 //   GELU       x * (erf(x / sqrt(2)) + 1) * 0.5         (Div Erf Add Mul Mul)
+//   GELU tanh  0.5 * (x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x^3))))
+//                                 (Mul Mul Mul Add Mul Tanh Add Mul Mul)
 //   LayerNorm  (x - mean) / sqrt(var + eps) * w + b      (before opset 17)
 //   Linear     x @ W^T + b on inputs of rank > 2         (MatMul Add)
 //   F.relu6    min(relu(x), 6)                           (Relu Clip)
@@ -50,9 +52,7 @@ struct GraphView {
     const onnx::NodeProto &node = graph.node(it->second);
     return node.op_type() == opType ? &node : nullptr;
   }
-  int indexOf(const onnx::NodeProto *node) const {
-    return imp.indexOf(*node);
-  }
+  int indexOf(const onnx::NodeProto *node) const { return imp.indexOf(*node); }
   /// The scalar value of a constant tensor (Constant node or initializer).
   std::optional<double> scalar(StringRef name) const {
     auto it = imp.producer.find(name);
@@ -140,6 +140,68 @@ static std::optional<PatternMatch> matchGelu(const GraphView &g,
   return std::nullopt;
 }
 
+/// Finds the operand of binary `node` that is not the scalar `value`.
+static std::optional<std::string>
+otherThanScalar(const GraphView &g, const onnx::NodeProto &node, double value) {
+  if (node.input_size() != 2)
+    return std::nullopt;
+  for (int side = 0; side < 2; ++side)
+    if (near(g.scalar(node.input(side)), value))
+      return node.input(1 - side);
+  return std::nullopt;
+}
+
+/// gelu(approximate="tanh") as torch.onnx writes it (symbolic_opset9.gelu):
+///   half * (x * (one + Tanh(beta * (x + kappa * (x * (x * x))))))
+/// anchored at the outer Mul; operands of each Mul/Add in either order.
+static std::optional<PatternMatch> matchGeluTanh(const GraphView &g,
+                                                 const onnx::NodeProto &last) {
+  if (last.op_type() != "Mul")
+    return std::nullopt;
+  auto outer = otherThanScalar(g, last, 0.5);
+  if (!outer)
+    return std::nullopt;
+  const onnx::NodeProto *mulX = g.singleUseProducer(*outer, "Mul");
+  if (!mulX || mulX->input_size() != 2)
+    return std::nullopt;
+  for (int side = 0; side < 2; ++side) {
+    std::string x = mulX->input(1 - side);
+    const onnx::NodeProto *addOne =
+        g.singleUseProducer(mulX->input(side), "Add");
+    if (!addOne)
+      continue;
+    auto t = otherThanScalar(g, *addOne, 1.0);
+    const onnx::NodeProto *tanh = t ? g.singleUseProducer(*t, "Tanh") : nullptr;
+    if (!tanh || tanh->input_size() != 1)
+      continue;
+    const onnx::NodeProto *mulBeta = g.singleUseProducer(tanh->input(0), "Mul");
+    auto inner = mulBeta ? otherThanScalar(g, *mulBeta, std::sqrt(2.0 / M_PI))
+                         : std::nullopt;
+    const onnx::NodeProto *add =
+        inner ? g.singleUseProducer(*inner, "Add") : nullptr;
+    auto kx3 = add ? GraphView::other(*add, x) : std::nullopt;
+    const onnx::NodeProto *mulKappa =
+        kx3 ? g.singleUseProducer(*kx3, "Mul") : nullptr;
+    auto x3 = mulKappa ? otherThanScalar(g, *mulKappa, 0.044715) : std::nullopt;
+    const onnx::NodeProto *cube =
+        x3 ? g.singleUseProducer(*x3, "Mul") : nullptr;
+    auto x2 = cube ? GraphView::other(*cube, x) : std::nullopt;
+    const onnx::NodeProto *square =
+        x2 ? g.singleUseProducer(*x2, "Mul") : nullptr;
+    if (!square || square->input_size() != 2 || square->input(0) != x ||
+        square->input(1) != x)
+      continue;
+    PatternMatch m;
+    m.kind = PatternMatch::GeluTanh;
+    m.input = x;
+    m.nodes = {g.indexOf(square), g.indexOf(cube),    g.indexOf(mulKappa),
+               g.indexOf(add),    g.indexOf(mulBeta), g.indexOf(tanh),
+               g.indexOf(addOne), g.indexOf(mulX),    g.indexOf(&last)};
+    return m;
+  }
+  return std::nullopt;
+}
+
 /// Reads ReduceMean's axes (attribute up to opset 17) and keepdims.
 static std::optional<SmallVector<int64_t>>
 reduceAxes(const onnx::NodeProto &node) {
@@ -158,9 +220,9 @@ reduceAxes(const onnx::NodeProto &node) {
 
 /// (x - mean(x)) / sqrt(mean((x - mean(x))^2) + eps) [* w] [+ b], anchored
 /// at the Div; the affine Mul/Add are absorbed when present.
-static std::optional<PatternMatch> matchLayerNorm(const GraphView &g,
-                                                  const onnx::NodeProto &div,
-                                                  const llvm::StringMap<SmallVector<int>> &consumers) {
+static std::optional<PatternMatch>
+matchLayerNorm(const GraphView &g, const onnx::NodeProto &div,
+               const llvm::StringMap<SmallVector<int>> &consumers) {
   if (div.op_type() != "Div" || div.input_size() != 2)
     return std::nullopt;
   const onnx::NodeProto *sqrt = g.singleUseProducer(div.input(1), "Sqrt");
@@ -187,7 +249,8 @@ static std::optional<PatternMatch> matchLayerNorm(const GraphView &g,
   const onnx::NodeProto *sub = g.producerOf(d, "Sub");
   if (!sub || sub->input_size() != 2)
     return std::nullopt;
-  const onnx::NodeProto *mean = g.singleUseProducer(sub->input(1), "ReduceMean");
+  const onnx::NodeProto *mean =
+      g.singleUseProducer(sub->input(1), "ReduceMean");
   if (!mean || mean->input(0) != sub->input(0))
     return std::nullopt;
   auto axes = reduceAxes(*mean), axes2 = reduceAxes(*var);
@@ -211,7 +274,7 @@ static std::optional<PatternMatch> matchLayerNorm(const GraphView &g,
   m.input = x;
   m.eps = roundTripFloat(static_cast<float>(*eps));
   m.axis = rank - static_cast<int64_t>(norm.size());
-  m.nodes = {g.indexOf(mean), g.indexOf(sub), g.indexOf(pow), g.indexOf(var),
+  m.nodes = {g.indexOf(mean),   g.indexOf(sub),  g.indexOf(pow), g.indexOf(var),
              g.indexOf(addEps), g.indexOf(sqrt), g.indexOf(&div)};
   SmallVector<int64_t> normShape(xType->getShape().drop_front(m.axis));
   // Affine part: Mul by a constant of normalized_shape, then Add.
@@ -272,8 +335,8 @@ static std::optional<PatternMatch> matchLinear(const GraphView &g,
 /// F.relu6 (nn.ReLU6 is exported as a single Clip(0, 6)).
 static std::optional<PatternMatch> matchRelu6(const GraphView &g,
                                               const onnx::NodeProto &clip) {
-  if (clip.op_type() != "Clip" || clip.input_size() != 3 ||
-      g.imp.opset < 11 || clip.input(2).empty())
+  if (clip.op_type() != "Clip" || clip.input_size() != 3 || g.imp.opset < 11 ||
+      clip.input(2).empty())
     return std::nullopt;
   if (g.scalar(clip.input(2)) != std::optional<double>(6.0))
     return std::nullopt;
@@ -321,6 +384,8 @@ void qfx::onnx_import::matchPatterns(Importer &imp) {
       continue;
     if (auto m = matchGelu(g, node))
       record(*m);
+    else if (auto m = matchGeluTanh(g, node))
+      record(*m);
     else if (auto m = matchLinear(g, node))
       record(*m);
     else if (auto m = matchRelu6(g, node))
@@ -349,8 +414,12 @@ LogicalResult qfx::onnx_import::emitPattern(Importer &imp,
   (void)first;
   Operation *op = nullptr;
   switch (m.kind) {
-  case PatternMatch::Gelu: {
-    op = GeluOp::create(b, loc, *type, *input, GeluApproximationAttr());
+  case PatternMatch::Gelu:
+  case PatternMatch::GeluTanh: {
+    GeluApproximationAttr approx;
+    if (m.kind == PatternMatch::GeluTanh)
+      approx = GeluApproximationAttr::get(imp.ctx, GeluApproximation::tanh);
+    op = GeluOp::create(b, loc, *type, *input, approx);
     imp.setModuleOrFunction(op, anchor, "torch.nn.modules.activation.GELU",
                             "torch.nn.functional.gelu", m.nodes);
     break;

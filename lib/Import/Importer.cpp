@@ -45,6 +45,8 @@ Importer::Importer(MLIRContext *context, onnx::ModelProto &model,
   populateElementwiseConverters(converters);
   populateShapeConverters(converters);
   populateQDQConverters(converters);
+  populateIndexingConverters(converters);
+  populateResampleConverters(converters);
   for (int i = 0; i < graph.node_size(); ++i)
     nodeIndices[&graph.node(i)] = i;
 }

@@ -21,8 +21,8 @@
 #include "qfx/Import/OnnxNaming.h"
 
 #include "mlir/IR/Builders.h"
-#include "mlir/IR/TypeUtilities.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/TypeUtilities.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringMap.h"
@@ -66,7 +66,7 @@ struct ConstTensor {
 
 /// A recognized multi-node pattern (see ConvertPatterns.cpp).
 struct PatternMatch {
-  enum Kind { Gelu, LayerNorm, Linear, Relu6 };
+  enum Kind { Gelu, GeluTanh, LayerNorm, Linear, Relu6 };
   Kind kind;
   /// Every node of the pattern; the last one (in graph order) is the anchor.
   llvm::SmallVector<int> nodes;
@@ -110,8 +110,8 @@ public:
   bool ownsScope(const onnx::NodeProto &node,
                  llvm::ArrayRef<int> group = {}) const;
   /// Attaches #qfx.node<kind, target, module = ...> to `op`.
-  void setProvenance(mlir::Operation *op, NodeKind kind,
-                     llvm::StringRef target, llvm::StringRef module);
+  void setProvenance(mlir::Operation *op, NodeKind kind, llvm::StringRef target,
+                     llvm::StringRef module);
   /// Provenance for an op with a module class and a functional form:
   /// call_module `moduleClass` on the scope when `node` owns a scope,
   /// else call_function `function` in the enclosing module.
@@ -254,6 +254,8 @@ void populateConvLinearConverters(llvm::StringMap<ConvertFn> &table);
 void populateElementwiseConverters(llvm::StringMap<ConvertFn> &table);
 void populateShapeConverters(llvm::StringMap<ConvertFn> &table);
 void populateQDQConverters(llvm::StringMap<ConvertFn> &table);
+void populateIndexingConverters(llvm::StringMap<ConvertFn> &table);
+void populateResampleConverters(llvm::StringMap<ConvertFn> &table);
 
 /// Tries to evaluate `node` at import time (shape subgraphs, constant
 /// int math). Returns true when the outputs became known constants.

@@ -5,9 +5,13 @@ For each model: export it with qfx_torch (FX) and with torch.onnx (eval,
 TrainingMode.PRESERVE so BatchNormalization stays), import the ONNX file
 with `qfx-translate --import-onnx`, and compare the typed-op histograms
 (ops ONNX folds away excluded) and the call_module provenance. No op of
-the importer's table may come back as a generic qfx.call.
+the importer's table may come back as a generic qfx.call. With --qfx-run,
+the imported model also runs on the example inputs and must give the
+PyTorch model's outputs (models in NUMERICS_MODELS, the ones whose import
+exercises Slice/Split/ReduceMean/Resize/Pad/tanh-GELU).
 
-    test_onnx_import.py --qfx-opt BIN --qfx-translate BIN [--workdir D] MODEL...
+    test_onnx_import.py --qfx-opt BIN --qfx-translate BIN [--qfx-run BIN]
+                        [--workdir D] MODEL...
 """
 
 import argparse
@@ -17,6 +21,8 @@ import subprocess
 import sys
 
 import torch
+import torch.nn as nn
+import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
@@ -28,12 +34,53 @@ IGNORED = {"qfx.get_attr", "qfx.constant", "qfx.identity", "qfx.dropout",
            "quant.scast", "builtin.module", "func.func", "qfx.parameter"}
 # view/reshape/flatten are one family on both sides.
 ALIASES = {"qfx.flatten": "qfx.reshape"}
+# ONNX has one Resize for nn.Upsample and its fixed-mode subclasses; the
+# importer names them all nn.Upsample.
+MODULE_ALIASES = {
+    "torch.nn.modules.upsampling.UpsamplingBilinear2d":
+        "torch.nn.modules.upsampling.Upsample",
+    "torch.nn.modules.upsampling.UpsamplingNearest2d":
+        "torch.nn.modules.upsampling.Upsample",
+}
+
+
+class OnnxOps(nn.Module):
+    """What torch.onnx writes as Slice, Split, ReduceMean, Resize and the
+    tanh-GELU pattern."""
+
+    def __init__(self):
+        super().__init__()
+        self.act = nn.GELU(approximate="tanh")
+        self.up = nn.Upsample(scale_factor=2, mode="nearest")
+
+    def forward(self, x):
+        a = x[:, 1:3, :, ::2]
+        h = torch.split(x, [1, 3], dim=1)
+        c = torch.chunk(x, 2, dim=-1)
+        m = x.mean([2, 3], keepdim=True)
+        u = self.up(x)
+        b = F.interpolate(x, size=(5, 7), mode="bilinear", align_corners=False)
+        d = F.interpolate(x, scale_factor=1.5, mode="bilinear",
+                          align_corners=True)
+        g = self.act(x) + F.gelu(h[1], approximate="tanh")[:, :1]
+        return a, h[0] * 2, c[1] - c[0], m, u, b, d, g, x.mean()
+
+
+# Models of this test only (not of the other stages' suites).
+LOCAL_MODELS = {
+    "onnx_ops": models._case(OnnxOps, models._img(1, 4, 8, 8)),
+}
+
 # Models torch.onnx exports op for op. Not here: fixed_qparams (torch.onnx
 # merges the repeated sigmoid/tanh/softmax calls), pools and conv1d (no ONNX
-# export), upsample, mean, conv_transpose, slicing (Resize, ReduceMean and
-# Slice/Split are not imported as typed ops).
+# export), conv_transpose (the FX export keeps its output_padding form),
+# slicing (torch.onnx writes chunk with a remainder as SplitToSequence, a
+# sequence op).
 DEFAULT_MODELS = ["conv_bn_relu", "residual", "depthwise", "linear_bn1d",
-                  "cat", "pools3d", "nested", "resnet18", "mobilenet_v2"]
+                  "cat", "pools3d", "nested", "resnet18", "mobilenet_v2",
+                  "upsample", "mean", "onnx_ops"]
+# Small models whose outputs are compared through qfx-run.
+NUMERICS_MODELS = {"upsample", "mean", "onnx_ops"}
 
 
 def typed_histogram(mod):
@@ -47,13 +94,14 @@ def typed_histogram(mod):
 
 
 def module_histogram(mod):
-    return collections.Counter((o.target, o.module) for o in mod.node_ops()
+    return collections.Counter((MODULE_ALIASES.get(o.target, o.target), o.module)
+                               for o in mod.node_ops()
                                if o.kind == "call_module"
                                and ALIASES.get(o.op, o.op) not in IGNORED)
 
 
-def check(name, workdir, qfx_opt, qfx_translate):
-    case = models.MODELS[name]
+def check(name, workdir, qfx_opt, qfx_translate, qfx_run=None):
+    case = LOCAL_MODELS.get(name) or models.MODELS[name]
     torch.manual_seed(0)
     model = case.make_model().eval()
     inputs = case.make_inputs()
@@ -85,6 +133,11 @@ def check(name, workdir, qfx_opt, qfx_translate):
     if ma != mb:
         errors.append("call_module provenance differs:\n  fx only:   %s\n"
                       "  onnx only: %s" % (sorted(ma - mb), sorted(mb - ma)))
+    if qfx_run and name in NUMERICS_MODELS and not generic:
+        try:
+            harness.check_numerics(imported, model, inputs, qfx_run)
+        except harness.ConformanceError as e:
+            errors.append(str(e))
     return errors
 
 
@@ -92,13 +145,14 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--qfx-opt", required=True)
     p.add_argument("--qfx-translate", required=True)
+    p.add_argument("--qfx-run")
     p.add_argument("--workdir", default="onnx-import-work")
     p.add_argument("models", nargs="*")
     args = p.parse_args()
     failed = 0
     for name in args.models or DEFAULT_MODELS:
         errors = check(name, os.path.join(args.workdir, name), args.qfx_opt,
-                       args.qfx_translate)
+                       args.qfx_translate, args.qfx_run)
         print("%s: %s" % (name, "ok" if not errors else "FAIL"))
         for e in errors:
             print("  " + e)

@@ -1,6 +1,6 @@
 // Every error names the model and the node or tensor, exits non-zero and
 // leaves no output file.
-// RUN: rm -rf %t && %python %S/make_models.py %t truncated garbage missing_init bad_raw bad_opset bad_dtype missing_external escaping_external
+// RUN: rm -rf %t && %python %S/make_models.py %t truncated garbage missing_init bad_raw bad_opset bad_dtype missing_external escaping_external bad_slice_axis bad_split bad_resize bad_resize_mode
 
 // RUN: not qfx-translate --import-onnx %t/truncated.onnx -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=TRUNC
 // RUN: test ! -e %t/out.mlir
@@ -34,3 +34,16 @@
 
 // RUN: not qfx-translate --import-onnx %t/does_not_exist.onnx 2>&1 | FileCheck %s --check-prefix=NOFILE
 // NOFILE: does_not_exist.onnx: error: cannot read: No such file or directory
+
+// RUN: not qfx-translate --import-onnx %t/bad_slice_axis.onnx -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=SLICE
+// RUN: test ! -e %t/out.mlir
+// SLICE: bad_slice_axis.onnx: error: node '/Slice' (Slice): axis 2 out of range for rank 2
+
+// RUN: not qfx-translate --import-onnx %t/bad_split.onnx -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=SPLIT
+// SPLIT: bad_split.onnx: error: node '/Split' (Split): split sizes add up to 3, not the dim size 4
+
+// RUN: not qfx-translate --import-onnx %t/bad_resize.onnx -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=RESIZE
+// RESIZE: bad_resize.onnx: error: node '/Resize' (Resize): scales needs 4 entries, has 2
+
+// RUN: not qfx-translate --import-onnx %t/bad_resize_mode.onnx -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=RESIZEMODE
+// RESIZEMODE: bad_resize_mode.onnx: error: node '/Resize' (Resize): unknown mode 'bogus'

@@ -101,6 +101,8 @@ def node(op, inputs, outputs, name, **attrs):
 
 
 def value_info(name, dtype, dims):
+    if dims is None:  # type without a shape: left to shape inference
+        return f_bytes(1, name) + f_bytes(2, f_bytes(1, f_int(1, dtype)))
     shape = b"".join(f_bytes(1, f_int(1, d) if isinstance(d, int)
                              else f_bytes(2, d)) for d in dims)
     ttype = f_int(1, dtype) + f_bytes(2, shape)
@@ -229,6 +231,103 @@ def m_relu6():
                  [value_info("y", FLOAT, [2, 8])])
 
 
+def i64t(values):
+    return tensor("", INT64, [len(values)], raw=i64(values))
+
+
+def m_slicing():
+    """Slice (torch's x[:, 1:, ::2], open end INT64_MAX) and Split with
+    sizes as input (opset 13) and equal parts."""
+    big = 9223372036854775807
+    nodes = [
+        const("/Constant", "starts", i64t([1, 0])),
+        const("/Constant_1", "ends", i64t([big, big])),
+        const("/Constant_2", "axes", i64t([1, 3])),
+        const("/Constant_3", "steps", i64t([1, 2])),
+        node("Slice", ["x", "starts", "ends", "axes", "steps"], ["s"],
+             "/Slice"),
+        const("/Constant_4", "s2", i64t([-2])),
+        const("/Constant_5", "e2", i64t([-1])),
+        node("Slice", ["x", "s2", "e2"], ["t"], "/Slice_1"),
+        const("/Constant_6", "sizes", i64t([1, 3])),
+        node("Split", ["x", "sizes"], ["p0", "p1"], "/Split", axis=1),
+        node("Split", ["x"], ["q0", "q1"], "/Split_1", axis=-1),
+    ]
+    return model(nodes, [value_info("x", FLOAT, [2, 4, 3, 6])],
+                 [value_info(n, FLOAT, None) for n in
+                  ("s", "t", "p0", "p1", "q0", "q1")])
+
+
+def m_split11():
+    """Opset 11: Split sizes as the `split` attribute."""
+    nodes = [node("Split", ["x"], ["a", "b", "c"], "/Split", axis=0,
+                  split=[1, 1, 2])]
+    return model(nodes, [value_info("x", FLOAT, [4, 2])],
+                 [value_info(n, FLOAT, None) for n in "abc"], opset=11)
+
+
+def m_resample():
+    """ReduceMean, and Resize as torch.onnx writes F.interpolate."""
+    empty = tensor("", FLOAT, [0], raw=b"")
+    nodes = [
+        node("ReduceMean", ["x"], ["m"], "/ReduceMean", axes=[2, 3],
+             keepdims=0),
+        node("ReduceMean", ["x"], ["m1"], "/ReduceMean_1", axes=[1]),
+        node("ReduceMean", ["x"], ["m2"], "/ReduceMean_2", keepdims=0),
+        const("/Constant", "roi", empty),
+        const("/Constant_1", "scales", tensor("", FLOAT, [4],
+                                              raw=f32([1, 1, 2, 1.5]))),
+        node("Resize", ["x", "roi", "scales"], ["n"], "/up/Resize",
+             coordinate_transformation_mode="asymmetric", mode="nearest",
+             nearest_mode="floor"),
+        const("/Constant_2", "sizes", i64t([1, 2, 5, 7])),
+        node("Resize", ["x", "", "", "sizes"], ["l"], "/Resize",
+             coordinate_transformation_mode="align_corners", mode="linear",
+             nearest_mode="floor"),
+        node("Resize", ["x", "", "scales"], ["hp"], "/Resize_1",
+             coordinate_transformation_mode="pytorch_half_pixel",
+             mode="linear"),
+        node("Resize", ["x", "", "scales"], ["cu"], "/Resize_2",
+             mode="cubic"),
+        node("Resize", ["x", "", "scales"], ["tf"], "/Resize_3",
+             coordinate_transformation_mode="tf_half_pixel_for_nn"),
+    ]
+    return model(nodes, [value_info("x", FLOAT, [1, 2, 4, 4])],
+                 [value_info(n, FLOAT, None) for n in
+                  ("m", "m1", "m2", "n", "l", "hp", "cu", "tf")])
+
+
+def m_gelu_tanh():
+    """gelu(approximate="tanh") as torch.onnx's symbolic_opset9.gelu."""
+    nodes = [
+        node("Mul", ["x", "x"], ["x2"], "/act/Mul"),
+        node("Mul", ["x", "x2"], ["x3"], "/act/Mul_1"),
+        const("/act/Constant", "kappa", scalar(0.044715)),
+        node("Mul", ["kappa", "x3"], ["kx3"], "/act/Mul_2"),
+        node("Add", ["x", "kx3"], ["s"], "/act/Add"),
+        const("/act/Constant_1", "beta", scalar(0.7978845608028654)),
+        node("Mul", ["beta", "s"], ["inner"], "/act/Mul_3"),
+        node("Tanh", ["inner"], ["t"], "/act/Tanh"),
+        const("/act/Constant_2", "one", scalar(1.0)),
+        node("Add", ["one", "t"], ["a"], "/act/Add_1"),
+        node("Mul", ["x", "a"], ["m"], "/act/Mul_4"),
+        const("/act/Constant_3", "half", scalar(0.5)),
+        node("Mul", ["half", "m"], ["y"], "/act/Mul_5"),
+        # Not a gelu: the cube's Mul reads another tensor.
+        node("Mul", ["x", "y"], ["w2"], "/Mul"),
+        node("Mul", ["x", "w2"], ["w3"], "/Mul_1"),
+        node("Mul", ["kappa", "w3"], ["kw3"], "/Mul_2"),
+        node("Add", ["x", "kw3"], ["ws"], "/Add"),
+        node("Mul", ["beta", "ws"], ["wi"], "/Mul_3"),
+        node("Tanh", ["wi"], ["wt"], "/Tanh"),
+        node("Add", ["one", "wt"], ["wa"], "/Add_1"),
+        node("Mul", ["x", "wa"], ["wm"], "/Mul_4"),
+        node("Mul", ["half", "wm"], ["z"], "/Mul_5"),
+    ]
+    return model(nodes, [value_info("x", FLOAT, [2, 8])],
+                 [value_info("z", FLOAT, [2, 8])])
+
+
 def m_qdq():
     """Q/DQ: per-tensor activations, per-axis int8 conv weights."""
     nodes = [
@@ -298,6 +397,31 @@ def broken(name, out_dir):
     if name == "missing_external":
         return relu_model([tensor("w", FLOAT, [2], external={
             "location": "nowhere.bin"})])
+    if name == "bad_slice_axis":
+        return model([const("/Constant", "st", tensor("", INT64, [1],
+                                                      raw=i64([0]))),
+                      node("Slice", ["x", "st", "st", "ax"], ["y"], "/Slice")],
+                     [value_info("x", FLOAT, [2, 2])],
+                     [value_info("y", FLOAT, None)],
+                     [tensor("ax", INT64, [1], raw=i64([2]))])
+    if name == "bad_split":
+        return model([node("Split", ["x", "sz"], ["a", "b"], "/Split")],
+                     [value_info("x", FLOAT, [4, 2])],
+                     [value_info("a", FLOAT, None), value_info("b", FLOAT, None)],
+                     [tensor("sz", INT64, [2], raw=i64([1, 2]))])
+    if name == "bad_resize":
+        return model([node("Resize", ["x", "", "sc"], ["y"], "/Resize",
+                           mode="nearest", nearest_mode="floor",
+                           coordinate_transformation_mode="asymmetric")],
+                     [value_info("x", FLOAT, [1, 1, 2, 2])],
+                     [value_info("y", FLOAT, None)],
+                     [tensor("sc", FLOAT, [2], raw=f32([2.0, 2.0]))])
+    if name == "bad_resize_mode":
+        return model([node("Resize", ["x", "", "sc"], ["y"], "/Resize",
+                           mode="bogus")],
+                     [value_info("x", FLOAT, [1, 1, 2, 2])],
+                     [value_info("y", FLOAT, None)],
+                     [tensor("sc", FLOAT, [4], raw=f32([1, 1, 2, 2]))])
     if name == "escaping_external":
         return relu_model([tensor("w", FLOAT, [2], external={
             "location": "../outside.bin"})])
@@ -311,6 +435,10 @@ MODELS = {
     "qdq": m_qdq,
     "relu6": m_relu6,
     "generic": m_generic,
+    "slicing": m_slicing,
+    "split11": m_split11,
+    "resample": m_resample,
+    "gelu_tanh": m_gelu_tanh,
 }
 
 
