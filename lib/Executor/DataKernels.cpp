@@ -127,6 +127,72 @@ private:
   std::unique_ptr<StridedCopyKernel> copy_;
 };
 
+/// Constant padding: each output row (all dims but the last) reads one
+/// input row, or is all `value` when it lies in the padding.
+class PadKernel : public Kernel {
+public:
+  PadKernel(int input, int output, std::vector<int64_t> begin, float value)
+      : input_(input), output_(output), begin_(std::move(begin)),
+        value_(value) {}
+
+  Status prepare(Plan &plan) override {
+    const Slot &in = plan.slot(input_), &out = plan.slot(output_);
+    if (in.type != ElemType::F32 || out.type != ElemType::F32)
+      return Status::error("pad: f32 tensors expected");
+    inShape_ = in.shape;
+    outShape_ = out.shape;
+    if (inShape_.size() != outShape_.size() ||
+        begin_.size() != inShape_.size() || inShape_.empty())
+      return Status::error("pad: rank mismatch");
+    x_ = static_cast<const float *>(in.data);
+    y_ = static_cast<float *>(out.data);
+    return Status::success();
+  }
+
+  Status run() override {
+    const size_t rank = outShape_.size();
+    const int64_t outInner = outShape_[rank - 1], inInner = inShape_[rank - 1];
+    const int64_t rows = outInner ? rt::numElements(outShape_) / outInner : 0;
+    // The output columns [lo, hi) that read input columns [lo - b, hi - b).
+    const int64_t b = begin_[rank - 1];
+    const int64_t lo = std::clamp<int64_t>(b, 0, outInner);
+    const int64_t hi = std::clamp<int64_t>(b + inInner, lo, outInner);
+    std::vector<int64_t> idx(rank, 0);
+    float *y = y_;
+    for (int64_t row = 0; row < rows; ++row, y += outInner) {
+      int64_t inRow = 0;
+      bool inside = true;
+      for (size_t d = 0; d + 1 < rank; ++d) {
+        int64_t i = idx[d] - begin_[d];
+        inside &= i >= 0 && i < inShape_[d];
+        inRow = inRow * inShape_[d] + i;
+      }
+      if (!inside || hi <= lo) {
+        std::fill(y, y + outInner, value_);
+      } else {
+        const float *x = x_ + inRow * inInner + (lo - b);
+        std::fill(y, y + lo, value_);
+        std::copy(x, x + (hi - lo), y + lo);
+        std::fill(y + hi, y + outInner, value_);
+      }
+      for (int64_t d = static_cast<int64_t>(rank) - 2; d >= 0; --d) {
+        if (++idx[d] < outShape_[d])
+          break;
+        idx[d] = 0;
+      }
+    }
+    return Status::success();
+  }
+
+private:
+  int input_, output_;
+  std::vector<int64_t> begin_;
+  float value_;
+  Shape inShape_, outShape_;
+  const float *x_ = nullptr;
+  float *y_ = nullptr;
+};
+
 class CatKernel : public Kernel {
 public:
   CatKernel(std::vector<int> inputs, int output, int64_t dim)
@@ -255,8 +321,8 @@ public:
       : weight_(weight), indices_(indices), output_(output) {}
   Status prepare(Plan &plan) override {
     const Slot &w = plan.slot(weight_), &out = plan.slot(output_);
-    if (Status s = makeIndexReader(plan.slot(indices_), idx_,
-                                   "embedding indices");
+    if (Status s =
+            makeIndexReader(plan.slot(indices_), idx_, "embedding indices");
         s.failed())
       return s;
     if (w.shape.size() != 2 || w.type != ElemType::F32)
@@ -298,8 +364,7 @@ public:
         s.failed())
       return s;
     if (w.shape.size() != 2 || w.type != ElemType::F32)
-      return Status::error(
-          "embedding_bag weight must be a 2-d float32 tensor");
+      return Status::error("embedding_bag weight must be a 2-d float32 tensor");
     rows_ = w.shape[0];
     dim_ = w.shape[1];
     numIdx_ = ind.numel();
@@ -347,9 +412,10 @@ public:
                                std::to_string(numIdx_) + "]");
       }
       float *y = y_ + b * dim_;
-      std::fill(y, y + dim_, p_.mode == BagMode::Max
-                                 ? -std::numeric_limits<float>::infinity()
-                                 : 0.0f);
+      std::fill(y, y + dim_,
+                p_.mode == BagMode::Max
+                    ? -std::numeric_limits<float>::infinity()
+                    : 0.0f);
       int64_t count = 0;
       for (int64_t i = begin; i < end; ++i) {
         int64_t r = idx_[i];
@@ -393,10 +459,8 @@ private:
 
 } // namespace
 
-std::unique_ptr<Kernel>
-qfx::exec::createStridedCopyKernel(int input, int output,
-                                   std::vector<int64_t> strides,
-                                   int64_t offset) {
+std::unique_ptr<Kernel> qfx::exec::createStridedCopyKernel(
+    int input, int output, std::vector<int64_t> strides, int64_t offset) {
   return std::make_unique<StridedCopyKernel>(input, output, std::move(strides),
                                              offset);
 }
@@ -409,14 +473,17 @@ std::unique_ptr<Kernel> qfx::exec::createCatKernel(std::vector<int> inputs,
                                                    int output, int64_t dim) {
   return std::make_unique<CatKernel>(std::move(inputs), output, dim);
 }
+std::unique_ptr<Kernel> qfx::exec::createPadKernel(int input, int output,
+                                                   std::vector<int64_t> begin,
+                                                   float value) {
+  return std::make_unique<PadKernel>(input, output, std::move(begin), value);
+}
 std::unique_ptr<Kernel>
-qfx::exec::createSizeKernel(int input, int output,
-                            std::optional<int64_t> dim) {
+qfx::exec::createSizeKernel(int input, int output, std::optional<int64_t> dim) {
   return std::make_unique<SizeKernel>(input, output, dim);
 }
-std::unique_ptr<Kernel> qfx::exec::createEmbeddingKernel(int weight,
-                                                         int indices,
-                                                         int output) {
+std::unique_ptr<Kernel>
+qfx::exec::createEmbeddingKernel(int weight, int indices, int output) {
   return std::make_unique<EmbeddingKernel>(weight, indices, output);
 }
 std::unique_ptr<Kernel>

@@ -45,8 +45,7 @@ static std::string modulePathFromWeight(Importer &imp,
 /// A module's weight: a constant, or in a Q/DQ model a DequantizeLinear of
 /// one (int8 initializer) or of a QuantizeLinear of one (fake-quantized
 /// float weights, as torch.onnx exports QAT models).
-static bool isConstWeight(Importer &imp, const onnx::NodeProto &node,
-                          int idx) {
+static bool isConstWeight(Importer &imp, const onnx::NodeProto &node, int idx) {
   if (imp.getConstInput(node, idx))
     return true;
   const onnx::NodeProto *user = &node;
@@ -86,59 +85,44 @@ static void setWeightedProvenance(Importer &imp, Operation *op,
       return;
     }
   }
-  imp.setProvenance(op, NodeKind::call_function, function,
-                    imp.scopePath(node));
+  imp.setProvenance(op, NodeKind::call_function, function, imp.scopePath(node));
 }
 
-/// Reads the symmetric padding of a 2n-element ONNX `pads`, or fails when
-/// begin and end differ (no torch module expresses that).
-static std::optional<SmallVector<int64_t>> symmetricPads(ArrayRef<int64_t> pads,
-                                                         size_t n) {
-  if (pads.size() != 2 * n)
-    return std::nullopt;
-  SmallVector<int64_t> out;
-  for (size_t i = 0; i < n; ++i) {
-    if (pads[i] != pads[i + n])
-      return std::nullopt;
-    out.push_back(pads[i]);
-  }
-  return out;
-}
-
-/// Spatial attributes shared by Conv, ConvTranspose and the pools.
+/// Spatial attributes shared by Conv and ConvTranspose.
 struct SpatialAttrs {
-  SmallVector<int64_t> stride, padding, dilation;
+  SmallVector<int64_t> stride, dilation;
+  SpatialPadding pad;
 };
 
 /// Reads strides/pads/dilations for `n` spatial dims. Returns failure with
 /// an error for malformed attributes, std::nullopt (no error) for valid ONNX
-/// that no torch op expresses (asymmetric or automatic padding).
+/// that no torch op expresses: for ConvTranspose, padding that is not
+/// symmetric (it crops the output there).
 static FailureOr<std::optional<SpatialAttrs>>
-readSpatial(Importer &imp, const onnx::NodeProto &node, size_t n) {
+readSpatial(Importer &imp, const onnx::NodeProto &node, size_t n,
+            RankedTensorType inType, ArrayRef<int64_t> kernel,
+            bool transposed) {
   auto autoPad = imp.getStringAttr(node, "auto_pad", "NOTSET");
   auto strides = imp.getIntsAttr(node, "strides", SmallVector<int64_t>(n, 1));
-  auto pads = imp.getIntsAttr(node, "pads", SmallVector<int64_t>(2 * n, 0));
   auto dilations =
       imp.getIntsAttr(node, "dilations", SmallVector<int64_t>(n, 1));
-  if (failed(autoPad) || failed(strides) || failed(pads) || failed(dilations))
+  if (failed(autoPad) || failed(strides) || failed(dilations))
     return failure();
   if (strides->size() != n || dilations->size() != n)
-    return imp.emitError(node) << "strides and dilations need " << n
-                               << " entries";
-  if (*autoPad != "NOTSET" && *autoPad != "VALID")
+    return imp.emitError(node)
+           << "strides and dilations need " << n << " entries";
+  if (llvm::any_of(*strides, [](int64_t s) { return s < 1; }) ||
+      llvm::any_of(*dilations, [](int64_t d) { return d < 1; }))
+    return imp.emitError(node) << "strides and dilations must be positive";
+  if (transposed && *autoPad != "NOTSET" && *autoPad != "VALID")
     return std::optional<SpatialAttrs>();
-  SpatialAttrs out;
-  out.stride = *strides;
-  out.dilation = *dilations;
-  if (*autoPad == "VALID") {
-    out.padding.assign(n, 0);
-  } else {
-    auto sym = symmetricPads(*pads, n);
-    if (!sym)
-      return std::optional<SpatialAttrs>();
-    out.padding = *sym;
-  }
-  return std::optional<SpatialAttrs>(out);
+  auto pad = resolvePadding(imp, node, inType, kernel, *strides, *dilations);
+  if (failed(pad))
+    return failure();
+  if (!*pad || (transposed && (*pad)->needsExplicitPad()))
+    return std::optional<SpatialAttrs>();
+  return std::optional<SpatialAttrs>(
+      SpatialAttrs{*strides, *dilations, std::move(**pad)});
 }
 
 static const char *convClass(int64_t n, bool transposed) {
@@ -169,9 +153,16 @@ static LogicalResult convertConv(Importer &imp, const onnx::NodeProto &node) {
   if (failed(wType))
     return failure();
   int64_t n = wType->getRank() - 2;
-  if (n < 1 || n > 3)
+  if (n < 1 || n > 3 || !wType->hasStaticShape())
     return imp.emitGenericCall(node);
-  auto spatial = readSpatial(imp, node, n);
+  auto inType = imp.getTensorType(node.input(0), &node);
+  if (failed(inType))
+    return failure();
+  if (inType->getRank() != n + 2)
+    return imp.emitError(node) << "input rank " << inType->getRank()
+                               << " does not match the " << n << "-d weight";
+  auto spatial = readSpatial(imp, node, n, *inType,
+                             wType->getShape().drop_front(2), transposed);
   auto group = imp.getIntAttr(node, "group", 1);
   if (failed(spatial) || failed(group))
     return failure();
@@ -195,6 +186,9 @@ static LogicalResult convertConv(Importer &imp, const onnx::NodeProto &node) {
   auto input = imp.getInput(node, 0);
   if (failed(input))
     return failure();
+  const SpatialPadding &pad = (*spatial)->pad;
+  if (pad.needsExplicitPad())
+    *input = emitExplicitPad(imp, node, *input, pad, 0.0);
   auto weight = imp.getInput(node, 1, roleName(imp, node, "weight"));
   if (failed(weight))
     return failure();
@@ -208,16 +202,17 @@ static LogicalResult convertConv(Importer &imp, const onnx::NodeProto &node) {
   OpBuilder &b = imp.builder;
   Operation *op;
   if (transposed)
-    op = ConvTransposeOp::create(
-        b, imp.getLoc(node), *resultType, *input, *weight, bias,
-        b.getDenseI64ArrayAttr((*spatial)->stride),
-        b.getDenseI64ArrayAttr((*spatial)->padding),
-        b.getDenseI64ArrayAttr(outputPadding),
-        b.getDenseI64ArrayAttr((*spatial)->dilation), b.getI64IntegerAttr(*group));
+    op = ConvTransposeOp::create(b, imp.getLoc(node), *resultType, *input,
+                                 *weight, bias,
+                                 b.getDenseI64ArrayAttr((*spatial)->stride),
+                                 b.getDenseI64ArrayAttr(pad.symmetric),
+                                 b.getDenseI64ArrayAttr(outputPadding),
+                                 b.getDenseI64ArrayAttr((*spatial)->dilation),
+                                 b.getI64IntegerAttr(*group));
   else
     op = ConvOp::create(b, imp.getLoc(node), *resultType, *input, *weight, bias,
                         b.getDenseI64ArrayAttr((*spatial)->stride),
-                        b.getDenseI64ArrayAttr((*spatial)->padding),
+                        b.getDenseI64ArrayAttr(pad.symmetric),
                         b.getDenseI64ArrayAttr((*spatial)->dilation),
                         b.getI64IntegerAttr(*group));
   setWeightedProvenance(imp, op, node, convClass(n, transposed),
@@ -271,8 +266,8 @@ static LogicalResult convertGemm(Importer &imp, const onnx::NodeProto &node) {
       return failure();
     bias = *b;
   }
-  auto op = LinearOp::create(imp.builder, imp.getLoc(node), *resultType,
-                             *input, weight, bias);
+  auto op = LinearOp::create(imp.builder, imp.getLoc(node), *resultType, *input,
+                             weight, bias);
   setWeightedProvenance(imp, op, node, "torch.nn.modules.linear.Linear",
                         "torch.nn.functional.linear", 1);
   imp.setResult(node, 0, op.getResult());
@@ -308,8 +303,8 @@ static LogicalResult convertMatMul(Importer &imp, const onnx::NodeProto &node) {
   if (!isa<FloatType>(getElementTypeOrSelf(lhs->getType())) ||
       !isa<FloatType>(getElementTypeOrSelf(rhs->getType())))
     return imp.emitGenericCall(node);
-  auto op = MatmulOp::create(imp.builder, imp.getLoc(node), *resultType, *lhs,
-                             *rhs);
+  auto op =
+      MatmulOp::create(imp.builder, imp.getLoc(node), *resultType, *lhs, *rhs);
   imp.setProvenance(op, NodeKind::call_function, "torch.matmul",
                     imp.scopePath(node));
   imp.setResult(node, 0, op.getResult());
@@ -392,9 +387,9 @@ static LogicalResult convertLayerNorm(Importer &imp,
     bias = *v;
   }
   OpBuilder &b = imp.builder;
-  auto op = LayerNormOp::create(b, imp.getLoc(node), *resultType, *input,
-                                *weight, bias, b.getDenseI64ArrayAttr(normShape),
-                                b.getF64FloatAttr(*eps));
+  auto op = LayerNormOp::create(
+      b, imp.getLoc(node), *resultType, *input, *weight, bias,
+      b.getDenseI64ArrayAttr(normShape), b.getF64FloatAttr(*eps));
   setWeightedProvenance(imp, op, node,
                         "torch.nn.modules.normalization.LayerNorm",
                         "torch.nn.functional.layer_norm", 1);

@@ -9,6 +9,7 @@
 #include "Importer.h"
 
 #include <cmath>
+#include <limits>
 
 using namespace mlir;
 using namespace qfx;
@@ -35,17 +36,16 @@ static FailureOr<UnaryOperands> getUnary(Importer &imp,
   if (failed(type))
     return failure();
   UnaryOperands out{*input, *type, false};
-  out.ok = isa<FloatType>(type->getElementType()) &&
-           input->getType() == Type(*type);
+  out.ok =
+      isa<FloatType>(type->getElementType()) && input->getType() == Type(*type);
   return out;
 }
 
 /// Defines a converter for a unary op without attributes.
 template <typename OpT>
-static LogicalResult convertSimpleUnary(Importer &imp,
-                                        const onnx::NodeProto &node,
-                                        StringRef moduleClass,
-                                        StringRef function) {
+static LogicalResult
+convertSimpleUnary(Importer &imp, const onnx::NodeProto &node,
+                   StringRef moduleClass, StringRef function) {
   auto u = getUnary(imp, node);
   if (failed(u))
     return failure();
@@ -68,9 +68,8 @@ static LogicalResult convertSigmoid(Importer &imp,
       imp, node, "torch.nn.modules.activation.Sigmoid", "torch.sigmoid");
 }
 static LogicalResult convertTanh(Importer &imp, const onnx::NodeProto &node) {
-  return convertSimpleUnary<TanhOp>(imp, node,
-                                    "torch.nn.modules.activation.Tanh",
-                                    "torch.tanh");
+  return convertSimpleUnary<TanhOp>(
+      imp, node, "torch.nn.modules.activation.Tanh", "torch.tanh");
 }
 static LogicalResult convertHardSwish(Importer &imp,
                                       const onnx::NodeProto &node) {
@@ -248,8 +247,8 @@ static LogicalResult convertIdentity(Importer &imp,
     imp.setResult(node, 0, *input);
     return success();
   }
-  auto op = IdentityOp::create(imp.builder, imp.getLoc(node),
-                               input->getType(), *input);
+  auto op = IdentityOp::create(imp.builder, imp.getLoc(node), input->getType(),
+                               *input);
   imp.setProvenance(op, NodeKind::call_module,
                     "torch.nn.modules.linear.Identity", imp.scopePath(node));
   imp.setResult(node, 0, op.getResult());
@@ -309,71 +308,81 @@ static LogicalResult convertPool(Importer &imp, const onnx::NodeProto &node) {
   size_t n = kernel->size();
   if (n < 1 || n > 3)
     return imp.emitError(node) << "kernel_shape needs 1 to 3 entries";
-  auto autoPad = imp.getStringAttr(node, "auto_pad", "NOTSET");
   auto strides = imp.getIntsAttr(node, "strides", SmallVector<int64_t>(n, 1));
-  auto pads = imp.getIntsAttr(node, "pads", SmallVector<int64_t>(2 * n, 0));
   auto dilations =
       imp.getIntsAttr(node, "dilations", SmallVector<int64_t>(n, 1));
   auto ceil = imp.getIntAttr(node, "ceil_mode", 0);
   auto countPad = imp.getIntAttr(node, "count_include_pad", 0);
-  if (failed(autoPad) || failed(strides) || failed(pads) || failed(dilations) ||
-      failed(ceil) || failed(countPad))
+  if (failed(strides) || failed(dilations) || failed(ceil) || failed(countPad))
     return failure();
-  if (strides->size() != n || dilations->size() != n || pads->size() != 2 * n)
-    return imp.emitError(node) << "strides, pads and dilations must match "
+  if (strides->size() != n || dilations->size() != n)
+    return imp.emitError(node) << "strides and dilations must match "
                                   "kernel_shape";
-  SmallVector<int64_t> padding;
-  for (size_t i = 0; i < n; ++i) {
-    if ((*pads)[i] != (*pads)[i + n])
-      return imp.emitGenericCall(node);
-    padding.push_back((*pads)[i]);
-  }
-  if (*autoPad == "VALID")
-    padding.assign(n, 0);
-  else if (*autoPad != "NOTSET")
-    return imp.emitGenericCall(node);
+  if (llvm::any_of(*kernel, [](int64_t k) { return k < 1; }) ||
+      llvm::any_of(*strides, [](int64_t s) { return s < 1; }) ||
+      llvm::any_of(*dilations, [](int64_t d) { return d < 1; }))
+    return imp.emitError(node) << "kernel_shape, strides and dilations must "
+                                  "be positive";
   if (!isMax && llvm::any_of(*dilations, [](int64_t d) { return d != 1; }))
+    return imp.emitGenericCall(node);
+  auto inType = imp.getTensorType(node.input(0), &node);
+  if (failed(inType))
+    return failure();
+  if (!isa<FloatType>(inType->getElementType()) ||
+      inType->getRank() != static_cast<int64_t>(n) + 2)
+    return imp.emitGenericCall(node);
+  auto pad = resolvePadding(imp, node, *inType, *kernel, *strides, *dilations);
+  if (failed(pad))
+    return failure();
+  if (!*pad)
     return imp.emitGenericCall(node);
   auto u = getUnary(imp, node);
   if (failed(u))
     return failure();
-  if (!isa<FloatType>(u->type.getElementType()))
-    return imp.emitGenericCall(node);
+  SmallVector<int64_t> padding = (*pad)->symmetric;
+  // torch.onnx's AvgPoolNd(padding=p) prelude: a Pad the pool takes over.
+  SmallVector<int> group;
+  auto producer = imp.producer.find(node.input(0));
+  if (!isMax && producer != imp.producer.end()) {
+    const onnx::NodeProto &p = imp.graph.node(producer->second);
+    if (auto prelude = avgPoolPrelude(imp, p, node)) {
+      group.push_back(producer->second);
+      if (llvm::any_of(*prelude, [](int64_t a) { return a != 0; })) {
+        padding = *prelude;
+        *countPad = 1;
+      }
+    }
+  }
+  if ((*pad)->needsExplicitPad()) {
+    // Padding one side more: F.pad in front, with -inf for max (padding
+    // never wins) and zeros for avg, which only counts them like ONNX when
+    // count_include_pad is set. ceil_mode's window rules differ once the
+    // padding is part of the input: leave those generic.
+    if (*ceil || (!isMax && !*countPad))
+      return imp.emitGenericCall(node);
+    u->input =
+        emitExplicitPad(imp, node, u->input, **pad,
+                        isMax ? -std::numeric_limits<double>::infinity() : 0.0);
+  }
   OpBuilder &b = imp.builder;
   Operation *op;
   std::string dims = std::to_string(n) + "d";
   if (isMax) {
-    op = MaxPoolOp::create(b, imp.getLoc(node), u->type, u->input,
-                           b.getDenseI64ArrayAttr(*kernel),
-                           b.getDenseI64ArrayAttr(*strides),
-                           b.getDenseI64ArrayAttr(padding),
-                           b.getDenseI64ArrayAttr(*dilations),
-                           *ceil ? b.getUnitAttr() : UnitAttr());
-    imp.setModuleOrFunction(op, node,
-                            "torch.nn.modules.pooling.MaxPool" + dims,
+    op = MaxPoolOp::create(
+        b, imp.getLoc(node), u->type, u->input, b.getDenseI64ArrayAttr(*kernel),
+        b.getDenseI64ArrayAttr(*strides), b.getDenseI64ArrayAttr(padding),
+        b.getDenseI64ArrayAttr(*dilations),
+        *ceil ? b.getUnitAttr() : UnitAttr());
+    imp.setModuleOrFunction(op, node, "torch.nn.modules.pooling.MaxPool" + dims,
                             "torch.nn.functional.max_pool" + dims);
   } else {
-    op = AvgPoolOp::create(b, imp.getLoc(node), u->type, u->input,
-                           b.getDenseI64ArrayAttr(*kernel),
-                           b.getDenseI64ArrayAttr(*strides),
-                           b.getDenseI64ArrayAttr(padding),
-                           *ceil ? b.getUnitAttr() : UnitAttr(),
-                           *countPad ? b.getUnitAttr() : UnitAttr(),
-                           IntegerAttr());
-    // torch.onnx precedes AvgPool (count_include_pad) with a Pad, by
-    // nothing when the padding is 0: part of the module, not an op of it.
-    SmallVector<int> group;
-    auto pad = imp.producer.find(node.input(0));
-    if (pad != imp.producer.end() &&
-        imp.useCount.lookup(node.input(0)) == 1) {
-      const onnx::NodeProto &p = imp.graph.node(pad->second);
-      auto amounts = imp.getConstInts(p, 1);
-      if (p.op_type() == "Pad" && amounts &&
-          llvm::all_of(*amounts, [](int64_t a) { return a == 0; }))
-        group.push_back(pad->second);
-    }
-    imp.setModuleOrFunction(op, node,
-                            "torch.nn.modules.pooling.AvgPool" + dims,
+    op = AvgPoolOp::create(
+        b, imp.getLoc(node), u->type, u->input, b.getDenseI64ArrayAttr(*kernel),
+        b.getDenseI64ArrayAttr(*strides), b.getDenseI64ArrayAttr(padding),
+        *ceil ? b.getUnitAttr() : UnitAttr(),
+        *countPad ? b.getUnitAttr() : UnitAttr(), IntegerAttr());
+    // The prelude Pad is part of the module, not an op of it.
+    imp.setModuleOrFunction(op, node, "torch.nn.modules.pooling.AvgPool" + dims,
                             "torch.nn.functional.avg_pool" + dims, group);
   }
   imp.setResult(node, 0, op->getResult(0));

@@ -30,8 +30,8 @@ static bool isIntDType(int32_t dtype) {
 }
 
 /// Axes from the `axes` attribute (before opset 13) or input 1.
-static std::optional<SmallVector<int64_t>> getAxes(Importer &imp,
-                                                   const onnx::NodeProto &node) {
+static std::optional<SmallVector<int64_t>>
+getAxes(Importer &imp, const onnx::NodeProto &node) {
   if (imp.opset < 13) {
     const auto *attr = imp.getAttr(node, "axes");
     if (!attr)
@@ -83,13 +83,14 @@ static bool foldShape(Importer &imp, const onnx::NodeProto &node) {
 static bool foldIntBinary(Importer &imp, const onnx::NodeProto &node) {
   const ConstTensor *a = imp.getConstInput(node, 0);
   const ConstTensor *b = imp.getConstInput(node, 1);
-  if (!a || !b || !isIntDType(a->data->dtype) || a->data->dtype != b->data->dtype)
+  if (!a || !b || !isIntDType(a->data->dtype) ||
+      a->data->dtype != b->data->dtype)
     return false;
   auto x = a->data->toInts(), y = b->data->toInts();
   if (!x || !y)
     return false;
-  ArrayRef<int64_t> shape = x->size() >= y->size() ? a->data->shape
-                                                   : b->data->shape;
+  ArrayRef<int64_t> shape =
+      x->size() >= y->size() ? a->data->shape : b->data->shape;
   size_t n = std::max(x->size(), y->size());
   if ((x->size() != n && x->size() != 1) || (y->size() != n && y->size() != 1))
     return false;
@@ -131,9 +132,9 @@ static bool foldGather(Importer &imp, const onnx::NodeProto &node) {
       return false;
     out.push_back((*values)[i]);
   }
-  setFolded(imp, node,
-            TensorData::fromInts(idxTensor->data->shape, out,
-                                 data->data->dtype));
+  setFolded(
+      imp, node,
+      TensorData::fromInts(idxTensor->data->shape, out, data->data->dtype));
   return true;
 }
 
@@ -156,9 +157,9 @@ static bool foldConcat(Importer &imp, const onnx::NodeProto &node) {
   }
   if (*axis != 0 && *axis != -1)
     return false;
-  setFolded(imp, node,
-            TensorData::fromInts({static_cast<int64_t>(out.size())}, out,
-                                 dtype));
+  setFolded(
+      imp, node,
+      TensorData::fromInts({static_cast<int64_t>(out.size())}, out, dtype));
   return true;
 }
 
@@ -170,46 +171,151 @@ static bool foldCast(Importer &imp, const onnx::NodeProto &node) {
   auto v = c->data->toInts();
   if (!v)
     return false;
-  setFolded(imp, node,
-            TensorData::fromInts(c->data->shape, *v, static_cast<int32_t>(*to)));
+  setFolded(
+      imp, node,
+      TensorData::fromInts(c->data->shape, *v, static_cast<int32_t>(*to)));
   return true;
 }
 
+/// The row-major strides of `shape`.
+static SmallVector<int64_t> stridesOf(ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> strides(shape.size(), 1);
+  for (int64_t d = static_cast<int64_t>(shape.size()) - 2; d >= 0; --d)
+    strides[d] = strides[d + 1] * shape[d + 1];
+  return strides;
+}
+
+/// Gathers `count` elements per dim starting at `begin` with `step` (any
+/// sign) from the int values `v` of `shape`, in row-major order.
+static SmallVector<int64_t> gatherStrided(ArrayRef<int64_t> v,
+                                          ArrayRef<int64_t> shape,
+                                          ArrayRef<int64_t> begin,
+                                          ArrayRef<int64_t> step,
+                                          ArrayRef<int64_t> count) {
+  SmallVector<int64_t> strides = stridesOf(shape), out;
+  int64_t total = 1;
+  for (int64_t c : count)
+    total *= c;
+  SmallVector<int64_t> idx(shape.size(), 0);
+  for (int64_t i = 0; i < total; ++i) {
+    int64_t src = 0;
+    for (size_t d = 0; d < shape.size(); ++d)
+      src += (begin[d] + idx[d] * step[d]) * strides[d];
+    out.push_back(v[src]);
+    for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
+      if (++idx[d] < count[d])
+        break;
+      idx[d] = 0;
+    }
+  }
+  return out;
+}
+
+/// Slice of a small integer constant, any steps (torch.onnx reverses F.pad's
+/// amounts with a step -1 Slice).
 static bool foldSlice(Importer &imp, const onnx::NodeProto &node) {
   const ConstTensor *c = imp.getConstInput(node, 0);
-  if (!c || c->data->shape.size() != 1 || !isIntDType(c->data->dtype))
+  if (!c || c->data->shape.empty() || !isIntDType(c->data->dtype) ||
+      c->data->numElements() > kMaxFoldElements)
     return false;
   auto starts = imp.getConstInts(node, 1), ends = imp.getConstInts(node, 2);
-  if (!starts || !ends || starts->size() != 1 || ends->size() != 1)
+  if (!starts || !ends || starts->size() != ends->size())
     return false;
-  int64_t step = 1;
+  size_t n = starts->size();
+  ArrayRef<int64_t> shape = c->data->shape;
+  int64_t rank = shape.size();
+  SmallVector<int64_t> axes, steps(n, 1);
+  for (size_t i = 0; i < n; ++i)
+    axes.push_back(i);
   if (imp.hasInput(node, 3)) {
-    auto axes = imp.getConstInts(node, 3);
-    if (!axes || axes->size() != 1 || ((*axes)[0] != 0 && (*axes)[0] != -1))
+    auto a = imp.getConstInts(node, 3);
+    if (!a)
       return false;
+    axes = *a;
   }
   if (imp.hasInput(node, 4)) {
-    auto steps = imp.getConstInts(node, 4);
-    if (!steps || steps->size() != 1 || (*steps)[0] <= 0)
+    auto st = imp.getConstInts(node, 4);
+    if (!st)
       return false;
-    step = (*steps)[0];
+    steps = *st;
+  }
+  if (axes.size() != n || steps.size() != n)
+    return false;
+  SmallVector<int64_t> begin(rank, 0), step(rank, 1), count(shape);
+  for (size_t i = 0; i < n; ++i) {
+    int64_t axis = axes[i] < 0 ? axes[i] + rank : axes[i];
+    if (axis < 0 || axis >= rank || steps[i] == 0)
+      return false;
+    int64_t dim = shape[axis], st = steps[i];
+    int64_t b = (*starts)[i], e = (*ends)[i];
+    if (b < 0)
+      b = b < -dim ? -1 : b + dim;
+    if (e < 0)
+      e = e < -dim ? -1 : e + dim;
+    int64_t cnt;
+    if (st > 0) {
+      b = std::clamp<int64_t>(b, 0, dim);
+      e = std::clamp<int64_t>(e, 0, dim);
+      cnt = e > b ? (e - b + st - 1) / st : 0;
+    } else {
+      b = std::clamp<int64_t>(b, -1, dim - 1);
+      e = std::clamp<int64_t>(e, -1, dim - 1);
+      cnt = b > e ? (b - e - st - 1) / -st : 0;
+    }
+    begin[axis] = b;
+    step[axis] = st;
+    count[axis] = cnt;
   }
   auto v = c->data->toInts();
   if (!v)
     return false;
-  int64_t n = static_cast<int64_t>(v->size());
-  auto clampIdx = [&](int64_t i) {
-    if (i < 0)
-      i += n;
-    return std::clamp<int64_t>(i, 0, n);
-  };
-  int64_t s = clampIdx((*starts)[0]), e = clampIdx((*ends)[0]);
-  SmallVector<int64_t> out;
-  for (int64_t i = s; i < e; i += step)
-    out.push_back((*v)[i]);
   setFolded(imp, node,
-            TensorData::fromInts({static_cast<int64_t>(out.size())}, out,
+            TensorData::fromInts(count,
+                                 gatherStrided(*v, shape, begin, step, count),
                                  c->data->dtype));
+  return true;
+}
+
+/// Transpose of a small integer constant (torch.onnx's F.pad amounts).
+static bool foldTranspose(Importer &imp, const onnx::NodeProto &node) {
+  const ConstTensor *c = imp.getConstInput(node, 0);
+  if (!c || !isIntDType(c->data->dtype) ||
+      c->data->numElements() > kMaxFoldElements)
+    return false;
+  ArrayRef<int64_t> shape = c->data->shape;
+  int64_t rank = shape.size();
+  SmallVector<int64_t> perm;
+  for (int64_t d = rank - 1; d >= 0; --d)
+    perm.push_back(d);
+  if (const auto *attr = imp.getAttr(node, "perm"))
+    perm.assign(attr->ints().begin(), attr->ints().end());
+  if (static_cast<int64_t>(perm.size()) != rank)
+    return false;
+  SmallVector<int64_t> strides = stridesOf(shape), outShape, outStrides;
+  for (int64_t p : perm) {
+    if (p < 0 || p >= rank)
+      return false;
+    outShape.push_back(shape[p]);
+    outStrides.push_back(strides[p]);
+  }
+  auto v = c->data->toInts();
+  if (!v)
+    return false;
+  // Walk the output in order, reading the source through permuted strides.
+  SmallVector<int64_t> out, idx(rank, 0);
+  int64_t total = c->data->numElements();
+  for (int64_t i = 0; i < total; ++i) {
+    int64_t src = 0;
+    for (int64_t d = 0; d < rank; ++d)
+      src += idx[d] * outStrides[d];
+    out.push_back((*v)[src]);
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      if (++idx[d] < outShape[d])
+        break;
+      idx[d] = 0;
+    }
+  }
+  setFolded(imp, node, TensorData::fromInts(outShape, out, c->data->dtype));
   return true;
 }
 
@@ -285,10 +391,10 @@ static bool foldDataMovement(Importer &imp, const onnx::NodeProto &node) {
       return false;
     SmallVector<int64_t> out;
     for (int64_t i = 0; i < rank; ++i) {
-      bool drop = axes->empty() ? shape[i] == 1
-                                : llvm::any_of(*axes, [&](int64_t a) {
-                                    return (a < 0 ? a + rank : a) == i;
-                                  });
+      bool drop =
+          axes->empty() ? shape[i] == 1 : llvm::any_of(*axes, [&](int64_t a) {
+            return (a < 0 ? a + rank : a) == i;
+          });
       if (!drop)
         out.push_back(shape[i]);
     }
@@ -363,6 +469,8 @@ bool qfx::onnx_import::tryFoldNode(Importer &imp, const onnx::NodeProto &node) {
     return foldCast(imp, node);
   if (op == "Slice")
     return foldSlice(imp, node);
+  if (op == "Transpose")
+    return foldTranspose(imp, node);
   if (op == "Unsqueeze" || op == "Squeeze" || op == "Reshape")
     return foldDataMovement(imp, node);
   return false;
@@ -396,8 +504,9 @@ static LogicalResult convertFlatten(Importer &imp,
     return imp.emitError(node) << "axis " << *axis << " out of range";
   OpBuilder &b = imp.builder;
   if (a == 1 && rank >= 2) {
-    auto op = FlattenOp::create(b, imp.getLoc(node), *type, *input,
-                                b.getI64IntegerAttr(1), b.getI64IntegerAttr(-1));
+    auto op =
+        FlattenOp::create(b, imp.getLoc(node), *type, *input,
+                          b.getI64IntegerAttr(1), b.getI64IntegerAttr(-1));
     imp.setModuleOrFunction(op, node, "torch.nn.modules.flatten.Flatten",
                             "torch.flatten");
     imp.setResult(node, 0, op.getResult());
@@ -427,8 +536,8 @@ static LogicalResult convertReshape(Importer &imp,
   if (auto known = imp.lookupTensorType(node.output(0)))
     type = *known;
   else if (target && inType && inType.hasStaticShape())
-    if (auto full = resolveReshape(inType.getShape(), *target, *allowZero,
-                                   true))
+    if (auto full =
+            resolveReshape(inType.getShape(), *target, *allowZero, true))
       type = RankedTensorType::get(*full, inType.getElementType());
   if (failed(type))
     type = imp.getResultType(node);
@@ -486,9 +595,9 @@ static LogicalResult convertSqueeze(Importer &imp,
   if (!axes)
     return imp.emitGenericCall(node);
   OpBuilder &b = imp.builder;
-  auto op = SqueezeOp::create(
-      b, imp.getLoc(node), *type, *input,
-      axes->empty() ? DenseI64ArrayAttr() : b.getDenseI64ArrayAttr(*axes));
+  auto op = SqueezeOp::create(b, imp.getLoc(node), *type, *input,
+                              axes->empty() ? DenseI64ArrayAttr()
+                                            : b.getDenseI64ArrayAttr(*axes));
   return finishShapeOp(imp, node, op, NodeKind::call_method, "squeeze");
 }
 
@@ -526,8 +635,7 @@ static LogicalResult convertUnsqueeze(Importer &imp,
   return success();
 }
 
-static LogicalResult convertConcat(Importer &imp,
-                                   const onnx::NodeProto &node) {
+static LogicalResult convertConcat(Importer &imp, const onnx::NodeProto &node) {
   auto axis = imp.getIntAttr(node, "axis", 0);
   auto type = imp.getResultType(node);
   if (failed(axis) || failed(type))
@@ -544,27 +652,8 @@ static LogicalResult convertConcat(Importer &imp,
   return finishShapeOp(imp, node, op, NodeKind::call_function, "torch.cat");
 }
 
-/// Pad by nothing: torch.onnx writes one before AveragePool for
-/// count_include_pad=True even when the padding is 0. Other pads stay
-/// generic.
-static LogicalResult convertPad(Importer &imp, const onnx::NodeProto &node) {
-  auto mode = imp.getStringAttr(node, "mode", "constant");
-  if (failed(mode))
-    return failure();
-  auto pads = imp.getConstInts(node, 1);
-  if (*mode != "constant" || !pads || imp.hasInput(node, 3) ||
-      llvm::any_of(*pads, [](int64_t p) { return p != 0; }))
-    return imp.emitGenericCall(node);
-  auto input = imp.getInput(node, 0);
-  if (failed(input))
-    return failure();
-  imp.setResult(node, 0, *input);
-  return success();
-}
-
 void qfx::onnx_import::populateShapeConverters(
     llvm::StringMap<ConvertFn> &table) {
-  table["Pad"] = convertPad;
   table["Flatten"] = convertFlatten;
   table["Reshape"] = convertReshape;
   table["Transpose"] = convertTranspose;

@@ -47,6 +47,7 @@ Importer::Importer(MLIRContext *context, onnx::ModelProto &model,
   populateQDQConverters(converters);
   populateIndexingConverters(converters);
   populateResampleConverters(converters);
+  populatePaddingConverters(converters);
   for (int i = 0; i < graph.node_size(); ++i)
     nodeIndices[&graph.node(i)] = i;
 }
@@ -197,8 +198,8 @@ std::optional<RankedTensorType> Importer::lookupTensorType(StringRef name) {
   return RankedTensorType::get(shape, elem);
 }
 
-FailureOr<RankedTensorType> Importer::getTensorType(StringRef name,
-                                                    const onnx::NodeProto *user) {
+FailureOr<RankedTensorType>
+Importer::getTensorType(StringRef name, const onnx::NodeProto *user) {
   auto fail = [&]() -> InFlightDiagnostic {
     if (user)
       return emitError(*user);
@@ -242,7 +243,8 @@ FailureOr<RankedTensorType> Importer::getResultType(const onnx::NodeProto &node,
 }
 
 /// The elements attribute of constant data (a blob unless bool).
-static ElementsAttr makeDenseAttr(RankedTensorType type, const TensorData &data) {
+static ElementsAttr makeDenseAttr(RankedTensorType type,
+                                  const TensorData &data) {
   if (type.getElementType().isInteger(1)) {
     SmallVector<bool> bits;
     for (char ch : data.bytes)
@@ -316,9 +318,9 @@ Value Importer::getParameter(const ConstTensor &c, StringRef name, Location loc,
   (void)loc;
   std::string fxName = symbol;
   std::replace(fxName.begin(), fxName.end(), '.', '_');
-  Value read = GetAttrOp::create(builder,
-                                 NameLoc::get(StringAttr::get(ctx, fxName)),
-                                 type, FlatSymbolRefAttr::get(ctx, symbol));
+  Value read =
+      GetAttrOp::create(builder, NameLoc::get(StringAttr::get(ctx, fxName)),
+                        type, FlatSymbolRefAttr::get(ctx, symbol));
   parameterReads[symbol] = read;
   return read;
 }
@@ -348,7 +350,8 @@ FailureOr<Value> Importer::getInput(const onnx::NodeProto &node, int idx,
   return getTensor(node.input(idx), node, paramName);
 }
 
-FailureOr<Value> Importer::getTensor(StringRef name, const onnx::NodeProto &node,
+FailureOr<Value> Importer::getTensor(StringRef name,
+                                     const onnx::NodeProto &node,
                                      StringRef paramName) {
   if (Value v = values.lookup(name))
     return v;
@@ -426,8 +429,7 @@ Importer::getIntsAttr(const onnx::NodeProto &node, StringRef name,
 }
 
 FailureOr<std::string> Importer::getStringAttr(const onnx::NodeProto &node,
-                                               StringRef name,
-                                               StringRef dflt) {
+                                               StringRef name, StringRef dflt) {
   const auto *attr = getAttr(node, name);
   if (!attr)
     return dflt.str();
@@ -495,8 +497,8 @@ LogicalResult Importer::emitGenericCall(const onnx::NodeProto &node) {
   for (const auto &attr : node.attribute()) {
     Attribute value = convertAttribute(attr);
     if (!value)
-      return emitError(node) << "attribute '" << attr.name()
-                             << "' has an unsupported type";
+      return emitError(node)
+             << "attribute '" << attr.name() << "' has an unsupported type";
     params.push_back(NamedAttribute(StringAttr::get(ctx, attr.name()), value));
   }
   if (!omitted.empty())
@@ -596,6 +598,56 @@ LogicalResult Importer::computeScopes() {
   return success();
 }
 
+/// A Constant node: its value becomes a known constant (materialized where
+/// an op needs it as an operand).
+LogicalResult Importer::convertConstant(const onnx::NodeProto &node) {
+  if (node.output_size() != 1 || node.attribute_size() != 1)
+    return emitError(node) << "expects one output and one attribute";
+  const auto &attr = node.attribute(0);
+  std::shared_ptr<TensorData> data;
+  if (attr.name() == "value" && attr.type() == onnx::AttributeProto::TENSOR) {
+    auto loaded =
+        loadTensor(attr.t(), "node '" + nodeName(node) + "' (Constant) value");
+    if (failed(loaded))
+      return failure();
+    data = *loaded;
+  } else if (attr.name() == "value_int") {
+    data = TensorData::fromInts({}, {attr.i()}, onnx::TensorProto::INT64);
+  } else if (attr.name() == "value_ints") {
+    SmallVector<int64_t> v(attr.ints().begin(), attr.ints().end());
+    data = TensorData::fromInts({static_cast<int64_t>(v.size())}, v,
+                                onnx::TensorProto::INT64);
+  } else if (attr.name() == "value_float" || attr.name() == "value_floats") {
+    data = std::make_shared<TensorData>();
+    data->dtype = onnx::TensorProto::FLOAT;
+    SmallVector<float> v;
+    if (attr.name() == "value_float")
+      v.push_back(attr.f());
+    else {
+      v.assign(attr.floats().begin(), attr.floats().end());
+      data->shape.push_back(static_cast<int64_t>(v.size()));
+    }
+    data->owned.assign(reinterpret_cast<const char *>(v.data()),
+                       v.size() * sizeof(float));
+    data->bytes = data->owned;
+  } else {
+    return emitError(node) << "unsupported constant attribute '" << attr.name()
+                           << "'";
+  }
+  consts[node.output(0)] = ConstTensor{data, ""};
+  return success();
+}
+
+void Importer::collectValueTypes() {
+  valueTypes.clear();
+  for (const auto &vi : graph.input())
+    valueTypes[vi.name()] = &vi.type();
+  for (const auto &vi : graph.value_info())
+    valueTypes[vi.name()] = &vi.type();
+  for (const auto &vi : graph.output())
+    valueTypes[vi.name()] = &vi.type();
+}
+
 LogicalResult Importer::convertNode(int index) {
   currentNode = index;
   const onnx::NodeProto &node = graph.node(index);
@@ -614,43 +666,8 @@ LogicalResult Importer::convertNode(int index) {
                            << "' is not a graph input, an initializer or the "
                               "output of an earlier node";
   }
-  if (defaultDomain && node.op_type() == "Constant") {
-    if (node.output_size() != 1 || node.attribute_size() != 1)
-      return emitError(node) << "expects one output and one attribute";
-    const auto &attr = node.attribute(0);
-    std::shared_ptr<TensorData> data;
-    if (attr.name() == "value" && attr.type() == onnx::AttributeProto::TENSOR) {
-      auto loaded = loadTensor(attr.t(), "node '" + nodeName(node) +
-                                             "' (Constant) value");
-      if (failed(loaded))
-        return failure();
-      data = *loaded;
-    } else if (attr.name() == "value_int") {
-      data = TensorData::fromInts({}, {attr.i()}, onnx::TensorProto::INT64);
-    } else if (attr.name() == "value_ints") {
-      SmallVector<int64_t> v(attr.ints().begin(), attr.ints().end());
-      data = TensorData::fromInts({static_cast<int64_t>(v.size())}, v,
-                                  onnx::TensorProto::INT64);
-    } else if (attr.name() == "value_float" || attr.name() == "value_floats") {
-      data = std::make_shared<TensorData>();
-      data->dtype = onnx::TensorProto::FLOAT;
-      SmallVector<float> v;
-      if (attr.name() == "value_float")
-        v.push_back(attr.f());
-      else {
-        v.assign(attr.floats().begin(), attr.floats().end());
-        data->shape.push_back(static_cast<int64_t>(v.size()));
-      }
-      data->owned.assign(reinterpret_cast<const char *>(v.data()),
-                         v.size() * sizeof(float));
-      data->bytes = data->owned;
-    } else {
-      return emitError(node) << "unsupported constant attribute '"
-                             << attr.name() << "'";
-    }
-    consts[node.output(0)] = ConstTensor{data, ""};
-    return success();
-  }
+  if (defaultDomain && node.op_type() == "Constant")
+    return convertConstant(node);
   if (defaultDomain && tryFoldNode(*this, node))
     return success();
   if (defaultDomain) {
@@ -671,8 +688,8 @@ OwningOpRef<ModuleOp> Importer::run() {
     return {};
   }
   if (opset < kMinOpset || opset > kMaxOpset) {
-    emitError() << "unsupported opset " << opset << " (supported: "
-                << kMinOpset << "-" << kMaxOpset << ")";
+    emitError() << "unsupported opset " << opset << " (supported: " << kMinOpset
+                << "-" << kMaxOpset << ")";
     return {};
   }
   if (!model.has_graph()) {
@@ -695,12 +712,7 @@ OwningOpRef<ModuleOp> Importer::run() {
       return {};
     }
   }
-  for (const auto &vi : graph.input())
-    valueTypes[vi.name()] = &vi.type();
-  for (const auto &vi : graph.value_info())
-    valueTypes[vi.name()] = &vi.type();
-  for (const auto &vi : graph.output())
-    valueTypes[vi.name()] = &vi.type();
+  collectValueTypes();
   for (int i = 0; i < graph.node_size(); ++i) {
     const auto &node = graph.node(i);
     for (const auto &in : node.input())
@@ -736,9 +748,9 @@ OwningOpRef<ModuleOp> Importer::run() {
     argNames.push_back(in.name());
   }
   OpBuilder moduleBuilder = OpBuilder::atBlockEnd(module.getBody());
-  auto func = func::FuncOp::create(moduleBuilder, NameLoc::get(StringAttr::get(ctx, "forward")),
-                                   "forward",
-                                   moduleBuilder.getFunctionType(argTypes, {}));
+  auto func = func::FuncOp::create(
+      moduleBuilder, NameLoc::get(StringAttr::get(ctx, "forward")), "forward",
+      moduleBuilder.getFunctionType(argTypes, {}));
   paramBuilder.setInsertionPoint(func);
   Block *entry = func.addEntryBlock();
   for (auto [i, name] : llvm::enumerate(argNames)) {
@@ -749,6 +761,8 @@ OwningOpRef<ModuleOp> Importer::run() {
   }
   builder.setInsertionPointToStart(entry);
 
+  if (options.shapeInference && failed(refineShapes()))
+    return {};
   if (failed(computeScopes()))
     return {};
   matchPatterns(*this);
@@ -765,7 +779,8 @@ OwningOpRef<ModuleOp> Importer::run() {
         emitError() << "graph output '" << out.name() << "' is never computed";
         return {};
       }
-      auto m = materialize(*c, out.name(), NameLoc::get(StringAttr::get(ctx, out.name())));
+      auto m = materialize(*c, out.name(),
+                           NameLoc::get(StringAttr::get(ctx, out.name())));
       if (failed(m))
         return {};
       v = *m;
@@ -774,7 +789,8 @@ OwningOpRef<ModuleOp> Importer::run() {
   }
   func::ReturnOp::create(builder, NameLoc::get(StringAttr::get(ctx, "output")),
                          results);
-  func.setType(builder.getFunctionType(argTypes, TypeRange(ValueRange(results))));
+  func.setType(
+      builder.getFunctionType(argTypes, TypeRange(ValueRange(results))));
 
   if (failed(verify(module))) {
     emitError() << "the imported IR does not verify (see above)";
@@ -809,8 +825,9 @@ OwningOpRef<ModuleOp> qfx::importOnnxModel(StringRef bytes, StringRef modelPath,
 
 OwningOpRef<ModuleOp> qfx::importOnnxFile(StringRef path, MLIRContext *context,
                                           const OnnxImportOptions &options) {
-  auto buf = llvm::MemoryBuffer::getFileOrSTDIN(path, /*IsText=*/false,
-                                                /*RequiresNullTerminator=*/false);
+  auto buf =
+      llvm::MemoryBuffer::getFileOrSTDIN(path, /*IsText=*/false,
+                                         /*RequiresNullTerminator=*/false);
   if (!buf) {
     mlir::emitError(FileLineColLoc::get(context, path, 0, 0))
         << "cannot read: " << buf.getError().message();

@@ -223,6 +223,12 @@ private:
   mlir::LogicalResult loadInitializers();
   mlir::LogicalResult computeScopes();
   mlir::LogicalResult convertNode(int index);
+  mlir::LogicalResult convertConstant(const onnx::NodeProto &node);
+  /// Maps tensor names to their (inferred) types in the graph.
+  void collectValueTypes();
+  /// Folds the import-time computable subgraphs up front and re-runs shape
+  /// inference with their values, when a consumer's type is not static.
+  mlir::LogicalResult refineShapes();
   mlir::FailureOr<mlir::Value> materialize(const ConstTensor &c,
                                            llvm::StringRef paramName,
                                            mlir::Location loc);
@@ -256,6 +262,34 @@ void populateShapeConverters(llvm::StringMap<ConvertFn> &table);
 void populateQDQConverters(llvm::StringMap<ConvertFn> &table);
 void populateIndexingConverters(llvm::StringMap<ConvertFn> &table);
 void populateResampleConverters(llvm::StringMap<ConvertFn> &table);
+void populatePaddingConverters(llvm::StringMap<ConvertFn> &table);
+
+/// The padding of a Conv or pool: `symmetric` for the op's `padding`, and
+/// what one side has beyond it, which needs a qfx.pad in front.
+struct SpatialPadding {
+  llvm::SmallVector<int64_t> symmetric, extraBegin, extraEnd;
+  bool needsExplicitPad() const;
+};
+/// Reads `pads`/`auto_pad` of `node` for spatial dims of the given kernel,
+/// strides and dilations. Failure (with an error) for malformed attributes;
+/// std::nullopt when SAME_* padding meets a dynamic spatial dim.
+mlir::FailureOr<std::optional<SpatialPadding>>
+resolvePadding(Importer &imp, const onnx::NodeProto &node,
+               mlir::RankedTensorType inputType, llvm::ArrayRef<int64_t> kernel,
+               llvm::ArrayRef<int64_t> stride,
+               llvm::ArrayRef<int64_t> dilation);
+/// torch.onnx writes AvgPoolNd(padding=p, count_include_pad=True) as a zero
+/// Pad of the spatial dims, used only by an AveragePool without pads. For
+/// such a `pad` feeding `pool`, the symmetric spatial padding (the pool
+/// converter takes it, the Pad converter passes its input through).
+std::optional<llvm::SmallVector<int64_t>>
+avgPoolPrelude(Importer &imp, const onnx::NodeProto &pad,
+               const onnx::NodeProto &pool);
+/// A qfx.pad (F.pad, provenance of `node`'s scope) adding `pad`'s extra
+/// amounts to the spatial dims of `input`, filled with `value`.
+mlir::Value emitExplicitPad(Importer &imp, const onnx::NodeProto &node,
+                            mlir::Value input, const SpatialPadding &pad,
+                            double value);
 
 /// Tries to evaluate `node` at import time (shape subgraphs, constant
 /// int math). Returns true when the outputs became known constants.

@@ -211,8 +211,7 @@ Status ModelBuilder::lowerOp(Operation *op) {
     QFX_TRY_SLOT(w, optSlot(op, ln.getWeight()));
     QFX_TRY_SLOT(b, optSlot(op, ln.getBias()));
     QFX_TRY_SLOT(out, newBuffer(op, ln.getResult()));
-    add(op, createLayerNormKernel(x, w, b, out,
-                                  ln.getNormalizedShape().size(),
+    add(op, createLayerNormKernel(x, w, b, out, ln.getNormalizedShape().size(),
                                   f64(ln.getEpsAttr())));
     return Status::success();
   }
@@ -221,8 +220,7 @@ Status ModelBuilder::lowerOp(Operation *op) {
     QFX_TRY_SLOT(w, optSlot(op, gn.getWeight()));
     QFX_TRY_SLOT(b, optSlot(op, gn.getBias()));
     QFX_TRY_SLOT(out, newBuffer(op, gn.getResult()));
-    add(op, createGroupNormKernel(x, w, b, out,
-                                  gn.getNumGroupsAttr().getInt(),
+    add(op, createGroupNormKernel(x, w, b, out, gn.getNumGroupsAttr().getInt(),
                                   f64(gn.getEpsAttr())));
     return Status::success();
   }
@@ -297,6 +295,20 @@ Status ModelBuilder::lowerOp(Operation *op) {
   QFX_ALIAS(ReshapeOp)
   QFX_ALIAS(SqueezeOp)
   QFX_ALIAS(UnsqueezeOp)
+  if (auto p = dyn_cast<PadOp>(op)) {
+    // F.pad's list runs from the last dim; the kernel wants dim order.
+    ArrayRef<int64_t> pad = p.getPad();
+    size_t rank = p.getInput().getType().getRank();
+    std::vector<int64_t> begin(rank, 0);
+    for (size_t k = 0; 2 * k < pad.size(); ++k)
+      begin[rank - 1 - k] = pad[2 * k];
+    QFX_TRY_SLOT(in, slotOf(op, p.getInput()));
+    QFX_TRY_SLOT(out, newBuffer(op, p.getResult()));
+    add(op,
+        createPadKernel(in, out, std::move(begin),
+                        static_cast<float>(p.getValue().convertToDouble())));
+    return Status::success();
+  }
   if (auto c = dyn_cast<CatOp>(op)) {
     std::vector<int> ins;
     for (Value v : c.getInputs()) {

@@ -743,6 +743,25 @@ def _mean(ctx, node):
 # Shape and data movement
 # ---------------------------------------------------------------------------
 
+
+@_register(FUNCTION_HANDLERS, F.pad)
+def _pad(ctx, node):
+    """F.pad in constant mode (the other modes stay generic calls)."""
+    a = bind(node, ["input", "pad", "mode", "value"],
+             {"mode": "constant", "value": None})
+    if ctx.const(a["mode"]) != "constant":
+        raise Generic()
+    x = ctx.tensor(a["input"], float_only=True)
+    pad = ctx.const(a["pad"])
+    if not isinstance(pad, (list, tuple)) or len(pad) % 2 or \
+            len(pad) > 2 * len(x.info.shape):
+        raise Generic()
+    value = ctx.const(a["value"])
+    attrs = " pad = %s" % _arr(_ints(pad))
+    if value:
+        attrs += " value = %s" % _f64(value)
+    return OpSpec("pad", [x, attrs], False)
+
 @_register(FUNCTION_HANDLERS, torch.cat, torch.concat)
 def _cat(ctx, node):
     a = bind(node, ["tensors", "dim"], {"dim": 0})

@@ -45,13 +45,15 @@ MODULE_ALIASES = {
 
 
 class OnnxOps(nn.Module):
-    """What torch.onnx writes as Slice, Split, ReduceMean, Resize and the
-    tanh-GELU pattern."""
+    """What torch.onnx writes as Slice, Split, ReduceMean, Resize, Pad and
+    the tanh-GELU pattern."""
 
     def __init__(self):
         super().__init__()
         self.act = nn.GELU(approximate="tanh")
         self.up = nn.Upsample(scale_factor=2, mode="nearest")
+        self.conv = nn.Conv2d(4, 2, 3)
+        self.pool = nn.AvgPool2d(3, stride=1, padding=1)
 
     def forward(self, x):
         a = x[:, 1:3, :, ::2]
@@ -63,7 +65,10 @@ class OnnxOps(nn.Module):
         d = F.interpolate(x, scale_factor=1.5, mode="bilinear",
                           align_corners=True)
         g = self.act(x) + F.gelu(h[1], approximate="tanh")[:, :1]
-        return a, h[0] * 2, c[1] - c[0], m, u, b, d, g, x.mean()
+        p = self.conv(F.pad(x, (1, 0, 2, 1), value=0.5))
+        q = F.max_pool2d(F.pad(x, (0, 1, 0, 1)), 2)
+        return (a, h[0] * 2, c[1] - c[0], m, u, b, d, g, x.mean(), p, q,
+                self.pool(x))
 
 
 # Models of this test only (not of the other stages' suites).

@@ -154,6 +154,10 @@ std::unique_ptr<Kernel> createPermuteKernel(int input, int output,
                                             std::vector<int64_t> dims);
 std::unique_ptr<Kernel> createCatKernel(std::vector<int> inputs, int output,
                                         int64_t dim);
+/// F.pad in constant mode on f32: \p begin holds the amount added before
+/// each dim (negative crops); the output slot's shape gives the end.
+std::unique_ptr<Kernel>
+createPadKernel(int input, int output, std::vector<int64_t> begin, float value);
 /// Writes the input's shape (or one dim of it) into an int64 slot.
 std::unique_ptr<Kernel> createSizeKernel(int input, int output,
                                          std::optional<int64_t> dim);

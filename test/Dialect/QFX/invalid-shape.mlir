@@ -373,3 +373,36 @@ func.func @gru_states(%x: tensor<5x1x4xf32>, %a: tensor<24x4xf32>, %b: tensor<24
   %o, %h = qfx.gru %x initial(%h0, %h0) weights(%a, %b) hidden_size = 8 num_layers = 1 dropout = 0.0 : (tensor<5x1x4xf32>, tensor<1x1x8xf32>, tensor<1x1x8xf32>, tensor<24x4xf32>, tensor<24x8xf32>) -> (tensor<5x1x8xf32>, tensor<1x1x8xf32>)
   return
 }
+
+// -----
+
+func.func @pad_odd(%x: tensor<1x2x4x4xf32>) {
+  // expected-error@+1 {{pad needs (begin, end) pairs for at most 4 dims, has 3 entries}}
+  %y = qfx.pad %x pad = [1, 1, 1] : (tensor<1x2x4x4xf32>) -> tensor<1x2x6x6xf32>
+  return
+}
+
+// -----
+
+func.func @pad_too_many(%x: tensor<4xf32>) {
+  // expected-error@+1 {{pad needs (begin, end) pairs for at most 1 dims, has 4 entries}}
+  %y = qfx.pad %x pad = [1, 1, 1, 1] : (tensor<4xf32>) -> tensor<6xf32>
+  return
+}
+
+// -----
+
+func.func @pad_result(%x: tensor<1x2x4x4xf32>) {
+  // F.pad's first pair is the last dim.
+  // expected-error@+1 {{result dim 3 is 4 but the op computes 7}}
+  %y = qfx.pad %x pad = [1, 2] : (tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @pad_negative(%x: tensor<1x2x4x4xf32>) {
+  // expected-error@+1 {{pad makes dim 3 negative}}
+  %y = qfx.pad %x pad = [-3, -2] : (tensor<1x2x4x4xf32>) -> tensor<1x2x4x0xf32>
+  return
+}

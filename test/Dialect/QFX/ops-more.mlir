@@ -113,6 +113,10 @@ func.func @shapes(%x: tensor<2x3x1xf32>, %img: tensor<1x2x4x4xf32>, %a: tensor<2
       : (tensor<1x2x4x4xf32>) -> tensor<1x2x8x8xf32>
   // CHECK: qfx.matmul %{{.*}}, %{{.*}} : (tensor<2x3x4xf32>, tensor<4x5xf32>) -> tensor<2x3x5xf32>
   %10 = qfx.matmul %a, %b : (tensor<2x3x4xf32>, tensor<4x5xf32>) -> tensor<2x3x5xf32>
+  // CHECK: qfx.pad %{{.*}} pad = [0, 1, 2, -1] : (tensor<1x2x4x4xf32>) -> tensor<1x2x5x5xf32>
+  %11 = qfx.pad %img pad = [0, 1, 2, -1] : (tensor<1x2x4x4xf32>) -> tensor<1x2x5x5xf32>
+  // CHECK: qfx.pad %{{.*}} pad = [1, 1] value = 0xFFF0000000000000 : (tensor<1x2x4x4xf32>) -> tensor<1x2x4x6xf32>
+  %12 = qfx.pad %img pad = [1, 1] value = 0xFFF0000000000000 : (tensor<1x2x4x4xf32>) -> tensor<1x2x4x6xf32>
   return
 }
 

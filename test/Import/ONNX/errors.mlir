@@ -1,6 +1,6 @@
 // Every error names the model and the node or tensor, exits non-zero and
 // leaves no output file.
-// RUN: rm -rf %t && %python %S/make_models.py %t truncated garbage missing_init bad_raw bad_opset bad_dtype missing_external escaping_external bad_slice_axis bad_split bad_resize bad_resize_mode
+// RUN: rm -rf %t && %python %S/make_models.py %t truncated garbage missing_init bad_raw bad_opset bad_dtype missing_external escaping_external bad_slice_axis bad_split bad_resize bad_resize_mode bad_pads bad_auto_pad
 
 // RUN: not qfx-translate --import-onnx %t/truncated.onnx -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=TRUNC
 // RUN: test ! -e %t/out.mlir
@@ -47,3 +47,10 @@
 
 // RUN: not qfx-translate --import-onnx %t/bad_resize_mode.onnx -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=RESIZEMODE
 // RESIZEMODE: bad_resize_mode.onnx: error: node '/Resize' (Resize): unknown mode 'bogus'
+
+// RUN: not qfx-translate --import-onnx %t/bad_pads.onnx -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=PADS
+// RUN: test ! -e %t/out.mlir
+// PADS: bad_pads.onnx: error: node '/MaxPool' (MaxPool): pads needs 4 entries, has 3
+
+// RUN: not qfx-translate --import-onnx %t/bad_auto_pad.onnx -o %t/out.mlir 2>&1 | FileCheck %s --check-prefix=AUTOPAD
+// AUTOPAD: bad_auto_pad.onnx: error: node '/MaxPool' (MaxPool): unknown auto_pad 'SAME'

@@ -328,6 +328,34 @@ def m_gelu_tanh():
                  [value_info("z", FLOAT, [2, 8])])
 
 
+def m_padding():
+    """Padding no torch module attribute holds: asymmetric pads, auto_pad
+    SAME_UPPER/SAME_LOWER (as TensorFlow converters write them), and a
+    constant Pad node."""
+    w = tensor("conv.weight", FLOAT, [2, 2, 3, 3], raw=f32(ramp(36)))
+    nodes = [
+        node("Conv", ["x", "conv.weight"], ["a"], "/conv/Conv",
+             kernel_shape=[3, 3], pads=[0, 0, 1, 1]),
+        node("Conv", ["x", "conv.weight"], ["b"], "/Conv",
+             kernel_shape=[3, 3], strides=[2, 2], auto_pad="SAME_UPPER"),
+        node("Conv", ["x", "conv.weight"], ["c"], "/Conv_1",
+             kernel_shape=[3, 3], strides=[2, 2], auto_pad="SAME_LOWER"),
+        node("Conv", ["x", "conv.weight"], ["d"], "/Conv_2",
+             kernel_shape=[3, 3], pads=[2, 1, 1, 2]),
+        node("MaxPool", ["x"], ["e"], "/pool/MaxPool", kernel_shape=[2, 2],
+             strides=[2, 2], auto_pad="SAME_UPPER"),
+        node("AveragePool", ["x"], ["f"], "/AveragePool",
+             kernel_shape=[2, 2], pads=[0, 0, 1, 1], count_include_pad=1),
+        node("AveragePool", ["x"], ["g"], "/AveragePool_1",
+             kernel_shape=[2, 2], pads=[0, 0, 1, 1]),
+        const("/Constant", "pads", i64t([0, 0, 1, 0, 0, 0, 0, 2])),
+        const("/Constant_1", "half", scalar(0.5)),
+        node("Pad", ["x", "pads", "half"], ["h"], "/Pad"),
+    ]
+    return model(nodes, [value_info("x", FLOAT, [1, 2, 5, 5])],
+                 [value_info(n, FLOAT, None) for n in "abcdefgh"], [w])
+
+
 def m_qdq():
     """Q/DQ: per-tensor activations, per-axis int8 conv weights."""
     nodes = [
@@ -422,6 +450,13 @@ def broken(name, out_dir):
                      [value_info("x", FLOAT, [1, 1, 2, 2])],
                      [value_info("y", FLOAT, None)],
                      [tensor("sc", FLOAT, [4], raw=f32([1, 1, 2, 2]))])
+    if name in ("bad_pads", "bad_auto_pad"):
+        attrs = ({"pads": [1, 1, 1]} if name == "bad_pads"
+                 else {"auto_pad": "SAME"})
+        return model([node("MaxPool", ["x"], ["y"], "/MaxPool",
+                           kernel_shape=[2, 2], **attrs)],
+                     [value_info("x", FLOAT, [1, 1, 4, 4])],
+                     [value_info("y", FLOAT, None)])
     if name == "escaping_external":
         return relu_model([tensor("w", FLOAT, [2], external={
             "location": "../outside.bin"})])
@@ -439,6 +474,7 @@ MODELS = {
     "split11": m_split11,
     "resample": m_resample,
     "gelu_tanh": m_gelu_tanh,
+    "padding": m_padding,
 }
 
 

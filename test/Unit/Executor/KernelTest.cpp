@@ -258,6 +258,26 @@ TEST_CASE("nearest and bilinear interpolation", "[executor]") {
         std::vector<float>{0, 0.25f, 0.75f, 1});
 }
 
+TEST_CASE("constant pad adds and crops per dim", "[executor]") {
+  Fixture f;
+  int x = f.input({1, 2, 3}, {1, 2, 3, 4, 5, 6});
+  // One row of -1 above, one column left, and the last column cropped:
+  // F.pad(x, [1, -1, 1, 0], value=-1).
+  int y = f.output({1, 3, 3});
+  f.plan.addKernel(createPadKernel(x, y, {0, 1, 1}, -1.0f));
+  CHECK(f.run(y) == std::vector<float>{-1, -1, -1, //
+                                       -1, 1, 2,   //
+                                       -1, 4, 5});
+}
+
+TEST_CASE("pad of leading dims fills whole rows", "[executor]") {
+  Fixture f;
+  int x = f.input({2, 1}, {7, 8});
+  int y = f.output({3, 2});
+  f.plan.addKernel(createPadKernel(x, y, {1, 0}, 0.0f));
+  CHECK(f.run(y) == std::vector<float>{0, 0, 7, 0, 8, 0});
+}
+
 TEST_CASE("embedding rejects out-of-range indices at run time", "[executor]") {
   Plan plan;
   std::vector<float> w = iota(6);

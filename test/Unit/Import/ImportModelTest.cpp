@@ -54,8 +54,7 @@ struct ModelBuilder {
 
   onnx::GraphProto &graph() { return *model.mutable_graph(); }
 
-  onnx::NodeProto &node(const std::string &op,
-                        std::vector<std::string> inputs,
+  onnx::NodeProto &node(const std::string &op, std::vector<std::string> inputs,
                         std::vector<std::string> outputs,
                         const std::string &name) {
     auto *n = graph().add_node();
@@ -76,15 +75,13 @@ struct ModelBuilder {
     for (int64_t v : values)
       a->add_ints(v);
   }
-  static void intAttr(onnx::NodeProto &n, const std::string &name,
-                      int64_t v) {
+  static void intAttr(onnx::NodeProto &n, const std::string &name, int64_t v) {
     auto *a = n.add_attribute();
     a->set_name(name);
     a->set_type(onnx::AttributeProto::INT);
     a->set_i(v);
   }
-  static void floatAttr(onnx::NodeProto &n, const std::string &name,
-                        float v) {
+  static void floatAttr(onnx::NodeProto &n, const std::string &name, float v) {
     auto *a = n.add_attribute();
     a->set_name(name);
     a->set_type(onnx::AttributeProto::FLOAT);
@@ -206,8 +203,7 @@ void gelu(ModelBuilder &m, const std::string &scope, const std::string &in,
   m.node("Div", {in, scope + "_sqrt2"}, {scope + "_d"}, scope + "/Div");
   m.node("Erf", {scope + "_d"}, {scope + "_e"}, scope + "/Erf");
   m.scalar(scope + "/Constant_1", scope + "_one", 1.0f);
-  m.node("Add", {scope + "_e", scope + "_one"}, {scope + "_a"},
-         scope + "/Add");
+  m.node("Add", {scope + "_e", scope + "_one"}, {scope + "_a"}, scope + "/Add");
   m.node("Mul", {in, scope + "_a"}, {scope + "_m"}, scope + "/Mul");
   m.scalar(scope + "/Constant_2", scope + "_half", half);
   m.node("Mul", {scope + "_m", scope + "_half"}, {out}, scope + "/Mul_1");
@@ -218,8 +214,8 @@ void gelu(ModelBuilder &m, const std::string &scope, const std::string &in,
 void layerNorm(ModelBuilder &m, const std::string &scope,
                const std::string &param, const std::string &in,
                const std::string &out, float eps = 1e-5f) {
-  auto &mean = m.node("ReduceMean", {in}, {scope + "_mean"},
-                      scope + "/ReduceMean");
+  auto &mean =
+      m.node("ReduceMean", {in}, {scope + "_mean"}, scope + "/ReduceMean");
   ModelBuilder::ints(mean, "axes", {-1});
   m.node("Sub", {in, scope + "_mean"}, {scope + "_d"}, scope + "/Sub");
   m.scalar(scope + "/Constant", scope + "_two", 2.0f);
@@ -232,8 +228,7 @@ void layerNorm(ModelBuilder &m, const std::string &scope,
   m.node("Add", {scope + "_var", scope + "_eps"}, {scope + "_ve"},
          scope + "/Add");
   m.node("Sqrt", {scope + "_ve"}, {scope + "_std"}, scope + "/Sqrt");
-  m.node("Div", {scope + "_d", scope + "_std"}, {scope + "_n"},
-         scope + "/Div");
+  m.node("Div", {scope + "_d", scope + "_std"}, {scope + "_n"}, scope + "/Div");
   m.node("Mul", {scope + "_n", param + ".weight"}, {scope + "_s"},
          scope + "/Mul");
   m.node("Add", {scope + "_s", param + ".bias"}, {out}, scope + "/Add_1");
@@ -247,12 +242,11 @@ TEST_CASE("initializers keep torch names; generated ones get the module's",
   conv(m, {"x", "stem.weight", "stem.bias"}, "a", "/stem/Conv");
   conv(m, {"a", "onnx::Conv_7", "onnx::Conv_8"}, "b",
        "/layer1/layer1.0/conv1/Conv");
-  auto &bn = m.node("BatchNormalization",
-                    {"b", "onnx::BatchNormalization_9",
-                     "onnx::BatchNormalization_10",
-                     "onnx::BatchNormalization_11",
-                     "onnx::BatchNormalization_12"},
-                    {"c"}, "/layer1/layer1.0/bn1/BatchNormalization");
+  auto &bn =
+      m.node("BatchNormalization",
+             {"b", "onnx::BatchNormalization_9", "onnx::BatchNormalization_10",
+              "onnx::BatchNormalization_11", "onnx::BatchNormalization_12"},
+             {"c"}, "/layer1/layer1.0/bn1/BatchNormalization");
   ModelBuilder::floatAttr(bn, "momentum", 0.9f);
   m.output("c", {1, 2, 4, 4});
   m.floats("stem.weight", {3, 3, 1, 1});
@@ -267,8 +261,7 @@ TEST_CASE("initializers keep torch names; generated ones get the module's",
   CHECK(m.parameters.count("stem.bias"));
   CHECK(m.parameters.count("layer1.0.conv1.weight"));
   CHECK(m.parameters.count("layer1.0.conv1.bias"));
-  CHECK(m.parameters["layer1.0.conv1.weight"].second ==
-        "tensor<2x3x1x1xf32>");
+  CHECK(m.parameters["layer1.0.conv1.weight"].second == "tensor<2x3x1x1xf32>");
   CHECK(m.parameters["layer1.0.bn1.weight"].first == "parameter");
   CHECK(m.parameters["layer1.0.bn1.bias"].first == "parameter");
   CHECK(m.parameters["layer1.0.bn1.running_mean"].first == "buffer");
@@ -362,7 +355,7 @@ TEST_CASE("a module with submodules is not a leaf module",
   CHECK(tanh[1].module == "seq");
 }
 
-TEST_CASE("a Pad by zeros is dropped, other pads stay generic",
+TEST_CASE("torch.onnx's AvgPool Pad prelude belongs to the pool",
           "[import][shape]") {
   auto build = [](ModelBuilder &m, int64_t pad) {
     m.input("x", {1, 2, 4, 4});
@@ -379,10 +372,11 @@ TEST_CASE("a Pad by zeros is dropped, other pads stay generic",
     mode->set_name("mode");
     mode->set_type(onnx::AttributeProto::STRING);
     mode->set_s("constant");
-    // AvgPool2d(1) as torch.onnx writes it: Pad, then AveragePool.
+    // AvgPool2d(3, padding=pad) as torch.onnx writes it: Pad, then
+    // AveragePool.
     auto &pool = m.node("AveragePool", {"p"}, {"y"}, "/ap/AveragePool");
-    ModelBuilder::ints(pool, "kernel_shape", {1, 1});
-    m.output("y", {1, 2, 4 + 2 * pad, 4 + 2 * pad});
+    ModelBuilder::ints(pool, "kernel_shape", {3, 3});
+    m.output("y", {1, 2, 2 + 2 * pad, 2 + 2 * pad});
   };
   SECTION("zero pads: the Pad belongs to the AvgPool module") {
     ModelBuilder m;
@@ -395,17 +389,29 @@ TEST_CASE("a Pad by zeros is dropped, other pads stay generic",
     CHECK(pools[0].target == "torch.nn.modules.pooling.AvgPool2d");
     CHECK(pools[0].module == "ap");
   }
-  SECTION("real padding") {
+  SECTION("real padding: AvgPool2d(padding=1), count_include_pad") {
     ModelBuilder m;
     build(m, 1);
     REQUIRE(m.import());
-    auto calls = m.opsNamed("qfx.call");
-    REQUIRE(calls.size() == 1);
-    CHECK(calls[0].target == "onnx.Pad");
+    CHECK(m.opsNamed("qfx.call").empty());
+    CHECK(m.opsNamed("qfx.pad").empty());
+    auto pools = m.opsNamed("qfx.avg_pool");
+    REQUIRE(pools.size() == 1);
+    CHECK(pools[0].kind == "call_module");
+    CHECK(pools[0].target == "torch.nn.modules.pooling.AvgPool2d");
+    CHECK(pools[0].module == "ap");
+  }
+  SECTION("more padding than torch's avg_pool takes: an explicit F.pad") {
+    ModelBuilder m;
+    build(m, 2);
+    REQUIRE(m.import());
+    CHECK(m.opsNamed("qfx.call").empty());
+    auto pads = m.opsNamed("qfx.pad");
+    REQUIRE(pads.size() == 1);
+    CHECK(pads[0].target == "torch.nn.functional.pad");
     auto pools = m.opsNamed("qfx.avg_pool");
     REQUIRE(pools.size() == 1);
     CHECK(pools[0].kind == "call_function");
-    CHECK(pools[0].module == "ap");
   }
 }
 
@@ -413,8 +419,7 @@ TEST_CASE("a DequantizeLinear of an initializer is a constant weight",
           "[import][provenance][qdq]") {
   ModelBuilder m;
   m.input("x", {1, 3, 4, 4});
-  m.node("QuantizeLinear", {"x", "x_scale", "x_zp"}, {"xq"},
-         "/QuantizeLinear");
+  m.node("QuantizeLinear", {"x", "x_scale", "x_zp"}, {"xq"}, "/QuantizeLinear");
   m.node("DequantizeLinear", {"xq", "x_scale", "x_zp"}, {"xd"},
          "/DequantizeLinear");
   auto &dq = m.node("DequantizeLinear", {"conv.weight_q", "w_scale", "w_zp"},
@@ -566,8 +571,8 @@ TEST_CASE("the LayerNorm matcher folds the opset-13 decomposition",
   SECTION("opset 17 LayerNormalization maps directly") {
     ModelBuilder m(17);
     m.input("x", {2, 8});
-    auto &n = m.node("LayerNormalization", {"x", "ln.weight", "ln.bias"},
-                     {"y"}, "/ln/LayerNormalization");
+    auto &n = m.node("LayerNormalization", {"x", "ln.weight", "ln.bias"}, {"y"},
+                     "/ln/LayerNormalization");
     ModelBuilder::intAttr(n, "axis", -1);
     ModelBuilder::floatAttr(n, "epsilon", 1e-5f);
     m.output("y", {2, 8});

@@ -198,6 +198,32 @@ LogicalResult InterpolateOp::verify() {
   return success();
 }
 
+LogicalResult PadOp::verify() {
+  RankedTensorType in = getInput().getType(), out = getResult().getType();
+  ArrayRef<int64_t> pad = getPad();
+  int64_t rank = in.getRank();
+  if (pad.size() % 2 || static_cast<int64_t>(pad.size()) > 2 * rank)
+    return emitOpError() << "pad needs (begin, end) pairs for at most " << rank
+                         << " dims, has " << pad.size() << " entries";
+  if (out.getRank() != rank)
+    return emitOpError() << "result rank must equal input rank";
+  if (failed(checkSameElementType(*this, in, out)))
+    return failure();
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t size = in.getDimSize(d);
+    int64_t pair = rank - 1 - d; // F.pad counts from the last dim.
+    if (2 * pair < static_cast<int64_t>(pad.size()) &&
+        !ShapedType::isDynamic(size)) {
+      size += pad[2 * pair] + pad[2 * pair + 1];
+      if (size < 0)
+        return emitOpError() << "pad makes dim " << d << " negative";
+    }
+    if (failed(checkResultDim(*this, out, d, size)))
+      return failure();
+  }
+  return success();
+}
+
 LogicalResult EmbeddingOp::verify() {
   RankedTensorType w = getWeight().getType();
   if (w.getRank() != 2)

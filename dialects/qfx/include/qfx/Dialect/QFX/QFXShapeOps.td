@@ -192,4 +192,27 @@ def QFX_InterpolateOp : QFX_Op<"interpolate", [Pure]> {
   let hasVerifier = 1;
 }
 
+def QFX_PadOp : QFX_Op<"pad", [Pure]> {
+  let summary = "F.pad in constant mode";
+  let description = [{
+    `pad` is F.pad's list: (begin, end) pairs starting from the last dim,
+    at most one pair per dim. Negative amounts crop, as in F.pad. Every
+    new element is `value` (default 0). The ONNX importer writes one before
+    a convolution or pool whose ONNX padding (`pads` with begin != end,
+    auto_pad SAME_UPPER/SAME_LOWER) no torch module attribute expresses.
+
+    ```mlir
+    %y = qfx.pad %x pad = [0, 1, 0, 1] : (tensor<1x8x4x4xf32>) -> tensor<1x8x5x5xf32>
+    ```
+  }];
+  let arguments = (ins QFX_FloatTensor:$input, DenseI64ArrayAttr:$pad,
+                       DefaultValuedAttr<F64Attr, "0.0">:$value);
+  let results = (outs QFX_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `pad` `=` $pad (`value` `=` $value^)? attr-dict
+    `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // QFX_DIALECT_QFX_QFXSHAPEOPS_TD
