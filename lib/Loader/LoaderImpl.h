@@ -71,6 +71,9 @@ private:
   llvm::DenseMap<mlir::Attribute, std::shared_ptr<rt::Observer>>
       sharedObservers_;
   llvm::StringMap<int> params_;
+  /// The float64 [scale, zero point] slot of each qfx.quantize_dynamic
+  /// result: its qparams exist only at run time.
+  llvm::DenseMap<mlir::Value, int> dynamicQParams_;
 };
 
 } // namespace qfx

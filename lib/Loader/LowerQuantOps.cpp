@@ -124,6 +124,37 @@ Status ModelBuilder::lowerQuantOp(Operation *op, bool &handled) {
     model_->fakeQuants_.push_back({op, k});
     return Status::success();
   }
+  if (auto q = dyn_cast<QuantizeDynamicOp>(op)) {
+    auto in = slotOf(op, q.getInput());
+    if (in.failed())
+      return in.status();
+    auto out = newBuffer(op, q.getResult());
+    if (out.failed())
+      return out.status();
+    auto qtype = cast<quant::QuantizedType>(q.getType().getElementType());
+    int qparams = model_->plan_.addBuffer(ElemType::F64, {2});
+    dynamicQParams_[q.getResult()] = qparams;
+    add(op, createDynamicQuantizeKernel(
+                *in, *out, qparams, qtype.getStorageTypeMin(),
+                qtype.getStorageTypeMax(), q.getReduceRange()));
+    return Status::success();
+  }
+  if (auto dq = dyn_cast<DequantizeOp>(op);
+      dq &&
+      isa<quant::AnyQuantizedType>(dq.getInput().getType().getElementType())) {
+    auto it = dynamicQParams_.find(dq.getInput());
+    if (it == dynamicQParams_.end())
+      return error(op, "dequantize of a !quant.any tensor needs the qparams "
+                       "of a qfx.quantize_dynamic result");
+    auto in = slotOf(op, dq.getInput());
+    if (in.failed())
+      return in.status();
+    auto out = newBuffer(op, dq.getResult());
+    if (out.failed())
+      return out.status();
+    add(op, createDynamicDequantizeKernel(*in, *out, it->second));
+    return Status::success();
+  }
   if (isa<QuantizeOp, DequantizeOp, RequantizeOp>(op)) {
     Value input = op->getOperand(0), result = op->getResult(0);
     auto in = slotOf(op, input);

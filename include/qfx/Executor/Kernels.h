@@ -193,6 +193,20 @@ std::unique_ptr<Kernel> createDequantizeKernel(int input, int output,
 std::unique_ptr<Kernel> createRequantizeKernel(int input, int output,
                                                QuantSpec from, QuantSpec to);
 
+/// Dynamic quantization (torch.quantize_per_tensor_dynamic): chooses the
+/// qparams of float32 slot `input` from its min and max on every run,
+/// quantizes it into integer slot `output` (storage range [qmin, qmax],
+/// halved first when `reduceRange`) and writes the scale and zero point
+/// into `qparams`, a float64 slot of two elements.
+std::unique_ptr<Kernel> createDynamicQuantizeKernel(int input, int output,
+                                                    int qparams, int64_t qmin,
+                                                    int64_t qmax,
+                                                    bool reduceRange);
+/// Dequantizes integer slot `input` with the scale and zero point a
+/// dynamic quantize kernel wrote into `qparams` during the same run.
+std::unique_ptr<Kernel> createDynamicDequantizeKernel(int input, int output,
+                                                      int qparams);
+
 /// An observer in the graph: updates its statistics, output aliases input.
 class ObserverKernel : public Kernel {
 public:

@@ -1,12 +1,15 @@
 // RUN: qfx-opt %s -split-input-file --qfx-convert -verify-diagnostics
 // RUN: not qfx-opt %s --qfx-convert="decomposed=true" 2>&1 | FileCheck %s --check-prefix=DECOMPOSED
 
-// DECOMPOSED: decomposed=true is not implemented yet
+// RUN: not qfx-opt %s --qfx-convert="engine=tpu" 2>&1 | FileCheck %s --check-prefix=ENGINE
 
-func.func @dynamic(%x: tensor<4xf32>) -> tensor<4xf32> {
-  // expected-error@+1 {{cannot convert: dynamic quantization (is_dynamic observers) is not supported yet}}
-  %0 = qfx.observer %x config = <kind = placeholder, dtype = quint8, qscheme = per_tensor_affine, is_dynamic = true> {qfx.node = #qfx.node<call_module, "torch.ao.quantization.observer.PlaceholderObserver", module = "activation_post_process_0">} : tensor<4xf32>
-  %1 = qfx.relu %0 {qfx.node = #qfx.node<call_function, "torch.relu">, qfx.qconfig = #qfx.qconfig<activation = <kind = placeholder, dtype = quint8, qscheme = per_tensor_affine, is_dynamic = true>>} : tensor<4xf32>
+// DECOMPOSED: decomposed=true is not implemented yet
+// ENGINE: unknown engine 'tpu' (expected fbgemm, x86, qnnpack or onednn)
+
+func.func @dynamic_float16(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error@+1 {{cannot convert: dynamic quantization to 'float16' is not supported yet}}
+  %0 = qfx.observer %x config = <kind = placeholder, dtype = float16, qscheme = per_tensor_affine, is_dynamic = true> {qfx.node = #qfx.node<call_module, "torch.ao.quantization.observer.PlaceholderObserver", module = "activation_post_process_0">} : tensor<4xf32>
+  %1 = qfx.relu %0 {qfx.node = #qfx.node<call_function, "torch.relu">, qfx.qconfig = #qfx.qconfig<activation = <kind = placeholder, dtype = float16, qscheme = per_tensor_affine, is_dynamic = true>>} : tensor<4xf32>
   return %1 : tensor<4xf32>
 }
 

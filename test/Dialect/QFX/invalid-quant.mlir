@@ -326,3 +326,43 @@ func.func @fake_quant_qparams_empty(%x: tensor<4xf32>) {
   %0 = qfx.fake_quantize %x config = <kind = fake_quantize> observer = <kind = moving_average_min_max, dtype = quint8, qscheme = per_tensor_affine> qparams = <scale = [], zero_point = []> : tensor<4xf32>
   return
 }
+
+// -----
+
+func.func @quantize_dynamic_uniform(%x: tensor<4xf32>) {
+  // expected-error@+1 {{expects a !quant.any result element type (the qparams are chosen at run time)}}
+  %q = qfx.quantize_dynamic %x reduce_range = false : tensor<4xf32> -> tensor<4x!quant.uniform<u8:f32, 0.1:3>>
+  return
+}
+
+// -----
+
+func.func @quantize_dynamic_storage(%x: tensor<4xf32>) {
+  // expected-error@+1 {{quantizes to 8-bit storage only (quint8 / qint8), got 'i32'}}
+  %q = qfx.quantize_dynamic %x reduce_range = false : tensor<4xf32> -> tensor<4x!quant.any<i32:f32>>
+  return
+}
+
+// -----
+
+func.func @quantize_dynamic_range(%x: tensor<4xf32>) {
+  // expected-error@+1 {{storage range must be the whole dtype, as quantize_per_tensor_dynamic clamps to it}}
+  %q = qfx.quantize_dynamic %x reduce_range = true : tensor<4xf32> -> tensor<4x!quant.any<u8<0:127>:f32>>
+  return
+}
+
+// -----
+
+func.func @quantize_dynamic_shape(%x: tensor<4xf32>) {
+  // expected-error@+1 {{shapes differ}}
+  %q = qfx.quantize_dynamic %x reduce_range = false : tensor<4xf32> -> tensor<2x!quant.any<u8:f32>>
+  return
+}
+
+// -----
+
+func.func @quantize_any(%x: tensor<4xf32>) {
+  // expected-error@+1 {{expects a !quant.uniform element type}}
+  %q = qfx.quantize %x : tensor<4xf32> -> tensor<4x!quant.any<u8:f32>>
+  return
+}

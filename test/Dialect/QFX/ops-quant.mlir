@@ -21,6 +21,21 @@ func.func @qdq(%x: tensor<2x3xf32>, %w: tensor<3x2xf32>) -> (tensor<2x3xf32>, te
 
 // -----
 
+// Dynamic quantization: the qparams are chosen at run time, so the
+// quantized type is !quant.any (storage and expressed types only).
+// CHECK-LABEL: func.func @dynamic
+// BYTECODE-LABEL: func.func @dynamic
+func.func @dynamic(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  // CHECK: %[[Q:.*]] = qfx.quantize_dynamic %{{.*}} reduce_range = true : tensor<2x3xf32> -> tensor<2x3x!quant.any<u8:f32>>
+  // BYTECODE: qfx.quantize_dynamic %{{.*}} reduce_range = true
+  %q = qfx.quantize_dynamic %x reduce_range = true : tensor<2x3xf32> -> tensor<2x3x!quant.any<u8:f32>>
+  // CHECK: qfx.dequantize %[[Q]] : tensor<2x3x!quant.any<u8:f32>> -> tensor<2x3xf32>
+  %d = qfx.dequantize %q : tensor<2x3x!quant.any<u8:f32>> -> tensor<2x3xf32>
+  return %d : tensor<2x3xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @observers
 func.func @observers(%x: tensor<4x2xf32>) -> tensor<4x2xf32> {
   // CHECK: qfx.observer %{{.*}} config = <kind = moving_average_min_max, dtype = quint8, qscheme = per_tensor_affine, quant_min = 0, quant_max = 127, averaging_constant = 2.000000e-01> : tensor<4x2xf32>

@@ -93,7 +93,8 @@ LogicalResult FakeQuantizeOp::verify() {
 /// expressed type, per-axis dimension inside the tensor with one scale per
 /// slice.
 static LogicalResult verifyQuantizedPair(Operation *op, RankedTensorType real,
-                                         RankedTensorType quantized) {
+                                         RankedTensorType quantized,
+                                         bool allowDynamic = false) {
   if (real.getShape() != quantized.getShape())
     return op->emitOpError()
            << "shapes differ: " << real << " vs " << quantized;
@@ -130,8 +131,10 @@ static LogicalResult verifyQuantizedPair(Operation *op, RankedTensorType real,
       return op->emitOpError()
              << "per-axis type has " << perAxis.getScales().size()
              << " scales but dim " << axis << " has size " << size;
-  } else if (!isa<quant::UniformQuantizedType>(qtype)) {
-    return op->emitOpError() << "expects a !quant.uniform element type";
+  } else if (!isa<quant::UniformQuantizedType>(qtype) &&
+             !(allowDynamic && isa<quant::AnyQuantizedType>(qtype))) {
+    return op->emitOpError() << "expects a !quant.uniform element type"
+                             << (allowDynamic ? " or !quant.any" : "");
   }
   return success();
 }
@@ -142,8 +145,31 @@ LogicalResult QuantizeOp::verify() {
 }
 
 LogicalResult DequantizeOp::verify() {
-  return verifyQuantizedPair(*this, getResult().getType(),
-                             getInput().getType());
+  return verifyQuantizedPair(*this, getResult().getType(), getInput().getType(),
+                             /*allowDynamic=*/true);
+}
+
+LogicalResult QuantizeDynamicOp::verify() {
+  RankedTensorType in = getInput().getType(), out = getResult().getType();
+  if (failed(verifyQuantizedPair(*this, in, out, /*allowDynamic=*/true)))
+    return failure();
+  auto qtype = dyn_cast<quant::AnyQuantizedType>(out.getElementType());
+  if (!qtype)
+    return emitOpError() << "expects a !quant.any result element type (the "
+                            "qparams are chosen at run time)";
+  if (qtype.getStorageTypeIntegralWidth() != 8)
+    return emitOpError() << "quantizes to 8-bit storage only (quint8 / "
+                            "qint8), got "
+                         << qtype.getStorageType();
+  if (qtype.getStorageTypeMin() !=
+          quant::QuantizedType::getDefaultMinimumForInteger(qtype.isSigned(),
+                                                            8) ||
+      qtype.getStorageTypeMax() !=
+          quant::QuantizedType::getDefaultMaximumForInteger(qtype.isSigned(),
+                                                            8))
+    return emitOpError() << "storage range must be the whole dtype, as "
+                            "quantize_per_tensor_dynamic clamps to it";
+  return success();
 }
 
 LogicalResult RequantizeOp::verify() {

@@ -20,6 +20,10 @@
 //    quantize -> dequantize (get_quantize_node_info), unless every producer
 //    and consumer has a None qconfig; the others are removed.
 //
+// 4. dynamic placeholder observers (is_dynamic, quint8 / qint8) become
+//    quantize_dynamic -> dequantize: qparams chosen per call at run time
+//    (torch.quantize_per_tensor_dynamic), reduce_range from the engine.
+//
 // Decisions are taken on the prepared graph before any rewrite, so that
 // step 3 sees the qconfig neighbourhood PyTorch sees.
 //
@@ -29,6 +33,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Quant/IR/Quant.h"
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "mlir/IR/PatternMatch.h"
 #include "qfx/Dialect/QFX/Passes.h"
 
@@ -125,6 +130,25 @@ static FailureOr<Value> insertQDQ(RewriterBase &rewriter, Operation *anchor,
   return dq.getResult();
 }
 
+/// The provenance of the quantize / dequantize pair that replaces graph
+/// observer `op`: its own qfx.node, or — for activation observers placed by
+/// qfx's prepare, which carry none — one whose module is the observer's name
+/// (its NameLoc, `activation_post_process_N`). Weight observers and
+/// fake-quantizes without qfx.node are folded into the reference module.
+static NodeAttr graphProvenance(Operation *op) {
+  if (auto node = op->getAttrOfType<NodeAttr>(kNode))
+    return node;
+  if (op->getOperand(0).getDefiningOp<GetAttrOp>())
+    return {};
+  MLIRContext *ctx = op->getContext();
+  StringAttr module = StringAttr::get(ctx, "");
+  if (auto name = dyn_cast<NameLoc>(op->getLoc()))
+    module = name.getName();
+  return NodeAttr::get(ctx, NodeKind::call_module,
+                       StringAttr::get(ctx, "torch.ao.quantization.observer"),
+                       module);
+}
+
 /// Step 1: quantize the weight of `op` with its qconfig's weight observer.
 static LogicalResult convertWeight(RewriterBase &rewriter, Operation *op) {
   auto [weight, input] = weightAndActivation(op);
@@ -162,7 +186,7 @@ namespace {
 /// What step 2/3 does with one observer or fake-quantize.
 struct ObserverPlan {
   Operation *op;
-  enum { Remove, QuantDequant } action;
+  enum { Remove, QuantDequant, DynamicQuantDequant } action;
   rt::QParams qparams;
 };
 } // namespace
@@ -201,9 +225,15 @@ static FailureOr<ObserverPlan> planObserver(Operation *op) {
       return plan;
     observeAgain = false;
   }
-  if (config.getIsDynamic())
-    return op->emitError() << "cannot convert: dynamic quantization "
-                              "(is_dynamic observers) is not supported yet";
+  if (config.getIsDynamic()) {
+    QuantDType dtype = config.getDtype();
+    if (dtype != QuantDType::quint8 && dtype != QuantDType::qint8)
+      return op->emitError()
+             << "cannot convert: dynamic quantization to '"
+             << stringifyQuantDType(dtype) << "' is not supported yet";
+    plan.action = ObserverPlan::DynamicQuantDequant;
+    return plan;
+  }
   if (config.getDtype() == QuantDType::float16)
     return op->emitError() << "cannot convert: float16 quantization is not "
                               "supported yet";
@@ -214,9 +244,9 @@ static FailureOr<ObserverPlan> planObserver(Operation *op) {
   if (observeAgain && getAttr) {
     FailureOr<std::vector<float>> v = weightValues(getAttr);
     if (failed(v))
-      return op->emitError() << "cannot convert: weight "
-                             << getAttr.getNameAttr()
-                             << " is not a float32 qfx.parameter with data";
+      return op->emitError()
+             << "cannot convert: weight " << getAttr.getNameAttr()
+             << " is not a float32 qfx.parameter with data";
     values = std::move(*v);
     llvm::append_range(shape, getAttr.getType().getShape());
   }
@@ -230,12 +260,47 @@ static FailureOr<ObserverPlan> planObserver(Operation *op) {
   return plan;
 }
 
-static LogicalResult applyPlan(RewriterBase &rewriter,
-                               const ObserverPlan &plan) {
+/// Step 4: quantize_dynamic -> dequantize in place of a dynamic observer,
+/// the nodes get_quantize_node_info gives (quantize_per_tensor_dynamic with
+/// the observer's compute dtype, then dequantize).
+static void applyDynamicPlan(RewriterBase &rewriter, ObserverOp op,
+                             bool reduceRange) {
+  MLIRContext *ctx = rewriter.getContext();
+  bool isSigned = op.getConfig().getDtype() == QuantDType::qint8;
+  auto type = cast<RankedTensorType>(op.getInput().getType());
+  auto element = quant::AnyQuantizedType::get(
+      isSigned ? quant::QuantizationFlags::Signed : 0, IntegerType::get(ctx, 8),
+      type.getElementType(),
+      quant::QuantizedType::getDefaultMinimumForInteger(isSigned, 8),
+      quant::QuantizedType::getDefaultMaximumForInteger(isSigned, 8));
+  rewriter.setInsertionPoint(op);
+  auto q = QuantizeDynamicOp::create(
+      rewriter, op.getLoc(), RankedTensorType::get(type.getShape(), element),
+      op.getInput(), reduceRange);
+  auto dq = DequantizeOp::create(rewriter, op.getLoc(), type, q);
+  if (NodeAttr provenance = graphProvenance(op)) {
+    q->setAttr(
+        kNode,
+        NodeAttr::get(ctx, NodeKind::call_function,
+                      StringAttr::get(ctx, "torch.quantize_per_tensor_dynamic"),
+                      provenance.getModule()));
+    dq->setAttr(kNode, NodeAttr::get(ctx, NodeKind::call_method,
+                                     StringAttr::get(ctx, "dequantize"),
+                                     provenance.getModule()));
+  }
+  rewriter.replaceOp(op, dq);
+}
+
+static LogicalResult applyPlan(RewriterBase &rewriter, const ObserverPlan &plan,
+                               bool reduceRange) {
   Operation *op = plan.op;
   Value input = op->getOperand(0);
   if (plan.action == ObserverPlan::Remove) {
     rewriter.replaceOp(op, input);
+    return success();
+  }
+  if (plan.action == ObserverPlan::DynamicQuantDequant) {
+    applyDynamicPlan(rewriter, cast<ObserverOp>(op), reduceRange);
     return success();
   }
   ObserverConfigAttr config = isa<ObserverOp>(op)
@@ -243,7 +308,7 @@ static LogicalResult applyPlan(RewriterBase &rewriter,
                                   : cast<FakeQuantizeOp>(op).getObserver();
   // Graph observers become graph nodes; a QAT module's weight fake-quantize
   // (no qfx.node) is folded into the reference module.
-  auto provenance = op->getAttrOfType<NodeAttr>(kNode);
+  NodeAttr provenance = graphProvenance(op);
   FailureOr<Value> dq =
       insertQDQ(rewriter, op, input, config, plan.qparams, provenance);
   if (failed(dq))
@@ -263,6 +328,14 @@ struct QfxConvertPass : qfx::impl::QfxConvertBase<QfxConvertPass> {
                             "implemented yet";
       return signalPassFailure();
     }
+    // get_quantize_node_info: reduce_range = engine in ("fbgemm", "x86").
+    if (!llvm::is_contained({"fbgemm", "x86", "qnnpack", "onednn"},
+                            StringRef(engine))) {
+      module.emitError() << "--qfx-convert: unknown engine '" << engine
+                         << "' (expected fbgemm, x86, qnnpack or onednn)";
+      return signalPassFailure();
+    }
+    bool dynamicReduceRange = engine == "fbgemm" || engine == "x86";
     if (!qconfigMapping.empty()) {
       bool ok = true;
       for (auto func : module.getOps<func::FuncOp>())
@@ -292,7 +365,7 @@ struct QfxConvertPass : qfx::impl::QfxConvertBase<QfxConvertPass> {
     for (Operation *op : weighted)
       failedAny |= failed(convertWeight(rewriter, op));
     for (const ObserverPlan &plan : plans)
-      failedAny |= failed(applyPlan(rewriter, plan));
+      failedAny |= failed(applyPlan(rewriter, plan, dynamicReduceRange));
     if (failedAny)
       return signalPassFailure();
     if (removeQConfig)

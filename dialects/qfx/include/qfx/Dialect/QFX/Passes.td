@@ -97,7 +97,9 @@ def QfxConvert : Pass<"qfx-convert", "::mlir::ModuleOp"> {
     also inside `qfx.fused`) is quantized and dequantized with qparams
     computed from the weight values by the weight observer of the op's
     `qfx.qconfig` (QAT: by its weight `qfx.fake_quantize`). The result is
-    the reference quantized model: dq -> float op -> q. See docs/convert.md.
+    the reference quantized model: dq -> float op -> q. Dynamic observers
+    (`is_dynamic`) become `qfx.quantize_dynamic` -> `qfx.dequantize`, whose
+    qparams are chosen per call at run time. See docs/convert.md.
 
     ```mlir
     %q = qfx.quantize %x : tensor<1x8xf32> -> tensor<1x8x!quant.uniform<u8:f32, 0.0235:0>>
@@ -114,7 +116,11 @@ def QfxConvert : Pass<"qfx-convert", "::mlir::ModuleOp"> {
            /*default=*/"\"\"",
            "convert-time QConfigMapping (preset name, JSON text or path): "
            "entries resolving to None make ops float; other entries must "
-           "equal prepare's">
+           "equal prepare's">,
+    Option<"engine", "engine", "std::string", /*default=*/"\"x86\"",
+           "torch.backends.quantized.engine at convert time (fbgemm, x86, "
+           "qnnpack, onednn): dynamic activations get reduce_range=true "
+           "under fbgemm and x86, as get_quantize_node_info decides">
   ];
   let dependentDialects = ["::mlir::quant::QuantDialect"];
 }

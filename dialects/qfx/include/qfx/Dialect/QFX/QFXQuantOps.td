@@ -87,10 +87,38 @@ def QFX_QuantizeOp : QFX_Op<"quantize", [Pure]> {
   let hasVerifier = 1;
 }
 
+def QFX_QuantizeDynamicOp : QFX_Op<"quantize_dynamic", [Pure]> {
+  let summary = "quantize with qparams chosen from the tensor at run time "
+                "(torch.quantize_per_tensor_dynamic)";
+  let description = [{
+    Dynamic quantization: every execution takes the input's min and max,
+    chooses a per-tensor scale and zero point from them as ATen's
+    `ChooseQuantizationParams` does (the range extended to contain 0;
+    `reduce_range` halves the storage range first), and quantizes with
+    them. The result's `!quant.any` element type names the storage and
+    expressed types only: the qparams travel with the value at run time,
+    and `qfx.dequantize` of it uses them.
+
+    ```mlir
+    %q = qfx.quantize_dynamic %x reduce_range = false : tensor<2x8xf32> -> tensor<2x8x!quant.any<u8:f32>>
+    %d = qfx.dequantize %q : tensor<2x8x!quant.any<u8:f32>> -> tensor<2x8xf32>
+    ```
+  }];
+  let arguments = (ins QFX_FloatTensor:$input, BoolAttr:$reduce_range);
+  let results = (outs QFX_QuantizedTensor:$result);
+  let assemblyFormat = [{
+    $input `reduce_range` `=` $reduce_range attr-dict `:` type($input) `->`
+    type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 def QFX_DequantizeOp : QFX_Op<"dequantize", [Pure]> {
   let summary = "quantized tensor to float tensor";
   let description = [{
-    `x = (q - zero_point) * scale`.
+    `x = (q - zero_point) * scale`. A `!quant.any` input (from
+    `qfx.quantize_dynamic`) is dequantized with the qparams chosen when it
+    was quantized.
 
     ```mlir
     %x = qfx.dequantize %q : tensor<1x8x!quant.uniform<u8:f32, 0.0235:0>> -> tensor<1x8xf32>

@@ -1,0 +1,153 @@
+//===- DynamicQuantKernels.cpp - Quantization with per-call qparams -------===//
+//
+// Part of the qfx project, under the Apache License v2.0 with LLVM Exceptions.
+// See LICENSE for license information.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+//
+// The qparams of a dynamically quantized tensor exist only at run time:
+// the quantize kernel stores them in a small float64 slot next to the
+// integers (scale as the double ATen keeps, zero point), and the dequantize
+// kernel of the same value reads them back. Rounding is QFXRuntime's
+// (quantizeValue / dequantizeValue with the scale rounded to float32, as
+// ATen's CPU kernels use it).
+//
+//===----------------------------------------------------------------------===//
+
+#include "qfx/Executor/Kernels.h"
+#include "qfx/Runtime/DynamicQuant.h"
+#include "qfx/Runtime/Quantize.h"
+
+using namespace qfx;
+using namespace qfx::exec;
+
+namespace {
+
+Status checkQParamsSlot(const Slot &slot) {
+  if (slot.type != ElemType::F64 || slot.numel() != 2)
+    return Status::error("dynamic qparams need a float64 slot of 2 elements");
+  return Status::success();
+}
+
+class DynamicQuantizeKernel : public Kernel {
+public:
+  DynamicQuantizeKernel(int input, int output, int qparams, int64_t qmin,
+                        int64_t qmax, bool reduceRange)
+      : input_(input), output_(output), qparams_(qparams), qmin_(qmin),
+        qmax_(qmax), reduceRange_(reduceRange) {}
+
+  Status prepare(Plan &plan) override {
+    const Slot &in = plan.slot(input_), &out = plan.slot(output_);
+    if (in.type != ElemType::F32)
+      return Status::error("quantize_dynamic needs a float32 input");
+    if (out.type != ElemType::U8 && out.type != ElemType::I8)
+      return Status::error("quantize_dynamic needs 8-bit integer storage");
+    if (in.numel() != out.numel())
+      return Status::error("quantization changes the element count");
+    if (Status s = checkQParamsSlot(plan.slot(qparams_)); s.failed())
+      return s;
+    x_ = plan.data<float>(input_);
+    y_ = plan.data(output_);
+    qp_ = plan.data<double>(qparams_);
+    n_ = in.numel();
+    signed_ = out.type == ElemType::I8;
+    return Status::success();
+  }
+
+  Status run() override {
+    float lo, hi;
+    if (Status s = rt::tensorMinMax(x_, n_, lo, hi); s.failed())
+      return s;
+    auto qp = rt::chooseDynamicQParams(lo, hi, qmin_, qmax_, reduceRange_);
+    if (qp.failed())
+      return qp.status();
+    // The storage range stays the dtype's: reduce_range only narrows the
+    // range the qparams are chosen for, quantize clamps to the dtype.
+    const float scale = static_cast<float>(qp->scale);
+    const int64_t zp = qp->zeroPoint;
+    if (signed_) {
+      auto *y = static_cast<int8_t *>(y_);
+      for (int64_t i = 0; i < n_; ++i)
+        y[i] = static_cast<int8_t>(
+            rt::quantizeValue(x_[i], scale, zp, qmin_, qmax_));
+    } else {
+      auto *y = static_cast<uint8_t *>(y_);
+      for (int64_t i = 0; i < n_; ++i)
+        y[i] = static_cast<uint8_t>(
+            rt::quantizeValue(x_[i], scale, zp, qmin_, qmax_));
+    }
+    qp_[0] = qp->scale;
+    qp_[1] = static_cast<double>(zp);
+    return Status::success();
+  }
+
+private:
+  int input_, output_, qparams_;
+  int64_t qmin_, qmax_;
+  bool reduceRange_;
+  const float *x_ = nullptr;
+  void *y_ = nullptr;
+  double *qp_ = nullptr;
+  int64_t n_ = 0;
+  bool signed_ = false;
+};
+
+class DynamicDequantizeKernel : public Kernel {
+public:
+  DynamicDequantizeKernel(int input, int output, int qparams)
+      : input_(input), output_(output), qparams_(qparams) {}
+
+  Status prepare(Plan &plan) override {
+    const Slot &in = plan.slot(input_), &out = plan.slot(output_);
+    if (in.type != ElemType::U8 && in.type != ElemType::I8)
+      return Status::error("dequantize of a dynamic tensor needs 8-bit "
+                           "integer storage");
+    if (out.type != ElemType::F32)
+      return Status::error("dequantize needs a float32 result");
+    if (in.numel() != out.numel())
+      return Status::error("dequantization changes the element count");
+    if (Status s = checkQParamsSlot(plan.slot(qparams_)); s.failed())
+      return s;
+    x_ = plan.data(input_);
+    y_ = plan.data<float>(output_);
+    qp_ = plan.data<double>(qparams_);
+    n_ = in.numel();
+    signed_ = in.type == ElemType::I8;
+    return Status::success();
+  }
+
+  Status run() override {
+    const float scale = static_cast<float>(qp_[0]);
+    const auto zp = static_cast<int64_t>(qp_[1]);
+    for (int64_t i = 0; i < n_; ++i) {
+      int64_t q = signed_ ? static_cast<const int8_t *>(x_)[i]
+                          : static_cast<const uint8_t *>(x_)[i];
+      y_[i] = rt::dequantizeValue(q, scale, zp);
+    }
+    return Status::success();
+  }
+
+private:
+  int input_, output_, qparams_;
+  const void *x_ = nullptr;
+  float *y_ = nullptr;
+  const double *qp_ = nullptr;
+  int64_t n_ = 0;
+  bool signed_ = false;
+};
+
+} // namespace
+
+std::unique_ptr<Kernel>
+qfx::exec::createDynamicQuantizeKernel(int input, int output, int qparams,
+                                       int64_t qmin, int64_t qmax,
+                                       bool reduceRange) {
+  return std::make_unique<DynamicQuantizeKernel>(input, output, qparams, qmin,
+                                                 qmax, reduceRange);
+}
+
+std::unique_ptr<Kernel>
+qfx::exec::createDynamicDequantizeKernel(int input, int output, int qparams) {
+  return std::make_unique<DynamicDequantizeKernel>(input, output, qparams);
+}
