@@ -137,7 +137,41 @@ private:
   bool signed_ = false;
 };
 
+class RoundToFloat16Kernel : public Kernel {
+public:
+  RoundToFloat16Kernel(int input, int output)
+      : input_(input), output_(output) {}
+
+  Status prepare(Plan &plan) override {
+    const Slot &in = plan.slot(input_), &out = plan.slot(output_);
+    if (in.type != ElemType::F32 || out.type != ElemType::F32 ||
+        in.numel() != out.numel())
+      return Status::error("float16 rounding needs float32 slots of one size");
+    x_ = plan.data<float>(input_);
+    y_ = plan.data<float>(output_);
+    n_ = in.numel();
+    return Status::success();
+  }
+
+  Status run() override {
+    for (int64_t i = 0; i < n_; ++i)
+      y_[i] = rt::roundToFloat16(x_[i]);
+    return Status::success();
+  }
+
+private:
+  int input_, output_;
+  const float *x_ = nullptr;
+  float *y_ = nullptr;
+  int64_t n_ = 0;
+};
+
 } // namespace
+
+std::unique_ptr<Kernel> qfx::exec::createRoundToFloat16Kernel(int input,
+                                                              int output) {
+  return std::make_unique<RoundToFloat16Kernel>(input, output);
+}
 
 std::unique_ptr<Kernel>
 qfx::exec::createDynamicQuantizeKernel(int input, int output, int qparams,

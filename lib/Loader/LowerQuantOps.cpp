@@ -128,6 +128,14 @@ Status ModelBuilder::lowerQuantOp(Operation *op, bool &handled) {
     auto in = slotOf(op, q.getInput());
     if (in.failed())
       return in.status();
+    if (q.getType().getElementType().isF16()) {
+      // Plans hold float16 values in float32 slots (no float16 kernels).
+      Shape shape(q.getType().getShape().begin(), q.getType().getShape().end());
+      int out = model_->plan_.addBuffer(ElemType::F32, shape);
+      slots_[q.getResult()] = out;
+      add(op, createRoundToFloat16Kernel(*in, out));
+      return Status::success();
+    }
     auto out = newBuffer(op, q.getResult());
     if (out.failed())
       return out.status();
@@ -138,6 +146,12 @@ Status ModelBuilder::lowerQuantOp(Operation *op, bool &handled) {
                 *in, *out, qparams, qtype.getStorageTypeMin(),
                 qtype.getStorageTypeMax(), q.getReduceRange()));
     return Status::success();
+  }
+  if (auto dq = dyn_cast<DequantizeOp>(op);
+      dq && dq.getInput().getType().getElementType().isF16()) {
+    // float16 values already sit in a float32 slot: widening is free.
+    auto out = alias(op, dq.getInput(), dq.getResult());
+    return out.failed() ? out.status() : Status::success();
   }
   if (auto dq = dyn_cast<DequantizeOp>(op);
       dq &&

@@ -10,6 +10,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <limits>
 #include <string>
 
 using namespace qfx::rt;
@@ -86,4 +88,29 @@ Status qfx::rt::tensorMinMax(const float *x, int64_t n, float &min,
     max = std::max(max, x[i]);
   }
   return Status::success();
+}
+
+float qfx::rt::roundToFloat16(float x) {
+  uint32_t bits;
+  std::memcpy(&bits, &x, sizeof(bits));
+  const uint32_t sign = bits & 0x80000000u, mag = bits ^ sign;
+  if (mag >= 0x7f800000u) // inf, NaN
+    return x;
+  float out;
+  if (mag >= 0x477ff000u) { // >= 65520: rounds past 65504 (ties to even)
+    out = std::numeric_limits<float>::infinity();
+  } else if (mag < 0x38800000u) {
+    // Below 2^-14 float16 is subnormal with a fixed step of 2^-24; scaling
+    // by a power of two is exact, nearbyint rounds ties to even.
+    float a;
+    std::memcpy(&a, &mag, sizeof(a));
+    out = std::ldexp(std::nearbyint(std::ldexp(a, 24)), -24);
+  } else {
+    // Normal: keep 10 of the 23 mantissa bits, ties to even; a carry into
+    // the exponent is the correct rounding.
+    uint32_t r = mag + 0xfffu + ((mag >> 13) & 1u);
+    r &= ~0x1fffu;
+    std::memcpy(&out, &r, sizeof(out));
+  }
+  return sign ? -out : out;
 }

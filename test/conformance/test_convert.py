@@ -302,6 +302,8 @@ def reference_summary(ref, prepared):
         hist[(node.op, str(node.target))] += 1
     for name, mod in ref.named_modules():
         if type(mod).__module__.startswith("torch.ao.nn.quantized.reference"):
+            if getattr(mod, "weight_qscheme", None) is None:
+                continue  # float16 weights: the reference module keeps them float
             scale = mod.weight_scale.reshape(-1)
             zp = mod.weight_zero_point.reshape(-1)
             weight_q[name + ".weight"] = ([float(s) for s in scale],

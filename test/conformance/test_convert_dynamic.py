@@ -21,7 +21,8 @@ the values a layer sees at run time, so the outputs agree to float rounding
 
 `--qfx-run` also runs a bare quantize_dynamic -> dequantize on inputs chosen
 for ATen's corner cases (all zero, one sign, tiny ranges below the 6.1e-5
-scale cutoff) and requires bit-identical results to
+scale cutoff; for float16 overflow, ties, subnormals and a sweep of
+magnitudes) and requires bit-identical results to
 torch.quantize_per_tensor_dynamic(x, dtype, reduce_range).dequantize().
 
 The engine decides reduce_range (get_quantize_node_info: fbgemm / x86).
@@ -56,7 +57,7 @@ from qfx_torch.config_io import save_qconfig_mapping  # noqa: E402
 from test_convert import (Mismatch, compare_qparams, parse_converted,  # noqa: E402
                           reference_summary)
 from torch.ao.quantization import (QConfigMapping, default_dynamic_qconfig,  # noqa: E402
-                                   per_channel_dynamic_qconfig)
+                                   float16_dynamic_qconfig, per_channel_dynamic_qconfig)
 from torch.ao.quantization.observer import PlaceholderObserver  # noqa: E402
 from torch.ao.quantization.quantize_fx import (convert_to_reference_fx,  # noqa: E402
                                                prepare_fx)
@@ -109,6 +110,7 @@ MODELS = {
 QCONFIGS = {
     "dynamic": default_dynamic_qconfig,
     "per_channel_dynamic": per_channel_dynamic_qconfig,
+    "float16_dynamic": float16_dynamic_qconfig,
 }
 # (model, qconfig, engine)
 CASES = [
@@ -118,6 +120,8 @@ CASES = [
     ("seq_linear", "per_channel_dynamic", "qnnpack"),
     ("conv_linear", "dynamic", "onednn"),
     ("conv_linear", "per_channel_dynamic", "x86"),
+    ("mlp", "float16_dynamic", "onednn"),
+    ("seq_linear", "float16_dynamic", "x86"),
 ]
 
 
@@ -290,11 +294,33 @@ def qdq_inputs():
     return xs
 
 
+_F16_IR = """func.func @forward(%x: tensor<{n}xf32> {{qfx.name = "x"}}) -> tensor<{n}xf32> {{
+  %q = qfx.quantize_dynamic %x reduce_range = false : tensor<{n}xf32> -> tensor<{n}xf16>
+  %d = qfx.dequantize %q : tensor<{n}xf16> -> tensor<{n}xf32>
+  return %d : tensor<{n}xf32>
+}}
+"""
+
+
 def check_qdq(qfx_run, workdir):
     """Bit-exact quantize_dynamic -> dequantize; returns the number of
     values compared."""
     torch.backends.quantized.engine = "onednn"  # honours reduce_range
     compared = 0
+    # float16: overflow, ties, subnormals, and a sweep of magnitudes.
+    g = torch.Generator().manual_seed(2)
+    x = torch.cat([torch.tensor([65504.0, 65519.99, 65520.0, -7e4, 2.98023223876953125e-8,
+                                 1.00048828125, 6.1e-5, 1e-9, 0.0, -0.0]),
+                   torch.randn(4096, generator=g) * torch.logspace(-9, 5, 4096)])
+    path = os.path.join(workdir, "qdq_f16")
+    with open(path + ".mlir", "w") as f:
+        f.write(_F16_IR.format(n=x.numel()))
+    got = run_qfx(qfx_run, path + ".mlir", (x,), path)
+    exp = torch.quantize_per_tensor_dynamic(x, torch.float16, False).dequantize().numpy()
+    if not np.array_equal(got.view(np.uint32), exp.view(np.uint32)):
+        raise Mismatch("quantize_dynamic(f16): %d of %d values differ"
+                       % (int(np.sum(got != exp)), x.numel()))
+    compared += x.numel()
     for dtype, st in ((torch.quint8, "u8"), (torch.qint8, "i8")):
         for rr in (False, True):
             for i, x in enumerate(qdq_inputs()):

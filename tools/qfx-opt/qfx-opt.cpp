@@ -21,6 +21,7 @@
 #include "qfx/Dialect/QFX/QFXDialect.h"
 #include "qfx/Conversion/QFXToKernels/QFXToKernels.h"
 #include "qfx/Dialect/QFXK/QFXKDialect.h"
+#include "qfx/Pipelines/Pipelines.h"
 
 int main(int argc, char **argv) {
   mlir::registerCanonicalizerPass();
@@ -29,6 +30,7 @@ int main(int argc, char **argv) {
   mlir::registerInlinerPass();
   qfx::registerQFXPasses();
   qfx::registerQFXToKernelsPasses();
+  qfx::registerQFXPipelines();
 
   mlir::DialectRegistry registry;
   registry.insert<qfx::QFXDialect, qfx::kernels::QFXKDialect, mlir::func::FuncDialect,

@@ -206,6 +206,10 @@ std::unique_ptr<Kernel> createDynamicQuantizeKernel(int input, int output,
 /// dynamic quantize kernel wrote into `qparams` during the same run.
 std::unique_ptr<Kernel> createDynamicDequantizeKernel(int input, int output,
                                                       int qparams);
+/// float16 dynamic quantization (`x.to(torch.float16)`): float32 slot
+/// `output` receives `input` rounded to float16 (plans hold float16 values
+/// in float32 slots).
+std::unique_ptr<Kernel> createRoundToFloat16Kernel(int input, int output);
 
 /// An observer in the graph: updates its statistics, output aliases input.
 class ObserverKernel : public Kernel {

@@ -45,6 +45,11 @@ Expected<DynamicQParams> chooseDynamicQParams(float min, float max,
 /// fails for an empty tensor or one holding NaN.
 Status tensorMinMax(const float *x, int64_t n, float &min, float &max);
 
+/// `x` rounded to the nearest float16 (ties to even; beyond the float16
+/// range: infinity), as a float32: c10::Half's conversion, which
+/// `x.to(torch.float16)` uses.
+float roundToFloat16(float x);
+
 } // namespace qfx::rt
 
 #endif // QFX_RUNTIME_DYNAMICQUANT_H

@@ -61,3 +61,25 @@ func.func @none_qconfig(%x: tensor<4xf32>) -> tensor<4xf32> {
   %2 = qfx.relu %1 {qfx.node = #qfx.node<call_function, "torch.relu">} : tensor<4xf32>
   return %2 : tensor<4xf32>
 }
+
+// -----
+
+// float16_dynamic_qconfig: quantize_per_tensor_dynamic(x, float16) is
+// x.to(float16), never reduce_range; the float16 weight stays float in the
+// reference module (weight_qscheme None), and the module-weight observer
+// qfx's prepare placed is removed.
+// X86-LABEL: func.func @float16_dynamic
+module {
+  qfx.parameter @"fc.weight" parameter = dense<[[0.5, -0.25], [1.0, 2.0]]> : tensor<2x2xf32>
+  func.func @float16_dynamic(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
+    // X86: %[[Q:.*]] = qfx.quantize_dynamic %{{.*}} reduce_range = false {qfx.node = #qfx.node<call_function, "torch.quantize_per_tensor_dynamic", module = "activation_post_process_0">} : tensor<3x2xf32> -> tensor<3x2xf16>
+    // X86: %[[D:.*]] = qfx.dequantize %[[Q]] {{.*}} : tensor<3x2xf16> -> tensor<3x2xf32>
+    // X86: %[[W:.*]] = qfx.get_attr @fc.weight
+    // X86-NEXT: qfx.linear %[[D]], %[[W]]
+    %0 = qfx.observer %x config = <kind = placeholder, dtype = float16, qscheme = per_tensor_affine, is_dynamic = true> {qfx.node = #qfx.node<call_module, "torch.ao.quantization.observer.PlaceholderObserver", module = "activation_post_process_0">} : tensor<3x2xf32>
+    %w = qfx.get_attr @"fc.weight" : tensor<2x2xf32>
+    %wo = qfx.observer %w config = <kind = placeholder, dtype = float16, qscheme = per_tensor_affine> : tensor<2x2xf32>
+    %1 = qfx.linear %0, %wo {qfx.node = #qfx.node<call_module, "torch.nn.modules.linear.Linear", module = "fc">, qfx.qconfig = #qfx.qconfig<activation = <kind = placeholder, dtype = float16, qscheme = per_tensor_affine, is_dynamic = true>, weight = <kind = placeholder, dtype = float16, qscheme = per_tensor_affine>>} : (tensor<3x2xf32>, tensor<2x2xf32>) -> tensor<3x2xf32>
+    return %1 : tensor<3x2xf32>
+  }
+}

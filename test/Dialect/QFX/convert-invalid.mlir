@@ -6,10 +6,10 @@
 // DECOMPOSED: decomposed=true is not implemented yet
 // ENGINE: unknown engine 'tpu' (expected fbgemm, x86, qnnpack or onednn)
 
-func.func @dynamic_float16(%x: tensor<4xf32>) -> tensor<4xf32> {
-  // expected-error@+1 {{cannot convert: dynamic quantization to 'float16' is not supported yet}}
-  %0 = qfx.observer %x config = <kind = placeholder, dtype = float16, qscheme = per_tensor_affine, is_dynamic = true> {qfx.node = #qfx.node<call_module, "torch.ao.quantization.observer.PlaceholderObserver", module = "activation_post_process_0">} : tensor<4xf32>
-  %1 = qfx.relu %0 {qfx.node = #qfx.node<call_function, "torch.relu">, qfx.qconfig = #qfx.qconfig<activation = <kind = placeholder, dtype = float16, qscheme = per_tensor_affine, is_dynamic = true>>} : tensor<4xf32>
+func.func @dynamic_qint32(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error@+1 {{cannot convert: dynamic quantization to 'qint32' is not supported yet}}
+  %0 = qfx.observer %x config = <kind = placeholder, dtype = qint32, qscheme = per_tensor_affine, is_dynamic = true> {qfx.node = #qfx.node<call_module, "torch.ao.quantization.observer.PlaceholderObserver", module = "activation_post_process_0">} : tensor<4xf32>
+  %1 = qfx.relu %0 {qfx.node = #qfx.node<call_function, "torch.relu">, qfx.qconfig = #qfx.qconfig<activation = <kind = placeholder, dtype = qint32, qscheme = per_tensor_affine, is_dynamic = true>>} : tensor<4xf32>
   return %1 : tensor<4xf32>
 }
 
@@ -25,12 +25,12 @@ func.func @float16(%x: tensor<4xf32>) -> tensor<4xf32> {
 // -----
 
 module {
-  qfx.parameter @"fc.weight" parameter = dense<[[0.5, -0.25], [1.0, 2.0]]> : tensor<2x2xf32>
-  func.func @weight_float16(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
-    %0 = qfx.observer %x config = <kind = min_max, dtype = quint8, qscheme = per_tensor_affine> state = <min = [-1.0], max = [3.0]> {qfx.node = #qfx.node<call_module, "torch.ao.quantization.observer.MinMaxObserver", module = "activation_post_process_0">} : tensor<3x2xf32>
-    %w = qfx.get_attr @"fc.weight" : tensor<2x2xf32>
-    // expected-error@+1 {{cannot convert: weight dtype 'float16' is not supported yet}}
-    %1 = qfx.linear %0, %w {qfx.node = #qfx.node<call_module, "torch.nn.modules.linear.Linear", module = "fc">, qfx.qconfig = #qfx.qconfig<activation = <kind = min_max, dtype = quint8, qscheme = per_tensor_affine>, weight = <kind = placeholder, dtype = float16, qscheme = per_tensor_affine>>} : (tensor<3x2xf32>, tensor<2x2xf32>) -> tensor<3x2xf32>
+  qfx.parameter @"emb.weight" parameter = dense<[[0.5, -0.25], [1.0, 2.0]]> : tensor<2x2xf32>
+  func.func @float_qparams(%i: tensor<3xi64>) -> tensor<3x2xf32> {
+    %w = qfx.get_attr @"emb.weight" : tensor<2x2xf32>
+    %0 = qfx.observer %w config = <kind = per_channel_min_max, dtype = quint8, qscheme = per_channel_affine_float_qparams> {qfx.node = #qfx.node<call_module, "torch.ao.quantization.observer.PerChannelMinMaxObserver", module = "emb.weight_post_process">} : tensor<2x2xf32>
+    // expected-error@+1 {{cannot convert: weight-only quantization of embeddings (float qparams) is not supported yet}}
+    %1 = qfx.embedding %0, %i {qfx.node = #qfx.node<call_module, "torch.nn.modules.sparse.Embedding", module = "emb">, qfx.qconfig = #qfx.qconfig<activation = <kind = placeholder, dtype = float32, qscheme = per_tensor_affine>, weight = <kind = per_channel_min_max, dtype = quint8, qscheme = per_channel_affine_float_qparams>>} : (tensor<2x2xf32>, tensor<3xi64>) -> tensor<3x2xf32>
     return %1 : tensor<3x2xf32>
   }
 }
@@ -38,12 +38,28 @@ module {
 // -----
 
 module {
-  qfx.parameter @"emb.weight" parameter = dense<[[0.5, -0.25], [1.0, 2.0]]> : tensor<2x2xf32>
-  func.func @float_qparams(%i: tensor<3xi64>) -> tensor<3x2xf32> {
-    %w = qfx.get_attr @"emb.weight" : tensor<2x2xf32>
-    // expected-error@+1 {{cannot convert: float zero points (per_channel_affine_float_qparams) cannot be expressed as !quant.uniform}}
-    %0 = qfx.observer %w config = <kind = per_channel_min_max, dtype = quint8, qscheme = per_channel_affine_float_qparams> {qfx.node = #qfx.node<call_module, "torch.ao.quantization.observer.PerChannelMinMaxObserver", module = "emb.weight_post_process">} : tensor<2x2xf32>
-    %1 = qfx.embedding %0, %i {qfx.node = #qfx.node<call_module, "torch.nn.modules.sparse.Embedding", module = "emb">, qfx.qconfig = #qfx.qconfig<activation = <kind = placeholder, dtype = float32, qscheme = per_tensor_affine>, weight = <kind = per_channel_min_max, dtype = quint8, qscheme = per_channel_affine_float_qparams>>} : (tensor<2x2xf32>, tensor<3xi64>) -> tensor<3x2xf32>
+  qfx.parameter @"fc.weight" parameter = dense<[[0.5, -0.25], [1.0, 2.0]]> : tensor<2x2xf32>
+  func.func @weight_quint4x2(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
+    %0 = qfx.observer %x config = <kind = min_max, dtype = quint8, qscheme = per_tensor_affine> state = <min = [-1.0], max = [3.0]> {qfx.node = #qfx.node<call_module, "torch.ao.quantization.observer.MinMaxObserver", module = "activation_post_process_0">} : tensor<3x2xf32>
+    %w = qfx.get_attr @"fc.weight" : tensor<2x2xf32>
+    // expected-error@+1 {{cannot convert: weight dtype 'quint4x2' is not supported yet}}
+    %1 = qfx.linear %0, %w {qfx.node = #qfx.node<call_module, "torch.nn.modules.linear.Linear", module = "fc">, qfx.qconfig = #qfx.qconfig<activation = <kind = min_max, dtype = quint8, qscheme = per_tensor_affine>, weight = <kind = per_channel_min_max, dtype = quint4x2, qscheme = per_channel_affine_float_qparams>>} : (tensor<3x2xf32>, tensor<2x2xf32>) -> tensor<3x2xf32>
     return %1 : tensor<3x2xf32>
   }
+}
+
+// -----
+
+func.func @embedding_weight_only(%w: tensor<10x4xf32>, %i: tensor<3xi64>) -> tensor<3x4xf32> {
+  // expected-error@+1 {{cannot convert: weight-only quantization of embeddings (float qparams) is not supported yet}}
+  %0 = qfx.embedding %w, %i {qfx.node = #qfx.node<call_module, "torch.nn.modules.sparse.Embedding", module = "emb">, qfx.qconfig = #qfx.qconfig<activation = <kind = placeholder, dtype = float32, qscheme = per_tensor_affine>, weight = <kind = per_channel_min_max, dtype = quint8, qscheme = per_channel_affine_float_qparams>>} : (tensor<10x4xf32>, tensor<3xi64>) -> tensor<3x4xf32>
+  return %0 : tensor<3x4xf32>
+}
+
+// -----
+
+func.func @dynamic_lstm(%x: tensor<5x1x4xf32>, %a: tensor<32x4xf32>, %b: tensor<32x8xf32>) -> tensor<5x1x8xf32> {
+  // expected-error@+1 {{cannot convert: dynamic quantization of LSTM / GRU weights is not supported yet}}
+  %o, %h, %c = qfx.lstm %x weights(%a, %b) hidden_size = 8 num_layers = 1 dropout = 0.0 {qfx.node = #qfx.node<call_module, "torch.nn.modules.rnn.LSTM", module = "lstm">, qfx.qconfig = #qfx.qconfig<activation = <kind = placeholder, dtype = quint8, qscheme = per_tensor_affine, is_dynamic = true>, weight = <kind = min_max, dtype = qint8, qscheme = per_tensor_symmetric>>} : (tensor<5x1x4xf32>, tensor<32x4xf32>, tensor<32x8xf32>) -> (tensor<5x1x8xf32>, tensor<1x1x8xf32>, tensor<1x1x8xf32>)
+  return %o : tensor<5x1x8xf32>
 }

@@ -366,3 +366,19 @@ func.func @quantize_any(%x: tensor<4xf32>) {
   %q = qfx.quantize %x : tensor<4xf32> -> tensor<4x!quant.any<u8:f32>>
   return
 }
+
+// -----
+
+func.func @quantize_dynamic_float16_reduce_range(%x: tensor<4xf32>) {
+  // expected-error@+1 {{reduce_range has no meaning for float16}}
+  %q = qfx.quantize_dynamic %x reduce_range = true : tensor<4xf32> -> tensor<4xf16>
+  return
+}
+
+// -----
+
+func.func @dequantize_float16_type(%h: tensor<4xf16>) {
+  // expected-error@+1 {{float16 quantization converts float32 tensors, got 'f64'}}
+  %d = qfx.dequantize %h : tensor<4xf16> -> tensor<4xf64>
+  return
+}

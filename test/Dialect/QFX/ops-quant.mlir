@@ -31,7 +31,11 @@ func.func @dynamic(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
   %q = qfx.quantize_dynamic %x reduce_range = true : tensor<2x3xf32> -> tensor<2x3x!quant.any<u8:f32>>
   // CHECK: qfx.dequantize %[[Q]] : tensor<2x3x!quant.any<u8:f32>> -> tensor<2x3xf32>
   %d = qfx.dequantize %q : tensor<2x3x!quant.any<u8:f32>> -> tensor<2x3xf32>
-  return %d : tensor<2x3xf32>
+  // CHECK: %[[H:.*]] = qfx.quantize_dynamic %{{.*}} reduce_range = false : tensor<2x3xf32> -> tensor<2x3xf16>
+  %h = qfx.quantize_dynamic %d reduce_range = false : tensor<2x3xf32> -> tensor<2x3xf16>
+  // CHECK: qfx.dequantize %[[H]] : tensor<2x3xf16> -> tensor<2x3xf32>
+  %e = qfx.dequantize %h : tensor<2x3xf16> -> tensor<2x3xf32>
+  return %e : tensor<2x3xf32>
 }
 
 // -----

@@ -69,3 +69,30 @@ TEST_CASE("tensor min/max", "[dynamic]") {
   float n[] = {1.0f, std::nanf("")};
   CHECK(tensorMinMax(n, 2, lo, hi).failed());
 }
+
+// Expected values are torch.tensor([x]).half().float() in PyTorch 1.13.
+TEST_CASE("float16 rounding matches Tensor.half()", "[dynamic]") {
+  const float inf = std::numeric_limits<float>::infinity();
+  const std::pair<float, float> cases[] = {
+      {1.0f, 1.0f},
+      {-0.10000000149011612f, -0.0999755859375f},
+      {65504.0f, 65504.0f},
+      {65519.98828125f, 65504.0f},
+      {65520.0f, inf}, // the tie above the largest float16 rounds to even
+      {-70000.0f, -inf},
+      {9.99999993922529e-09f, 0.0f},
+      {2.999999892949745e-08f, 5.960464477539063e-08f},
+      {2.9802322387695312e-08f, 0.0f}, // half of the smallest subnormal
+      {1.00048828125f, 1.0f},          // ties to even
+      {1.00146484375f, 1.001953125f},
+      {6.0999998822808266e-05f, 6.097555160522461e-05f}, // near 2^-14
+      {3.1415927410125732f, 3.140625f},
+      {9.999999747378752e-05f, 0.00010001659393310547f},
+      {-2.499999993688107e-07f, -2.384185791015625e-07f},
+  };
+  for (auto [x, expected] : cases) {
+    CAPTURE(x);
+    CHECK(roundToFloat16(x) == expected);
+  }
+  CHECK(std::isnan(roundToFloat16(std::nanf(""))));
+}

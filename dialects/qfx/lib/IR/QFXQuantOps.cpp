@@ -144,13 +144,33 @@ LogicalResult QuantizeOp::verify() {
                              getResult().getType());
 }
 
+/// float16 <-> float32 conversions of float16 dynamic quantization.
+static LogicalResult verifyFloat16Pair(Operation *op, RankedTensorType real,
+                                       RankedTensorType half) {
+  if (real.getShape() != half.getShape())
+    return op->emitOpError() << "shapes differ: " << real << " vs " << half;
+  if (!real.getElementType().isF32())
+    return op->emitOpError() << "float16 quantization converts float32 "
+                                "tensors, got "
+                             << real.getElementType();
+  return success();
+}
+
 LogicalResult DequantizeOp::verify() {
+  if (getInput().getType().getElementType().isF16())
+    return verifyFloat16Pair(*this, getResult().getType(),
+                             getInput().getType());
   return verifyQuantizedPair(*this, getResult().getType(), getInput().getType(),
                              /*allowDynamic=*/true);
 }
 
 LogicalResult QuantizeDynamicOp::verify() {
   RankedTensorType in = getInput().getType(), out = getResult().getType();
+  if (out.getElementType().isF16()) {
+    if (getReduceRange())
+      return emitOpError() << "reduce_range has no meaning for float16";
+    return verifyFloat16Pair(*this, in, out);
+  }
   if (failed(verifyQuantizedPair(*this, in, out, /*allowDynamic=*/true)))
     return failure();
   auto qtype = dyn_cast<quant::AnyQuantizedType>(out.getElementType());

@@ -22,7 +22,8 @@
 //
 // 4. dynamic placeholder observers (is_dynamic, quint8 / qint8) become
 //    quantize_dynamic -> dequantize: qparams chosen per call at run time
-//    (torch.quantize_per_tensor_dynamic), reduce_range from the engine.
+//    (torch.quantize_per_tensor_dynamic), reduce_range from the engine;
+//    float16 ones (float16_dynamic_qconfig) round to float16 and back.
 //
 // Decisions are taken on the prepared graph before any rewrite, so that
 // step 3 sees the qconfig neighbourhood PyTorch sees.
@@ -159,6 +160,11 @@ static LogicalResult convertWeight(RewriterBase &rewriter, Operation *op) {
   auto getAttr = weight->get().getDefiningOp<GetAttrOp>();
   if (!getAttr) // QAT weights go through their fake-quantize (step 2).
     return success();
+  // A float16 weight (float16_dynamic_qconfig / float16_static_qconfig)
+  // gets weight_qscheme None in the reference module, which then uses the
+  // float weight unchanged (_quantize_and_dequantize_weight).
+  if (config.getDtype() == QuantDType::float16)
+    return success();
   if (!convert::isStaticIntQuant(config))
     return op->emitError() << "cannot convert: weight dtype '"
                            << stringifyQuantDType(config.getDtype())
@@ -179,6 +185,28 @@ static LogicalResult convertWeight(RewriterBase &rewriter, Operation *op) {
   if (failed(dq))
     return failure();
   rewriter.modifyOpInPlace(op, [&] { weight->set(*dq); });
+  return success();
+}
+
+/// Weighted ops convert does not quantize yet, where PyTorch would quantize
+/// their weights: embeddings with a weight-only float-qparams qconfig and
+/// dynamically quantized LSTM / GRU. Fails with a diagnostic rather than
+/// leaving their weights float.
+static LogicalResult checkUnsupportedWeights(Operation *op) {
+  QConfigAttr qconfig = qconfigOf(op);
+  if (!qconfig || !qconfig.getWeight())
+    return success();
+  ObserverConfigAttr weight = qconfig.getWeight();
+  if (isa<EmbeddingOp, EmbeddingBagOp>(op) &&
+      weight.getQscheme() == QScheme::per_channel_affine_float_qparams)
+    return op->emitError() << "cannot convert: weight-only quantization of "
+                              "embeddings (float qparams) is not supported "
+                              "yet";
+  ObserverConfigAttr act = qconfig.getActivation();
+  if (isa<LSTMOp, GRUOp>(op) && act && act.getIsDynamic() &&
+      weight.getDtype() == QuantDType::qint8)
+    return op->emitError() << "cannot convert: dynamic quantization of LSTM / "
+                              "GRU weights is not supported yet";
   return success();
 }
 
@@ -216,6 +244,10 @@ static FailureOr<ObserverPlan> planObserver(Operation *op) {
     });
     if (!quantized)
       return plan;
+    // The weight observer qfx's prepare puts on a module weight (no FX
+    // node) stands for the module's own: float16 leaves it float (above).
+    if (config.getDtype() == QuantDType::float16 && !op->hasAttr(kNode))
+      return plan;
     if (isa<ObserverOp>(op))
       observeAgain = !state;
   } else {
@@ -227,7 +259,8 @@ static FailureOr<ObserverPlan> planObserver(Operation *op) {
   }
   if (config.getIsDynamic()) {
     QuantDType dtype = config.getDtype();
-    if (dtype != QuantDType::quint8 && dtype != QuantDType::qint8)
+    if (dtype != QuantDType::quint8 && dtype != QuantDType::qint8 &&
+        dtype != QuantDType::float16)
       return op->emitError()
              << "cannot convert: dynamic quantization to '"
              << stringifyQuantDType(dtype) << "' is not supported yet";
@@ -266,13 +299,21 @@ static FailureOr<ObserverPlan> planObserver(Operation *op) {
 static void applyDynamicPlan(RewriterBase &rewriter, ObserverOp op,
                              bool reduceRange) {
   MLIRContext *ctx = rewriter.getContext();
-  bool isSigned = op.getConfig().getDtype() == QuantDType::qint8;
+  QuantDType dtype = op.getConfig().getDtype();
+  bool isSigned = dtype == QuantDType::qint8;
   auto type = cast<RankedTensorType>(op.getInput().getType());
-  auto element = quant::AnyQuantizedType::get(
-      isSigned ? quant::QuantizationFlags::Signed : 0, IntegerType::get(ctx, 8),
-      type.getElementType(),
-      quant::QuantizedType::getDefaultMinimumForInteger(isSigned, 8),
-      quant::QuantizedType::getDefaultMaximumForInteger(isSigned, 8));
+  Type element;
+  if (dtype == QuantDType::float16) {
+    // quantize_per_tensor_dynamic(x, float16, ...) is x.to(float16).
+    element = Float16Type::get(ctx);
+    reduceRange = false;
+  } else {
+    element = quant::AnyQuantizedType::get(
+        isSigned ? quant::QuantizationFlags::Signed : 0,
+        IntegerType::get(ctx, 8), type.getElementType(),
+        quant::QuantizedType::getDefaultMinimumForInteger(isSigned, 8),
+        quant::QuantizedType::getDefaultMaximumForInteger(isSigned, 8));
+  }
   rewriter.setInsertionPoint(op);
   auto q = QuantizeDynamicOp::create(
       rewriter, op.getLoc(), RankedTensorType::get(type.getShape(), element),
@@ -346,12 +387,17 @@ struct QfxConvertPass : qfx::impl::QfxConvertBase<QfxConvertPass> {
     }
     IRRewriter rewriter(&getContext());
     SmallVector<Operation *> weighted, observers;
+    bool unsupported = false;
     module.walk([&](Operation *op) {
+      if (isa<EmbeddingOp, EmbeddingBagOp, LSTMOp, GRUOp>(op))
+        unsupported |= failed(checkUnsupportedWeights(op));
       if (isa<ConvOp, ConvTransposeOp, LinearOp>(op))
         weighted.push_back(op);
       else if (isa<ObserverOp, FakeQuantizeOp>(op))
         observers.push_back(op);
     });
+    if (unsupported)
+      return signalPassFailure();
     // Plan everything on the prepared graph first.
     SmallVector<ObserverPlan> plans;
     bool failedAny = false;

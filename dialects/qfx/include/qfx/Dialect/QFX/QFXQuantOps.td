@@ -16,6 +16,9 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 
 def QFX_QuantizedTensor : RankedTensorOf<[quant_QuantizedType]>;
 def QFX_ObservedTensor : RankedTensorOf<[AnyFloat]>;
+/// A dynamically quantized tensor: `!quant.any` (integer storage, qparams
+/// chosen at run time) or float16 (quantize_per_tensor_dynamic to float16).
+def QFX_DynamicQuantizedTensor : RankedTensorOf<[quant_QuantizedType, F16]>;
 
 def QFX_ObserverOp : QFX_Op<"observer", [SameOperandsAndResultType]> {
   let summary = "an observer module inserted by prepare";
@@ -97,15 +100,18 @@ def QFX_QuantizeDynamicOp : QFX_Op<"quantize_dynamic", [Pure]> {
     `reduce_range` halves the storage range first), and quantizes with
     them. The result's `!quant.any` element type names the storage and
     expressed types only: the qparams travel with the value at run time,
-    and `qfx.dequantize` of it uses them.
+    and `qfx.dequantize` of it uses them. A float16 result is
+    `x.to(torch.float16)` (float16_dynamic_qconfig: round to nearest even
+    float16; `reduce_range` is then meaningless and must be false).
 
     ```mlir
     %q = qfx.quantize_dynamic %x reduce_range = false : tensor<2x8xf32> -> tensor<2x8x!quant.any<u8:f32>>
     %d = qfx.dequantize %q : tensor<2x8x!quant.any<u8:f32>> -> tensor<2x8xf32>
+    %h = qfx.quantize_dynamic %x reduce_range = false : tensor<2x8xf32> -> tensor<2x8xf16>
     ```
   }];
   let arguments = (ins QFX_FloatTensor:$input, BoolAttr:$reduce_range);
-  let results = (outs QFX_QuantizedTensor:$result);
+  let results = (outs QFX_DynamicQuantizedTensor:$result);
   let assemblyFormat = [{
     $input `reduce_range` `=` $reduce_range attr-dict `:` type($input) `->`
     type($result)
@@ -118,13 +124,13 @@ def QFX_DequantizeOp : QFX_Op<"dequantize", [Pure]> {
   let description = [{
     `x = (q - zero_point) * scale`. A `!quant.any` input (from
     `qfx.quantize_dynamic`) is dequantized with the qparams chosen when it
-    was quantized.
+    was quantized; a float16 input is widened to float32.
 
     ```mlir
     %x = qfx.dequantize %q : tensor<1x8x!quant.uniform<u8:f32, 0.0235:0>> -> tensor<1x8xf32>
     ```
   }];
-  let arguments = (ins QFX_QuantizedTensor:$input);
+  let arguments = (ins QFX_DynamicQuantizedTensor:$input);
   let results = (outs QFX_FloatTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;
