@@ -10,6 +10,7 @@ See docs/exporter.md for the mapping.
 """
 
 import os
+import struct
 import subprocess
 import tempfile
 
@@ -519,7 +520,11 @@ def _module_types(model):
                      for p, c in entries)
 
 
-def _write_module(f, name, training, params, func_lines, module_types=""):
+def _write_module(f, name, training, params, func_lines, module_types="",
+                  blob_file=None):
+    """Writes the module text. The `dense_resource` bytes go into the
+    text's `dialect_resources` section as hex, or with `blob_file` (a binary
+    file object) into that side file (_write_blobs) and not into the text."""
     types = (", qfx.module_types = {%s}" % module_types) if module_types else ""
     f.write("module attributes {qfx.training = %s%s} {\n"
             % ("true" if training else "false", types))
@@ -539,7 +544,9 @@ def _write_module(f, name, training, params, func_lines, module_types=""):
         f.write(line)
         f.write("\n")
     f.write("} loc(%s)\n" % string_literal(name))
-    if blobs:
+    if blob_file is not None:
+        _write_blobs(blob_file, blobs)
+    elif blobs:
         f.write("\n{-#\n  dialect_resources: {\n    builtin: {\n")
         for i, (key, tensor) in enumerate(blobs):
             align = max(tensor.element_size(), 1)
@@ -547,6 +554,33 @@ def _write_module(f, name, training, params, func_lines, module_types=""):
             f.write(_tensor_bytes(tensor).hex().upper())
             f.write('"%s\n' % ("," if i + 1 < len(blobs) else ""))
         f.write("    }\n  }\n#-}\n")
+
+
+_BLOB_ALIGN = 64
+
+
+def _write_blobs(f, blobs):
+    """The blob file `qfx-translate --import-qfx-blobs` attaches to the text
+    (layout in include/qfx/Import/BlobFile.h): an index of (key, alignment,
+    offset, size), then every tensor's bytes at a 64-byte aligned offset,
+    written straight from the tensor's memory."""
+    keys = [k.encode() for k, _ in blobs]
+    offset = 16 + sum(4 + len(k) + 20 for k in keys)
+    index, layout = [b"QFXBLOBS", struct.pack("<II", 1, len(blobs))], []
+    for k, (_, t) in zip(keys, blobs):
+        offset = -(-offset // _BLOB_ALIGN) * _BLOB_ALIGN
+        size = t.numel() * t.element_size()
+        index.append(struct.pack("<I", len(k)) + k +
+                     struct.pack("<IQQ", max(t.element_size(), 1), offset, size))
+        layout.append(offset)
+        offset += size
+    f.write(b"".join(index))
+    pos = 16 + sum(4 + len(k) + 20 for k in keys)
+    for (_, t), start in zip(blobs, layout):
+        f.write(b"\0" * (start - pos))
+        data = t.detach().cpu().contiguous().reshape(-1).view(torch.uint8)
+        f.write(memoryview(data.numpy()))
+        pos = start + data.numel()
 
 
 def _lower_graph(model, gm, example_inputs, concrete_args):
@@ -603,8 +637,9 @@ def _output_leaves(low, out):
 
 
 def export_text(model, example_inputs, f, *, concrete_args=None,
-                leaf_modules=()):
-    """Trace `model` and write the qfx IR text to the file object `f`.
+                leaf_modules=(), blob_file=None):
+    """Trace `model` and write the qfx IR text to the file object `f`
+    (parameter bytes into the binary file object `blob_file` if given).
 
     Returns the traced GraphModule (with `qfx_value` / `qfx_module` meta).
     """
@@ -613,7 +648,7 @@ def export_text(model, example_inputs, f, *, concrete_args=None,
     gm = trace(model, concrete_args, leaf_modules)
     params, low, lines = _lower_graph(model, gm, example_inputs, concrete_args)
     _write_module(f, type(model).__name__, model.training, params, lines,
-                  _module_types(model))
+                  _module_types(model), blob_file)
     return gm
 
 
@@ -624,6 +659,26 @@ def find_qfx_opt(explicit=None):
         if candidate and os.path.exists(candidate):
             return candidate
     raise ExportError("qfx-opt not found: pass --qfx-opt PATH or set QFX_OPT")
+
+
+def find_qfx_translate(qfx_opt=None):
+    """qfx-translate from $QFX_TRANSLATE (set but empty: none), else next to
+    qfx-opt or on PATH; None when there is none."""
+    import shutil
+    explicit = os.environ.get("QFX_TRANSLATE")
+    if explicit is not None:
+        return explicit if explicit and os.path.exists(explicit) else None
+    candidates = []
+    try:
+        candidates.append(os.path.join(os.path.dirname(find_qfx_opt(qfx_opt)),
+                                       "qfx-translate"))
+    except ExportError:
+        pass
+    candidates.append(shutil.which("qfx-translate"))
+    for candidate in candidates:
+        if candidate and os.path.exists(candidate):
+            return candidate
+    return None
 
 
 def export(model, example_inputs, path, *, concrete_args=None, leaf_modules=(),
@@ -638,22 +693,38 @@ def export(model, example_inputs, path, *, concrete_args=None, leaf_modules=(),
     """
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".qfx-export-", suffix=".mlir", dir=directory)
-    tmp_bc = None
+    temps = []
+
+    def temp(suffix):
+        fd, name = tempfile.mkstemp(prefix=".qfx-export-", suffix=suffix,
+                                    dir=directory)
+        os.close(fd)
+        temps.append(name)
+        return name
+
     try:
-        with os.fdopen(fd, "w") as f:
-            gm = export_text(model, example_inputs, f, concrete_args=concrete_args,
-                             leaf_modules=leaf_modules)
-        final = tmp
-        if path.endswith(".mlirbc"):
-            fd2, tmp_bc = tempfile.mkstemp(prefix=".qfx-export-", suffix=".mlirbc",
-                                           dir=directory)
-            os.close(fd2)
-            proc = subprocess.run([find_qfx_opt(qfx_opt), tmp, "--emit-bytecode",
-                                   "-o", tmp_bc], capture_output=True, text=True)
-            if proc.returncode != 0:
-                raise ExportError("qfx-opt rejected the exported IR:\n" + proc.stderr)
-            final = tmp_bc
+        text = temp(".mlir")
+        final = text
+        options = dict(concrete_args=concrete_args, leaf_modules=leaf_modules)
+        translate = (find_qfx_translate(qfx_opt) if path.endswith(".mlirbc")
+                     else None)
+        if translate:
+            # Weights go to a side file as raw bytes; qfx-translate maps it
+            # and writes bytecode (no hex text to encode and parse).
+            blobs = temp(".blobs")
+            with open(text, "w") as f, open(blobs, "wb") as b:
+                gm = export_text(model, example_inputs, f, blob_file=b,
+                                 **options)
+            final = temp(".mlirbc")
+            _run_tool([translate, "--import-qfx-blobs", text, "--blobs", blobs,
+                       "-o", final], "qfx-translate")
+        else:
+            with open(text, "w") as f:
+                gm = export_text(model, example_inputs, f, **options)
+            if path.endswith(".mlirbc"):
+                final = temp(".mlirbc")
+                _run_tool([find_qfx_opt(qfx_opt), text, "--emit-bytecode",
+                           "-o", final], "qfx-opt")
         os.replace(final, path)
         return gm
     except BaseException:
@@ -661,6 +732,12 @@ def export(model, example_inputs, path, *, concrete_args=None, leaf_modules=(),
             os.unlink(path)  # never leave a stale result behind
         raise
     finally:
-        for t in (tmp, tmp_bc):
-            if t and os.path.exists(t):
+        for t in temps:
+            if os.path.exists(t):
                 os.unlink(t)
+
+
+def _run_tool(cmd, name):
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise ExportError("%s rejected the exported IR:\n%s" % (name, proc.stderr))

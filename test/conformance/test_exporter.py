@@ -211,6 +211,34 @@ class Cli(unittest.TestCase):
         self._verify(out)
         self.assertEqual(os.listdir(self.dir.name), ["r.mlirbc"])
 
+    def test_bytecode_through_blob_file_matches_text(self):
+        """.mlirbc goes through a raw blob file and qfx-translate; read
+        back, it is the same IR (every parameter byte) as the text export;
+        without qfx-translate the exporter falls back to qfx-opt."""
+        import models
+        torch.manual_seed(3)
+        model = models.Residual().eval()
+        x = torch.randn(1, 3, 8, 8)
+        printed = []
+        for name, env in (("m.mlir", {}), ("m.mlirbc", {}),
+                          ("f.mlirbc", {"QFX_TRANSLATE": ""})):
+            out = os.path.join(self.dir.name, name)
+            saved = os.environ.copy()
+            os.environ.update(env)
+            try:
+                qfx_torch.export(model, (x,), out, qfx_opt=QFX_OPT)
+            finally:
+                os.environ.clear()
+                os.environ.update(saved)
+            proc = subprocess.run([QFX_OPT, out], capture_output=True, text=True)
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            printed.append(proc.stdout)
+        self.assertIn("dense_resource<", printed[0])
+        self.assertEqual(printed[0], printed[1])
+        self.assertEqual(printed[0], printed[2])
+        self.assertEqual(sorted(os.listdir(self.dir.name)),
+                         ["f.mlirbc", "m.mlir", "m.mlirbc"])
+
     def test_seeded_output_is_reproducible(self):
         outs = []
         for i in range(2):

@@ -8,11 +8,14 @@
 //
 // mlir-translate for qfx: converts between qfx IR and other formats.
 //   qfx-translate --import-onnx model.onnx -o model.mlir
+//   qfx-translate --import-qfx-blobs model.mlir --blobs model.blobs \
+//       -o model.mlirbc
 // Output is text unless --emit-bytecode is given or the output file ends in
 // .mlirbc. The output file is written only when the translation succeeds.
 //
 //===----------------------------------------------------------------------===//
 
+#include "qfx/Import/BlobFile.h"
 #include "qfx/Import/OnnxImporter.h"
 
 #include "mlir/Bytecode/BytecodeWriter.h"
@@ -31,7 +34,7 @@ namespace cl = llvm::cl;
 
 namespace {
 /// The translations qfx-translate knows; --export-onnx will join them.
-enum class Translation { ImportOnnx };
+enum class Translation { ImportOnnx, ImportQfxBlobs };
 } // namespace
 
 /// Prints `<file>: error: message` for locations naming the model file and
@@ -70,13 +73,17 @@ int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
   static cl::opt<std::string> inputFilename(
       cl::Positional, cl::desc("<input file>"), cl::init("-"));
-  static cl::opt<std::string> outputFilename(
-      "o", cl::desc("Output filename"), cl::value_desc("filename"),
-      cl::init("-"));
+  static cl::opt<std::string> outputFilename("o", cl::desc("Output filename"),
+                                             cl::value_desc("filename"),
+                                             cl::init("-"));
   static cl::opt<Translation> translation(
       cl::desc("Translation to perform"), cl::Required,
-      cl::values(clEnumValN(Translation::ImportOnnx, "import-onnx",
-                            "Import an ONNX model (opsets 11-17) as qfx IR")));
+      cl::values(
+          clEnumValN(Translation::ImportOnnx, "import-onnx",
+                     "Import an ONNX model (opsets 11-17) as qfx IR"),
+          clEnumValN(Translation::ImportQfxBlobs, "import-qfx-blobs",
+                     "Read qfx IR text whose dense_resource data is in a "
+                     "blob file (--blobs), as the FX exporter writes it")));
   static cl::opt<bool> emitBytecode(
       "emit-bytecode", cl::desc("Write MLIR bytecode instead of text"));
   static cl::opt<bool> noShapeInference(
@@ -88,6 +95,11 @@ int main(int argc, char **argv) {
       "external-data-dir",
       cl::desc("Directory of external tensor data (default: the model's)"),
       cl::value_desc("directory"));
+
+  static cl::opt<std::string> blobsFilename(
+      "blobs",
+      cl::desc("Blob file of --import-qfx-blobs (default: <input>.blobs)"),
+      cl::value_desc("filename"));
 
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
@@ -108,6 +120,13 @@ int main(int argc, char **argv) {
     module = qfx::importOnnxFile(inputFilename, &context, options);
     break;
   }
+  case Translation::ImportQfxBlobs:
+    module = qfx::parseWithBlobFile(inputFilename,
+                                    blobsFilename.empty()
+                                        ? inputFilename + ".blobs"
+                                        : std::string(blobsFilename),
+                                    &context);
+    break;
   }
   if (!module)
     return 1;
