@@ -262,8 +262,10 @@ Status FakeQuantizeKernel::refreshQParams() {
       return Status::error(
           "fused_moving_avg_obs_fake_quant: running min > max in channel " +
           std::to_string(i) + " (no statistics yet?)");
-    std::tie(scales_[i], zeroPoints_[i]) = rt::chooseQuantizationParams(
+    auto [scale, zeroPoint] = rt::chooseQuantizationParams(
         state.minVals[i], state.maxVals[i], qmin, qmax, symmetric);
+    scales_[i] = static_cast<float>(scale);
+    zeroPoints_[i] = zeroPoint;
   }
   return Status::success();
 }

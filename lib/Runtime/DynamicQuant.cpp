@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "qfx/Runtime/DynamicQuant.h"
+#include "qfx/Runtime/QParams.h"
 
 #include <algorithm>
 #include <cmath>
@@ -15,9 +16,6 @@
 #include <string>
 
 using namespace qfx::rt;
-
-/// ATen's SMALL_SCALE_THRESHOLD (the smallest normal float16).
-static constexpr float kSmallScale = 6.1e-5f;
 
 Expected<DynamicQParams> qfx::rt::chooseDynamicQParams(float min, float max,
                                                        int64_t qmin,
@@ -36,42 +34,11 @@ Expected<DynamicQParams> qfx::rt::chooseDynamicQParams(float min, float max,
   }
   if (qmin >= qmax)
     return Status::error("dynamic quantization: qmin must be below qmax");
-  min = std::min(min, 0.0f);
-  max = std::max(max, 0.0f);
-  const double range = static_cast<double>(qmax - qmin);
-  double scale = (static_cast<double>(max) - min) / range;
-  if (static_cast<float>(scale) == 0.0f ||
-      std::isinf(1.0f / static_cast<float>(scale)))
-    scale = 0.1;
-  if (scale < kSmallScale) {
-    // ATen narrows the original scale to float before amplifying.
-    float original = static_cast<float>(scale);
-    scale = kSmallScale;
-    if (min == 0.0f) {
-      max = kSmallScale * static_cast<float>(qmax - qmin);
-    } else if (max == 0.0f) {
-      min = -kSmallScale * static_cast<float>(qmax - qmin);
-    } else {
-      float amplifier = kSmallScale / original;
-      min *= amplifier;
-      max *= amplifier;
-    }
-  }
-  const double fromMin = static_cast<double>(qmin) - min / scale;
-  const double fromMax = static_cast<double>(qmax) - max / scale;
-  const double errMin =
-      std::abs(static_cast<double>(qmin)) - std::abs(min / scale);
-  const double errMax =
-      std::abs(static_cast<double>(qmax)) - std::abs(max / scale);
-  const double initial = errMin < errMax ? fromMin : fromMax;
+  auto [scale, zeroPoint] =
+      chooseQuantizationParams(min, max, qmin, qmax, /*symmetric=*/false);
   DynamicQParams out;
   out.scale = scale;
-  if (initial < static_cast<double>(qmin))
-    out.zeroPoint = qmin;
-  else if (initial > static_cast<double>(qmax))
-    out.zeroPoint = qmax;
-  else
-    out.zeroPoint = static_cast<int64_t>(std::nearbyint(initial));
+  out.zeroPoint = zeroPoint;
   return out;
 }
 

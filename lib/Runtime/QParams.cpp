@@ -232,11 +232,12 @@ Expected<QParams> qfx::rt::calculateQParams(const std::vector<float> &minVals,
   return out;
 }
 
-std::pair<float, int64_t>
+std::pair<double, int64_t>
 qfx::rt::chooseQuantizationParams(float min, float max, int64_t qmin,
                                   int64_t qmax, bool symmetric) {
   // ATen's quant_utils::ChooseQuantizationParams with preserve_sparsity =
-  // symmetric, as fused_moving_avg_obs_fake_quant calls it: double
+  // symmetric, as fused_moving_avg_obs_fake_quant and dynamic quantization
+  // call it: double
   // intermediates, no eps but a 6.1e-5 scale floor, and a zero point from
   // whichever end adds the smaller terms.
   constexpr float kSmallScale = 6.1e-5f;
@@ -283,5 +284,5 @@ qfx::rt::chooseQuantizationParams(float min, float max, int64_t qmin,
     zp = qmaxI;
   else
     zp = static_cast<int64_t>(std::nearbyint(initialZp));
-  return {static_cast<float>(scale), zp};
+  return {scale, zp};
 }

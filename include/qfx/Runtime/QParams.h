@@ -124,12 +124,14 @@ Expected<QParams> calculateQParams(const std::vector<float> &minVals,
 
 /// ATen's quant_utils::ChooseQuantizationParams(min, max, qmin, qmax,
 /// preserve_sparsity = \p symmetric): the (scale, zero point) that
-/// torch.fused_moving_avg_obs_fake_quant stores and fake-quantizes with. It
-/// differs from calculateQParams (double arithmetic, 6.1e-5 scale floor, a
-/// symmetric scale of max(|min| / 128, |max| / 127) for qint8).
-std::pair<float, int64_t> chooseQuantizationParams(float min, float max,
-                                                   int64_t qmin, int64_t qmax,
-                                                   bool symmetric);
+/// torch.fused_moving_avg_obs_fake_quant stores and fake-quantizes with (the
+/// scale narrowed to float) and dynamic quantization chooses per call (the
+/// scale kept as the double a quantized tensor stores). It differs from
+/// calculateQParams (double arithmetic, 6.1e-5 scale floor, a symmetric
+/// scale of max(|min| / 128, |max| / 127) for qint8).
+std::pair<double, int64_t> chooseQuantizationParams(float min, float max,
+                                                    int64_t qmin, int64_t qmax,
+                                                    bool symmetric);
 
 } // namespace qfx::rt
 
