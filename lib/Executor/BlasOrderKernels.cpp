@@ -111,13 +111,6 @@ void orderedGemm(const float *a, const float *b, float *c, int64_t m, int64_t n,
   }
 }
 
-Status checkF32(const Plan &plan, int id, const char *what) {
-  if (id >= 0 && plan.slot(id).type != ElemType::F32)
-    return Status::error(std::string(what) + " must be float32, got " +
-                         elemTypeName(plan.slot(id).type));
-  return Status::success();
-}
-
 /// at::native::slow_conv2d_forward: the output starts as the bias, then one
 /// NN sgemm of the weight [O, C*kh*kw] with the im2col matrix (the input
 /// itself for an unpadded, unstrided 1x1 kernel).
@@ -126,12 +119,8 @@ public:
   explicit SlowConvKernel(ConvParams p) : p_(std::move(p)) {}
 
   Status prepare(Plan &plan) override {
-    for (auto [id, what] : {std::pair{p_.input, "conv input"},
-                            {p_.weight, "conv weight"},
-                            {p_.bias, "conv bias"},
-                            {p_.output, "conv output"}})
-      if (Status s = checkF32(plan, id, what); s.failed())
-        return s;
+    if (Status s = checkConvOperandsF32(plan, p_); s.failed())
+      return s;
     Shape in = plan.slot(p_.input).shape, w = plan.slot(p_.weight).shape,
           out = plan.slot(p_.output).shape;
     const bool is1d = in.size() == 3;
@@ -271,7 +260,7 @@ public:
 
   Status prepare(Plan &plan) override {
     for (int id : {inputId_, weightId_, biasId_, outputId_})
-      if (Status s = checkF32(plan, id, "linear operand"); s.failed())
+      if (Status s = checkSlotF32(plan, id, "linear operand"); s.failed())
         return s;
     Shape a = plan.slot(inputId_).shape, w = plan.slot(weightId_).shape;
     if (w.size() != 2 || a.empty() || a.back() != w[1])

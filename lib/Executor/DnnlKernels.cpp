@@ -53,13 +53,6 @@ tag plainTag(size_t rank) {
 
 memory::dims toDims(const Shape &s) { return memory::dims(s.begin(), s.end()); }
 
-Status checkF32(const Plan &plan, int id, const char *what) {
-  if (id >= 0 && plan.slot(id).type != ElemType::F32)
-    return Status::error(std::string(what) + " must be float32, got " +
-                         elemTypeName(plan.slot(id).type));
-  return Status::success();
-}
-
 /// Wraps oneDNN calls: dnnl::error is the only exception it throws.
 template <typename F> Status guarded(const char *what, F &&f) {
   try {
@@ -118,12 +111,8 @@ public:
   explicit ConvKernel(ConvParams p) : p_(std::move(p)) {}
 
   Status prepare(Plan &plan) override {
-    for (auto [id, what] : {std::pair{p_.input, "conv input"},
-                            {p_.weight, "conv weight"},
-                            {p_.bias, "conv bias"},
-                            {p_.output, "conv output"}})
-      if (Status s = checkF32(plan, id, what); s.failed())
-        return s;
+    if (Status s = checkConvOperandsF32(plan, p_); s.failed())
+      return s;
     Shape in = plan.slot(p_.input).shape, w = plan.slot(p_.weight).shape,
           out = plan.slot(p_.output).shape;
     size_t nsp = p_.stride.size();
@@ -333,7 +322,7 @@ public:
 
   Status prepare(Plan &plan) override {
     for (int id : {lhs_, rhs_, output_})
-      if (Status s = checkF32(plan, id, "matmul operand"); s.failed())
+      if (Status s = checkSlotF32(plan, id, "matmul operand"); s.failed())
         return s;
     Shape a = plan.slot(lhs_).shape, b = plan.slot(rhs_).shape;
     if (a.empty() || b.empty())
@@ -384,6 +373,17 @@ private:
 };
 
 } // namespace
+
+Status qfx::exec::checkConvOperandsF32(const Plan &plan,
+                                       const ConvParams &params) {
+  for (auto [id, what] : {std::pair{params.input, "conv input"},
+                          {params.weight, "conv weight"},
+                          {params.bias, "conv bias"},
+                          {params.output, "conv output"}})
+    if (Status s = checkSlotF32(plan, id, what); s.failed())
+      return s;
+  return Status::success();
+}
 
 std::unique_ptr<Kernel> qfx::exec::createConvKernel(const ConvParams &params) {
   return std::make_unique<ConvKernel>(params);

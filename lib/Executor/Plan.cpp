@@ -53,6 +53,13 @@ const char *qfx::exec::elemTypeName(ElemType type) {
   return "?";
 }
 
+Status qfx::exec::checkSlotF32(const Plan &plan, int id, const char *what) {
+  if (id >= 0 && plan.slot(id).type != ElemType::F32)
+    return Status::error(std::string(what) + " must be float32, got " +
+                         elemTypeName(plan.slot(id).type));
+  return Status::success();
+}
+
 std::string qfx::exec::shapeToString(const Shape &shape) {
   std::string s = "[";
   for (size_t i = 0; i < shape.size(); ++i) {
@@ -154,9 +161,8 @@ Status Plan::finalize() {
   for (auto &k : kernels_) {
     Status st = k->prepare(*this);
     if (st.failed())
-      return Status::error(k->label().empty()
-                               ? st.message()
-                               : k->label() + ": " + st.message());
+      return Status::error(
+          k->label().empty() ? st.message() : k->label() + ": " + st.message());
   }
   finalized_ = true;
   return Status::success();
@@ -168,9 +174,8 @@ Status Plan::run() {
   for (auto &k : kernels_) {
     Status st = k->run();
     if (st.failed())
-      return Status::error(k->label().empty()
-                               ? st.message()
-                               : k->label() + ": " + st.message());
+      return Status::error(
+          k->label().empty() ? st.message() : k->label() + ": " + st.message());
   }
   return Status::success();
 }

@@ -41,6 +41,8 @@ struct ConvParams {
 /// or createTorchSlowConvKernel where torchUsesSlowConv says PyTorch would
 /// not use oneDNN.
 std::unique_ptr<Kernel> createConvKernel(const ConvParams &params);
+/// Fails unless every operand of a float convolution is float32.
+Status checkConvOperandsF32(const Plan &plan, const ConvParams &params);
 
 /// PyTorch 1.13 picks its CPU convolution algorithm by its intra-op thread
 /// count (at::get_num_threads()); qfx reproduces the choice PyTorch makes

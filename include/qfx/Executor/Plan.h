@@ -149,6 +149,10 @@ private:
   bool finalized_ = false;
 };
 
+/// Fails, naming \p what, unless slot \p id is float32 (a negative id,
+/// an absent optional operand, passes).
+Status checkSlotF32(const Plan &plan, int id, const char *what);
+
 /// Limits the threads used by oneDNN and the executor's own loops (0 keeps
 /// the default: all cores).
 void setNumThreads(int threads);

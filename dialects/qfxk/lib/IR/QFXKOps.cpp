@@ -40,8 +40,7 @@ static LogicalResult checkRank(Operation *op, Value v, int64_t rank,
 }
 
 /// PyTorch's pooling/convolution output size (floor mode).
-static int64_t outSize(int64_t in, int64_t k, int64_t s, int64_t p,
-                       int64_t d) {
+static int64_t outSize(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d) {
   return (in + 2 * p - d * (k - 1) - 1) / s + 1;
 }
 
@@ -102,7 +101,8 @@ LogicalResult PackedWeightOp::verify() {
     auto bt = cast<ShapedType>(bias.getType());
     if (bt.getRank() != 1 || bt.getDimSize(0) != type.getDimSize(0))
       return emitOpError() << "bias must have one value per output channel";
-    if (!bt.getElementType().isF32() && !bt.getElementType().isSignlessInteger(32))
+    if (!bt.getElementType().isF32() &&
+        !bt.getElementType().isSignlessInteger(32))
       return emitOpError() << "bias must be f32 or i32";
   }
   return success();
@@ -115,8 +115,8 @@ static FailureOr<PackedWeightOp> lookupWeight(Operation *op,
                                               Requant requant, int64_t rank) {
   auto w = tables.lookupNearestSymbolFrom<PackedWeightOp>(op, sym);
   if (!w)
-    return op->emitOpError() << "'" << sym.getValue()
-                             << "' is not a qfxk.packed_weight";
+    return op->emitOpError()
+           << "'" << sym.getValue() << "' is not a qfxk.packed_weight";
   if (cast<RankedTensorType>(w.getType()).getRank() != rank)
     return op->emitOpError() << "expects a rank-" << rank << " weight";
   if (auto bias = w.getBiasAttr()) {
@@ -177,7 +177,8 @@ LogicalResult Conv2dOp::verifySymbolUses(SymbolTableCollection &tables) {
   auto ot = cast<RankedTensorType>(getResult().getType());
   if (it.getDimSize(3) != ws[1] * getGroups())
     return emitOpError() << "input has " << it.getDimSize(3)
-                         << " channels, the weight expects " << ws[1] * getGroups();
+                         << " channels, the weight expects "
+                         << ws[1] * getGroups();
   if (ot.getDimSize(3) != ws[0] || ws[0] % getGroups())
     return emitOpError() << "result has " << ot.getDimSize(3)
                          << " channels, the weight has " << ws[0];
@@ -211,14 +212,17 @@ LogicalResult LinearOp::verifySymbolUses(SymbolTableCollection &tables) {
 // Elementwise, pooling, data movement
 //===----------------------------------------------------------------------===//
 
-LogicalResult AddOp::verify() {
-  if (failed(checkActivations(*this)))
+/// Add and mul: quantized activations, operands and result of one shape.
+template <typename BinaryOp> static LogicalResult verifyBinaryOp(BinaryOp op) {
+  if (failed(checkActivations(op)))
     return failure();
-  if (getLhs().getType().getShape() != getRhs().getType().getShape() ||
-      getLhs().getType().getShape() != getResult().getType().getShape())
-    return emitOpError() << "expects operands and result of one shape";
+  if (op.getLhs().getType().getShape() != op.getRhs().getType().getShape() ||
+      op.getLhs().getType().getShape() != op.getResult().getType().getShape())
+    return op.emitOpError() << "expects operands and result of one shape";
   return success();
 }
+
+LogicalResult AddOp::verify() { return verifyBinaryOp(*this); }
 
 static LogicalResult sameQParams(Operation *op, Type a, Type b) {
   if (activationType(a) != activationType(b))
@@ -226,14 +230,7 @@ static LogicalResult sameQParams(Operation *op, Type a, Type b) {
   return success();
 }
 
-LogicalResult MulOp::verify() {
-  if (failed(checkActivations(*this)))
-    return failure();
-  if (getLhs().getType().getShape() != getRhs().getType().getShape() ||
-      getLhs().getType().getShape() != getResult().getType().getShape())
-    return emitOpError() << "expects operands and result of one shape";
-  return success();
-}
+LogicalResult MulOp::verify() { return verifyBinaryOp(*this); }
 
 LogicalResult ClampOp::verify() {
   if (failed(checkActivations(*this)) ||
@@ -314,7 +311,8 @@ LogicalResult CatOp::verify() {
   auto rt = getResult().getType();
   int64_t dim = getDim(), rank = rt.getRank();
   if (dim < 0 || dim >= rank)
-    return emitOpError() << "'dim' " << dim << " out of range for rank " << rank;
+    return emitOpError() << "'dim' " << dim << " out of range for rank "
+                         << rank;
   int64_t total = 0;
   for (Value v : getInputs()) {
     auto t = cast<RankedTensorType>(v.getType());
@@ -361,7 +359,8 @@ template <typename Op>
 static LogicalResult verifyLayout(Op op, std::array<int, 4> perm) {
   if (failed(checkActivations(op)) ||
       failed(checkRank(op, op.getInput(), 4, "input")) ||
-      failed(sameQParams(op, op.getInput().getType(), op.getResult().getType())))
+      failed(
+          sameQParams(op, op.getInput().getType(), op.getResult().getType())))
     return failure();
   auto it = op.getInput().getType(), ot = op.getResult().getType();
   for (int i = 0; i < 4; ++i)
