@@ -117,11 +117,15 @@ def _torch_observer_key(mod):
     return ("obs", config_key(observer_literal(mod), True))
 
 
-def _has_weight_observer(mod):
+def _has_weight_observer(mod, qconfig):
     import torch.nn as nn
     import torch.nn.intrinsic as nni
     if isinstance(mod, nni._FusedModule):
         mod = mod[0]
+    if isinstance(mod, (nn.Embedding, nn.EmbeddingBag)):
+        # Weight-only: convert swaps in the reference module only for the
+        # embedding DTypeConfigs' weight dtypes.
+        return qconfig.weight().dtype in (torch.quint8, torch.quint4x2)
     return isinstance(mod, (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.Linear,
                             nn.ConvTranspose1d, nn.ConvTranspose2d,
                             nn.ConvTranspose3d))
@@ -150,9 +154,10 @@ def torch_observers(prepared, qat):
         wfq = getattr(mod, "weight_fake_quant", None)
         if qat and wfq is not None:
             keys[(node.name + ".weight", _torch_observer_key(wfq))] += 1
-        elif not qat and node.name in observed and _has_weight_observer(mod):
+        elif not qat and node.name in observed:
             qconfig = qconfig_map.get(node.name)
-            if qconfig is not None and qconfig.weight is not None:
+            if qconfig is not None and qconfig.weight is not None and \
+                    _has_weight_observer(mod, qconfig):
                 w = qconfig.weight()
                 if getattr(w, "dtype", torch.float) != torch.float:
                     keys[(node.name + ".weight", _torch_observer_key(w))] += 1

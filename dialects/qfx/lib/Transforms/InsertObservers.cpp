@@ -140,6 +140,26 @@ void ObserverInserter::insertInputObservers(Operation *op, const Match &m,
     insertWeightObserversInBody(fused, q);
 }
 
+/// Patterns whose inputs and outputs stay float (embeddings): only the
+/// module's weight is observed, by the qconfig's weight observer (PyTorch
+/// creates it at convert, or as the QAT module's weight_fake_quant), when
+/// the backend takes the qconfig's weight dtype.
+void ObserverInserter::insertWeightOnlyObserver(Operation *op, const Match &m,
+                                                QConfigAttr q) {
+  ObsCtor ctor = getWeightCtor(q);
+  if (!ctor || m.standalone || dtypeOf(q.getWeight()) == DType::Float32 ||
+      !isWeightOnlySupported(m, q))
+    return;
+  for (OpOperand &operand : op->getOpOperands()) {
+    Value arg = operand.get();
+    if (getRole(op, operand.getOperandNumber()) != Role::Weight ||
+        isNodeValue(arg))
+      continue;
+    Value observed = insertObserver(arg, ctor);
+    rewriter.modifyOpInPlace(op, [&] { operand.set(observed); });
+  }
+}
+
 /// Fused modules keep their weights inside: observe the weight operand of
 /// every conv/linear in the body with the fused op's qconfig.
 void ObserverInserter::insertWeightObserversInBody(FusedOp fused,
@@ -317,8 +337,11 @@ FailureOr<ObserverInsertionResult> ObserverInserter::run() {
     Match m = mit->second;
     if (!isSupported(op, m, q))
       continue;
-    if (!m.inputOutputObserved)
+    if (!m.inputOutputObserved) {
+      if (op == m.root)
+        insertWeightOnlyObserver(op, m, q);
       continue;
+    }
     if (op == m.root)
       insertInputObservers(op, m, q);
     if (op != m.last || m.standalone || op->getNumResults() != 1)

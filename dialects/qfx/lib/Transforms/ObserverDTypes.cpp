@@ -194,3 +194,18 @@ bool ObserverInserter::isSupported(Operation *op, const Match &m,
                    << m.config->pattern.str() << " for this qconfig";
   return false;
 }
+
+/// The weight side of _is_qconfig_supported_by_dtype_configs for patterns
+/// whose inputs and outputs are not observed (embeddings): convert only
+/// swaps in the reference module when some DTypeConfig takes the qconfig's
+/// weight dtype.
+bool ObserverInserter::isWeightOnlySupported(const Match &m, QConfigAttr q) {
+  if (!m.config || !q.getWeight())
+    return false;
+  DType weight = dtypeOf(q.getWeight());
+  return llvm::any_of(m.config->dtypeConfigs, [&](const cfg::DTypeConfig &dc) {
+    return dc.weight.dtype && *dc.weight.dtype == weight &&
+           satisfiesConstraints(q.getWeight(), q.getWeightFakeQuantize(),
+                                dc.weight);
+  });
+}

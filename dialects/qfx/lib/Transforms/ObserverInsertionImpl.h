@@ -105,6 +105,7 @@ private:
     return op->getAttrOfType<QConfigAttr>(QFXDialect::getQConfigAttrName());
   }
   bool isSupported(mlir::Operation *op, const Match &m, QConfigAttr qconfig);
+  bool isWeightOnlySupported(const Match &m, QConfigAttr qconfig);
   void propagateIntDType(mlir::Value v);
 
   // Insertion (InsertObservers.cpp).
@@ -121,6 +122,8 @@ private:
                               bool isFirstArg);
   void insertInputObservers(mlir::Operation *op, const Match &m, QConfigAttr q);
   void insertWeightObserversInBody(FusedOp fused, QConfigAttr q);
+  void insertWeightOnlyObserver(mlir::Operation *op, const Match &m,
+                                QConfigAttr q);
   mlir::LogicalResult observeGraphOutputs(mlir::Operation *ret);
   mlir::Operation *traceToObserver(mlir::Value v);
   bool shareInputObserver(mlir::Operation *op, mlir::Operation *outputObserver);

@@ -33,6 +33,11 @@ Role ObserverInserter::getRole(Operation *op, unsigned idx) {
   Value v = op->getOperand(idx);
   if (isa<ConvOp, ConvTransposeOp, LinearOp>(op) && idx > 0)
     return idx == 1 ? Role::Weight : Role::Bias;
+  // Embedding modules observe their weight (weight-only quantization, the
+  // float-qparams observer of the qconfig); indices, offsets and
+  // per_sample_weights are activations of target dtype float.
+  if (isa<EmbeddingOp, EmbeddingBagOp>(op) && idx == 0)
+    return Role::Weight;
   if (!isNodeValue(v))
     return Role::Internal;
   // Functional normalizations: weight/bias per the backend's
