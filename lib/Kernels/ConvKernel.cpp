@@ -90,16 +90,24 @@ std::unique_ptr<ConvKernel> ConvKernel::create(ConvDesc d, ImplChoice choice,
     return createOneDnnConv(std::move(d), /*split=*/true, error);
   case ImplChoice::Xnnpack:
     return createXnnpackConv(std::move(d), error);
+  case ImplChoice::Depthwise:
+  case ImplChoice::DepthwiseScalar:
+    return createDepthwiseConv(std::move(d),
+                               choice == ImplChoice::DepthwiseScalar, error);
   case ImplChoice::Auto:
     break;
   }
   // Fp32 requantization is XNNPACK's own; float requantization runs on
-  // oneDNN's int32 accumulators. A library that refuses the shape falls
+  // oneDNN's int32 accumulators, except depthwise convolutions, which
+  // oneDNN 2.6 runs only with its scalar reference: qfx's own kernel (exact
+  // on any data, no split needed). A library that refuses the shape falls
   // back to the reference.
   std::unique_ptr<ConvKernel> k;
   std::string ignored;
   if (d.requant == Requant::Fp32)
     k = createXnnpackConv(d, ignored);
+  else if (isDepthwise(d))
+    k = createDepthwiseConv(d, /*scalar=*/!cpuHasAvx2(), ignored);
   else if (oneDnnPairsCannotSaturate(d))
     k = createOneDnnConv(d, /*split=*/false, ignored);
   else if (auto split = createOneDnnConv(d, /*split=*/true, ignored)) {

@@ -30,7 +30,21 @@ inline uint8_t quantizeU8(float x, float inv, int32_t zp, int32_t lo,
 class Requantizer {
 public:
   explicit Requantizer(const ConvDesc &d);
+  /// The definition: every output channel of one pixel, one at a time.
   void row(const int32_t *acc, uint8_t *out) const;
+  /// Output channel \p c of one accumulator.
+  uint8_t channel(int32_t acc, int64_t c) const;
+  /// row(), bit for bit, eight channels at a time with AVX2 where the CPU
+  /// has it (the same float32 operations in the same order).
+  void rowFast(const int32_t *acc, uint8_t *out) const;
+
+  bool isFloat() const { return d_.requant == Requant::Float; }
+  const float *mult() const { return mult_.data(); }
+  const float *bias() const { return bias_.data(); }
+  float invOut() const { return invOut_; }
+  float zpOut() const { return zpOut_; }
+  int32_t lo() const { return lo_; }
+  int32_t hi() const { return hi_; }
 
 private:
   const ConvDesc &d_;
@@ -45,6 +59,13 @@ std::unique_ptr<ConvKernel> createOneDnnConv(ConvDesc d, bool split,
                                              std::string &error,
                                              bool unchecked = false);
 std::unique_ptr<ConvKernel> createXnnpackConv(ConvDesc d, std::string &error);
+/// qfx's depthwise kernel (groups == c == oc, float requantization); AVX2
+/// unless \p scalar or the CPU lacks it.
+std::unique_ptr<ConvKernel> createDepthwiseConv(ConvDesc d, bool scalar,
+                                                std::string &error);
+bool isDepthwise(const ConvDesc &d);
+/// Whether this CPU runs AVX2 code (checked once).
+bool cpuHasAvx2();
 
 } // namespace qfx::kern
 

@@ -126,7 +126,7 @@ public:
             row[grp * ocg + j] = ag[j] + ag[ocg + j] - zp * wsum_[grp * ocg + j];
           }
       }
-      rq_.row(row.data(), out + p * d.oc);
+      rq_.rowFast(row.data(), out + p * d.oc);
     }
   }
 

@@ -30,6 +30,10 @@ const char *qfx::kern::implName(Impl impl) {
     return "onednn:u8s8s32-checked";
   case Impl::XnnpackQC8:
     return "xnnpack:qc8";
+  case Impl::DepthwiseAvx2:
+    return "qfx:dw-u8s8-avx2";
+  case Impl::DepthwiseScalar:
+    return "qfx:dw-u8s8-scalar";
   case Impl::Lut:
     return "lut";
   }
@@ -131,26 +135,25 @@ Requantizer::Requantizer(const ConvDesc &d) : d_(d) {
 }
 
 void Requantizer::row(const int32_t *acc, uint8_t *out) const {
-  const int64_t oc = d_.oc;
+  for (int64_t c = 0; c < d_.oc; ++c)
+    out[c] = channel(acc[c], c);
+}
+
+uint8_t Requantizer::channel(int32_t acc, int64_t c) const {
   if (d_.requant == Requant::Float) {
     const float lo = static_cast<float>(lo_), hi = static_cast<float>(hi_);
-    for (int64_t c = 0; c < oc; ++c) {
-      float y = static_cast<float>(acc[c]) * mult_[c];
-      y = y + bias_[c];
-      float q = zpOut_ + std::nearbyint(y * invOut_);
-      q = std::min(std::max(q, lo), hi); // NaN-free: inputs are finite
-      out[c] = static_cast<uint8_t>(static_cast<int32_t>(q));
-    }
-  } else {
-    const float lo = static_cast<float>(lo_ - d_.out.zeroPoint),
-                hi = static_cast<float>(hi_ - d_.out.zeroPoint);
-    for (int64_t c = 0; c < oc; ++c) {
-      float v = static_cast<float>(acc[c] + biasI_[c]) * mult_[c];
-      v = std::min(std::max(v, lo), hi);
-      out[c] = static_cast<uint8_t>(
-          static_cast<int32_t>(std::nearbyint(v)) + d_.out.zeroPoint);
-    }
+    float y = static_cast<float>(acc) * mult_[c];
+    y = y + bias_[c];
+    float q = zpOut_ + std::nearbyint(y * invOut_);
+    q = std::min(std::max(q, lo), hi); // NaN-free: inputs are finite
+    return static_cast<uint8_t>(static_cast<int32_t>(q));
   }
+  const float lo = static_cast<float>(lo_ - d_.out.zeroPoint),
+              hi = static_cast<float>(hi_ - d_.out.zeroPoint);
+  float v = static_cast<float>(acc + biasI_[c]) * mult_[c];
+  v = std::min(std::max(v, lo), hi);
+  return static_cast<uint8_t>(static_cast<int32_t>(std::nearbyint(v)) +
+                              d_.out.zeroPoint);
 }
 
 //===----------------------------------------------------------------------===//

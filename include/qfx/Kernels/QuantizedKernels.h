@@ -62,6 +62,11 @@ enum class Impl : uint8_t {
   /// XNNPACK qc8 (signed 8-bit activations, per-channel weights, fp32
   /// requantization); uint8 activations are shifted by 128.
   XnnpackQC8,
+  /// qfx's own depthwise u8 x s8 -> s32 convolution (float requantization):
+  /// AVX2 (products of 16-bit values summed in pairs into int32 with
+  /// vpmaddwd, exact) or its portable scalar twin where AVX2 is missing.
+  DepthwiseAvx2,
+  DepthwiseScalar,
   /// A 256-entry lookup table (elementwise ops of one uint8 input).
   Lut,
 };
@@ -77,6 +82,10 @@ enum class ImplChoice : uint8_t {
   /// oneDNN u8s8 even where pair sums may saturate: only for tests that
   /// demonstrate the hazard.
   OneDnnUnchecked,
+  /// qfx's depthwise kernel: the AVX2 one where the CPU has AVX2, or the
+  /// scalar one (forced).
+  Depthwise,
+  DepthwiseScalar,
 };
 
 /// A 2-d convolution (a linear layer is a 1x1 convolution over 1x1 images).

@@ -1,0 +1,175 @@
+//===- DepthwiseKernelTest.cpp - qfx's depthwise kernel is exact ----------===//
+//
+// Part of the qfx project, under the Apache License v2.0 with LLVM Exceptions.
+// See LICENSE for license information.
+// SPDX-License-Identifier: Apache-2.0 WITH LLVM-exception
+//
+//===----------------------------------------------------------------------===//
+
+#include "qfx/Kernels/QuantizedKernels.h"
+
+#include <catch2/catch.hpp>
+
+#include <random>
+
+using namespace qfx::kern;
+
+namespace {
+
+struct DwShape {
+  int64_t n, h, w, c, k, stride, padT, padL, padB, padR, dil;
+};
+
+const DwShape kDwShapes[] = {
+    {1, 8, 8, 32, 3, 1, 1, 1, 1, 1, 1}, // mobilenet-like 3x3
+    {2, 9, 7, 48, 3, 2, 1, 1, 1, 1, 1}, // stride 2, odd sizes, batch 2
+    {1, 7, 5, 35, 3, 2, 1, 1, 1, 1, 1}, // 2 blocks + 3 tail channels
+    {1, 6, 6, 16, 5, 1, 2, 2, 2, 2, 1}, // 5x5: 25 taps (odd)
+    {1, 9, 9, 24, 3, 1, 2, 2, 2, 2, 2}, // dilation 2
+    {1, 4, 4, 7, 3, 1, 0, 0, 0, 0, 1},  // tail only, no padding
+    {1, 6, 5, 16, 3, 2, 0, 0, 1, 1, 1}, // asymmetric padding (TF "same")
+    {3, 1, 1, 64, 1, 1, 0, 0, 0, 0, 1}, // 1x1 depthwise (a channel scale)
+};
+
+enum class Data { Random, Adversarial, Ties };
+
+ConvDesc makeDw(const DwShape &s, Data data, bool relu, bool clamp,
+                std::mt19937 &rng) {
+  ConvDesc d;
+  d.n = s.n, d.h = s.h, d.w = s.w, d.c = d.oc = d.groups = s.c;
+  d.kh = d.kw = s.k;
+  d.strideH = d.strideW = s.stride;
+  d.padT = s.padT, d.padL = s.padL, d.padB = s.padB, d.padR = s.padR;
+  d.dilH = d.dilW = s.dil;
+  d.relu = relu;
+  d.requant = Requant::Float;
+  std::uniform_int_distribution<int> wd(-128, 127), zd(0, 255);
+  std::uniform_real_distribution<float> sd(0.001f, 0.01f), bd(-1.f, 1.f);
+  d.weight.resize(d.c * d.kh * d.kw);
+  switch (data) {
+  case Data::Random:
+    d.in = {0.02f, zd(rng), 0, 255};
+    d.out = {0.02f * 0.005f * 60.0f * float(s.k), 128, 0, 255};
+    for (auto &w : d.weight)
+      w = int8_t(wd(rng));
+    for (int64_t c = 0; c < d.c; ++c) {
+      d.wScales.push_back(sd(rng));
+      d.biasF.push_back(bd(rng));
+    }
+    break;
+  case Data::Adversarial:
+    // |x - zp| = 255 against weights -128 / 127: the largest products.
+    d.in = {0.02f, s.n % 2 ? 0 : 255, 0, 255};
+    d.out = {0.5f, 128, 0, 255};
+    for (size_t i = 0; i < d.weight.size(); ++i)
+      d.weight[i] = i % 3 ? int8_t(-128) : int8_t(127);
+    d.wScales.assign(d.c, 1e-3f);
+    d.biasF.assign(d.c, 0.25f);
+    break;
+  case Data::Ties:
+    // mult 0.5, scale 1: every odd accumulator is a .5 tie (half to even).
+    d.in = {0.5f, 128, 0, 255};
+    d.out = {1.0f, 128, 0, 255};
+    for (auto &w : d.weight)
+      w = int8_t(wd(rng) / 32);
+    d.wScales.assign(d.c, 1.0f);
+    break;
+  }
+  if (clamp) {
+    d.clampLo = d.out.zeroPoint;
+    d.clampHi = d.out.zeroPoint + 40;
+  }
+  return d;
+}
+
+std::vector<uint8_t> makeDwInput(const ConvDesc &d, Data data,
+                                 std::mt19937 &rng) {
+  std::vector<uint8_t> x(d.n * d.h * d.w * d.c);
+  std::uniform_int_distribution<int> xd(0, 255), small(120, 136);
+  for (size_t i = 0; i < x.size(); ++i)
+    x[i] = data == Data::Adversarial ? uint8_t(255 - d.in.zeroPoint)
+           : data == Data::Ties      ? uint8_t(small(rng))
+                                     : uint8_t(xd(rng));
+  return x;
+}
+
+void checkDepthwise(ImplChoice choice, Impl expected, const char *name) {
+  std::mt19937 rng(2024);
+  for (Data data : {Data::Random, Data::Adversarial, Data::Ties})
+    for (bool relu : {false, true})
+      for (bool clamp : {false, true})
+        for (const DwShape &s : kDwShapes) {
+          ConvDesc d = makeDw(s, data, relu, clamp, rng);
+          auto x = makeDwInput(d, data, rng);
+          std::vector<uint8_t> ref(d.n * d.oh() * d.ow() * d.oc);
+          referenceConv(d, x.data(), ref.data());
+          std::string err;
+          auto k = ConvKernel::create(d, choice, err);
+          INFO("c=" << s.c << " k=" << s.k << " stride=" << s.stride << " dil="
+                    << s.dil << " data=" << int(data) << " relu=" << relu
+                    << " clamp=" << clamp << " error=" << err);
+          REQUIRE(k);
+          CHECK(k->impl() == expected);
+          CHECK(k->libraryInfo() == name);
+          std::vector<uint8_t> out(ref.size(), 7);
+          k->run(x.data(), out.data());
+          size_t mismatches = 0, distinct = 0;
+          std::vector<bool> seen(256);
+          for (size_t i = 0; i < ref.size(); ++i) {
+            mismatches += out[i] != ref[i];
+            if (!seen[ref[i]]) {
+              seen[ref[i]] = true;
+              ++distinct;
+            }
+          }
+          CHECK(mismatches == 0);
+          // Not trivially saturated (the adversarial data is constant).
+          if (data != Data::Adversarial && ref.size() >= 64)
+            CHECK(distinct > 8);
+        }
+}
+
+bool hasAvx2() { return __builtin_cpu_supports("avx2"); }
+
+} // namespace
+
+TEST_CASE("the AVX2 depthwise kernel equals the reference",
+          "[kernels][depthwise]") {
+  if (!hasAvx2()) {
+    WARN("this CPU lacks AVX2: only the scalar depthwise kernel is tested");
+    return;
+  }
+  checkDepthwise(ImplChoice::Depthwise, Impl::DepthwiseAvx2,
+                 "qfx:dw-u8s8-avx2");
+}
+
+TEST_CASE("the scalar depthwise kernel equals the reference",
+          "[kernels][depthwise]") {
+  checkDepthwise(ImplChoice::DepthwiseScalar, Impl::DepthwiseScalar,
+                 "qfx:dw-u8s8-scalar");
+}
+
+TEST_CASE("depthwise dispatch", "[kernels][depthwise]") {
+  std::mt19937 rng(3);
+  std::string err;
+  ConvDesc d = makeDw(kDwShapes[0], Data::Random, false, false, rng);
+  // Float requantization: qfx's kernel (oneDNN 2.6 has only ref_int8).
+  auto k = ConvKernel::create(d, ImplChoice::Auto, err);
+  REQUIRE(k);
+  CHECK(k->impl() == (hasAvx2() ? Impl::DepthwiseAvx2 : Impl::DepthwiseScalar));
+  // fp32 requantization stays on XNNPACK.
+  ConvDesc f = d;
+  f.requant = Requant::Fp32;
+  f.biasF.clear();
+  k = ConvKernel::create(f, ImplChoice::Auto, err);
+  REQUIRE(k);
+  CHECK(k->impl() == Impl::XnnpackQC8);
+  CHECK_FALSE(ConvKernel::create(f, ImplChoice::DepthwiseScalar, err));
+  CHECK(err.find("float convention") != std::string::npos);
+  // A grouped (not depthwise) convolution is refused.
+  ConvDesc g = d;
+  g.groups = d.c / 2;
+  g.weight.resize(d.oc * 2 * d.kh * d.kw);
+  CHECK_FALSE(ConvKernel::create(g, ImplChoice::DepthwiseScalar, err));
+  CHECK(err.find("not a depthwise") != std::string::npos);
+}
