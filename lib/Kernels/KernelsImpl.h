@@ -37,6 +37,12 @@ public:
   /// row(), bit for bit, eight channels at a time with AVX2 where the CPU
   /// has it (the same float32 operations in the same order).
   void rowFast(const int32_t *acc, uint8_t *out) const;
+  /// \p pixels pixels of library accumulators: per pixel and group, ocg
+  /// (oc / groups) channels, or with \p split two halves of ocg (high, low)
+  /// that add up; \p offset[c] (zp_in * sum(w[c])) is subtracted before
+  /// requantizing. Vectorised like rowFast().
+  void pixels(const int32_t *acc, int64_t pixels, int64_t groups, bool split,
+              const int32_t *offset, uint8_t *out) const;
 
   bool isFloat() const { return d_.requant == Requant::Float; }
   const float *mult() const { return mult_.data(); }

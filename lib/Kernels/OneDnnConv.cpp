@@ -92,6 +92,9 @@ public:
       pad_.assign(d.n * ph_ * pw_ * d.c, static_cast<uint8_t>(d.in.zeroPoint));
     }
     implInfo_ = pd_.impl_info_str();
+    offset_.resize(d.oc);
+    for (int64_t o = 0; o < d.oc; ++o)
+      offset_[o] = d.in.zeroPoint * wsum_[o];
   }
 
   void run(const uint8_t *in, uint8_t *out) override {
@@ -110,24 +113,8 @@ public:
                       {DNNL_ARG_WEIGHTS, weights_},
                       {DNNL_ARG_DST, dst_}});
     s.wait();
-    const int64_t pixels = d.n * d.oh() * d.ow(), toc = d.oc * factor_;
-    const int64_t g = d.groups, ocg = d.oc / g;
-    const int32_t zp = d.in.zeroPoint;
-    std::vector<int32_t> row(d.oc);
-    for (int64_t p = 0; p < pixels; ++p) {
-      const int32_t *a = acc_.data() + p * toc;
-      if (factor_ == 1) {
-        for (int64_t o = 0; o < d.oc; ++o)
-          row[o] = a[o] - zp * wsum_[o];
-      } else {
-        for (int64_t grp = 0; grp < g; ++grp)
-          for (int64_t j = 0; j < ocg; ++j) {
-            const int32_t *ag = a + grp * ocg * 2;
-            row[grp * ocg + j] = ag[j] + ag[ocg + j] - zp * wsum_[grp * ocg + j];
-          }
-      }
-      rq_.rowFast(row.data(), out + p * d.oc);
-    }
+    rq_.pixels(acc_.data(), d.n * d.oh() * d.ow(), d.groups, factor_ == 2,
+               offset_.data(), out);
   }
 
   std::string libraryInfo() const override {
@@ -139,7 +126,7 @@ private:
   Requantizer rq_;
   int64_t factor_ = 1, ph_ = 0, pw_ = 0;
   bool padded_ = false;
-  std::vector<int32_t> wsum_, acc_;
+  std::vector<int32_t> wsum_, offset_, acc_;
   std::vector<uint8_t> pad_;
   dnnl::convolution_forward::primitive_desc pd_;
   dnnl::convolution_forward prim_;

@@ -75,6 +75,7 @@ const Shape kShapes[] = {
     {1, 5, 5, 64, 32, 1, 1, 0, 1},  // 1x1
     {4, 1, 1, 96, 24, 1, 1, 0, 1},  // linear (1x1 over 1x1 images)
     {1, 7, 7, 24, 12, 5, 1, 2, 2},  // grouped 5x5
+    {1, 5, 6, 20, 20, 3, 1, 1, 2},  // groups of 10: 8 vector + 2 scalar
 };
 
 void checkExact(Requant rq, int32_t inQmax, Data data, ImplChoice choice,
