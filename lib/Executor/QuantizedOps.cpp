@@ -93,8 +93,13 @@ public:
     return Status::success();
   }
   Status run() override {
-    (mul_ ? qmul : qadd)(a_, pl_, b_, pr_, y_, po_, relu_, n_);
+    (mul_ ? qmulFast : qaddFast)(a_, pl_, b_, pr_, y_, po_, relu_, n_);
     return Status::success();
+  }
+  std::string implName() const override {
+    if (!cpuHasAvx2())
+      return QAddOp::implName();
+    return mul_ ? "qfx:mul-avx2" : "qfx:add-avx2";
   }
 
 private:

@@ -23,7 +23,10 @@ public:
   }
 };
 /// The direct oneDNN kernel where the data allows it, the split one
-/// otherwise: one pass over the input finds its largest value.
+/// otherwise: one pass over the input finds its largest value and counts the
+/// values above the direct kernel's limit. A few such values (at most 1/64
+/// of the input) take the direct kernel on the clipped input plus an exact
+/// correction (runOneDnnClipped); more take the split kernel.
 class CheckedConv : public ConvKernel {
 public:
   CheckedConv(ConvDesc d, std::unique_ptr<ConvKernel> direct,
@@ -34,29 +37,44 @@ public:
     for (int8_t w : desc_.weight)
       maxW = std::max(maxW, std::abs(int32_t(w)));
     // Largest activation (padding holds zp) the direct kernel is exact for.
-    limit_ = maxW ? 32767 / (2 * maxW) : 255;
+    limit_ = maxW ? std::min(32767 / (2 * maxW), 255) : 255;
     numel_ = desc_.n * desc_.h * desc_.w * desc_.c;
   }
   void run(const uint8_t *in, uint8_t *out) override {
+    const uint8_t lim = static_cast<uint8_t>(limit_);
     uint8_t m = 0;
-    for (int64_t i = 0; i < numel_; ++i)
+    int64_t above = 0;
+    for (int64_t i = 0; i < numel_; ++i) {
       m = std::max(m, in[i]);
-    bool direct = m <= limit_ && desc_.in.zeroPoint <= limit_;
-    last_ = direct ? Impl::OneDnnU8S8 : Impl::OneDnnU8S8Split;
-    (direct ? ++directRuns_ : ++splitRuns_);
-    (direct ? direct_ : split_)->run(in, out);
+      above += in[i] > lim;
+    }
+    const bool zpOk = desc_.in.zeroPoint <= limit_;
+    if (m <= limit_ && zpOk) {
+      last_ = Impl::OneDnnU8S8;
+      ++directRuns_;
+      direct_->run(in, out);
+    } else if (zpOk && above <= numel_ / 64) {
+      last_ = Impl::OneDnnU8S8Corrected;
+      ++correctedRuns_;
+      runOneDnnClipped(*direct_, in, out, limit_);
+    } else {
+      last_ = Impl::OneDnnU8S8Split;
+      ++splitRuns_;
+      split_->run(in, out);
+    }
   }
   Impl lastImpl() const override { return last_; }
   std::string libraryInfo() const override {
     return std::string(implName(impl_)) + ": direct " +
-           std::to_string(directRuns_) + ", split " +
+           std::to_string(directRuns_) + ", corrected " +
+           std::to_string(correctedRuns_) + ", split " +
            std::to_string(splitRuns_) + " run(s); " + split_->libraryInfo();
   }
 
 private:
   std::unique_ptr<ConvKernel> direct_, split_;
   int32_t limit_ = 0;
-  int64_t numel_ = 0, directRuns_ = 0, splitRuns_ = 0;
+  int64_t numel_ = 0, directRuns_ = 0, correctedRuns_ = 0, splitRuns_ = 0;
   Impl last_ = Impl::OneDnnU8S8Checked;
 };
 

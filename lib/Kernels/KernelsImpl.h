@@ -64,14 +64,17 @@ std::unique_ptr<ConvKernel> createReferenceConv(ConvDesc d);
 std::unique_ptr<ConvKernel> createOneDnnConv(ConvDesc d, bool split,
                                              std::string &error,
                                              bool unchecked = false);
+/// Runs a direct (unchecked) oneDNN kernel on min(x, limit), exact for
+/// activations up to limit, and adds the contribution of x - limit of the
+/// inputs above it to the int32 accumulators: exact on any data.
+void runOneDnnClipped(ConvKernel &direct, const uint8_t *in, uint8_t *out,
+                      int32_t limit);
 std::unique_ptr<ConvKernel> createXnnpackConv(ConvDesc d, std::string &error);
 /// qfx's depthwise kernel (groups == c == oc, float requantization); AVX2
 /// unless \p scalar or the CPU lacks it.
 std::unique_ptr<ConvKernel> createDepthwiseConv(ConvDesc d, bool scalar,
                                                 std::string &error);
 bool isDepthwise(const ConvDesc &d);
-/// Whether this CPU runs AVX2 code (checked once).
-bool cpuHasAvx2();
 
 } // namespace qfx::kern
 

@@ -28,6 +28,8 @@ const char *qfx::kern::implName(Impl impl) {
     return "onednn:u8s8s32-split";
   case Impl::OneDnnU8S8Checked:
     return "onednn:u8s8s32-checked";
+  case Impl::OneDnnU8S8Corrected:
+    return "onednn:u8s8s32-corrected";
   case Impl::XnnpackQC8:
     return "xnnpack:qc8";
   case Impl::DepthwiseAvx2:

@@ -56,9 +56,13 @@ enum class Impl : uint8_t {
   /// channels per channel) so that vpmaddubsw cannot saturate.
   OneDnnU8S8Split,
   /// Both oneDNN kernels; each run checks the input's largest value and
-  /// takes the direct kernel when 2 * max(x) * max|w| <= 32767, the split
-  /// one otherwise (exact either way).
+  /// takes the direct kernel when 2 * max(x) * max|w| <= 32767, the direct
+  /// kernel with a correction when few inputs exceed that, the split one
+  /// otherwise (exact either way).
   OneDnnU8S8Checked,
+  /// (A run of the checked kernel.) The direct kernel on min(x, limit) plus
+  /// an exact integer correction for the few inputs above limit.
+  OneDnnU8S8Corrected,
   /// XNNPACK qc8 (signed 8-bit activations, per-channel weights, fp32
   /// requantization); uint8 activations are shifted by 128.
   XnnpackQC8,
@@ -169,6 +173,16 @@ void qadd(const uint8_t *a, const QParams &pa, const uint8_t *b,
 void qmul(const uint8_t *a, const QParams &pa, const uint8_t *b,
           const QParams &pb, uint8_t *out, const QParams &po, bool relu,
           int64_t numel);
+/// qadd / qmul bit for bit (the same float32 operations), eight values at a
+/// time with AVX2 where the CPU has it.
+void qaddFast(const uint8_t *a, const QParams &pa, const uint8_t *b,
+              const QParams &pb, uint8_t *out, const QParams &po, bool relu,
+              int64_t numel);
+void qmulFast(const uint8_t *a, const QParams &pa, const uint8_t *b,
+              const QParams &pb, uint8_t *out, const QParams &po, bool relu,
+              int64_t numel);
+/// Whether this CPU runs qfx's AVX2 code (checked once).
+bool cpuHasAvx2();
 /// min(max(x, lo), hi) on the integers: q(clamp(dq(x))) when the input and
 /// output qparams agree (ReLU, ReLU6, hardtanh share their input's).
 void qclamp(const uint8_t *in, uint8_t *out, int32_t lo, int32_t hi,

@@ -22,7 +22,7 @@ struct Shape {
   int64_t n, h, w, c, oc, k, stride, pad, groups;
 };
 
-enum class Data { Random, Extreme, Small };
+enum class Data { Random, Extreme, Small, FewLarge };
 
 ConvDesc makeDesc(const Shape &s, Requant rq, int32_t inQmax, Data data,
                   std::mt19937 &rng, bool relu) {
@@ -32,7 +32,10 @@ ConvDesc makeDesc(const Shape &s, Requant rq, int32_t inQmax, Data data,
   d.strideH = d.strideW = s.stride;
   d.padT = d.padL = d.padB = d.padR = s.pad;
   d.groups = s.groups;
-  d.in = {0.02f, inQmax == 127 || data == Data::Small ? 61 : 117, 0, inQmax};
+  d.in = {0.02f,
+          inQmax == 127 || data == Data::Small || data == Data::FewLarge ? 61
+                                                                          : 117,
+          0, inQmax};
   d.out = {0.05f, 128, 0, 255};
   d.relu = relu;
   d.requant = rq;
@@ -62,9 +65,18 @@ std::vector<uint8_t> makeInput(const ConvDesc &d, Data data,
                                std::mt19937 &rng) {
   std::vector<uint8_t> x(d.n * d.h * d.w * d.c);
   std::uniform_int_distribution<int> xd(
-      d.in.qmin, data == Data::Small ? std::min(d.in.qmax, 127) : d.in.qmax);
+      d.in.qmin, data == Data::Small || data == Data::FewLarge
+                     ? std::min(d.in.qmax, 127)
+                     : d.in.qmax);
   for (auto &v : x)
     v = data == Data::Extreme ? uint8_t(d.in.qmax) : uint8_t(xd(rng));
+  // Small data with a few full-range values (the first and last element
+  // included: they feed padded borders).
+  if (data == Data::FewLarge) {
+    for (size_t i = 0; i < x.size(); i += 97)
+      x[i] = uint8_t(d.in.qmax - i % 3);
+    x.back() = uint8_t(d.in.qmax);
+  }
   return x;
 }
 
@@ -141,6 +153,28 @@ TEST_CASE("full-range activations dispatch to the checked oneDNN kernel",
   // A full-range type holding small values (reduce_range qparams): direct.
   checkExact(Requant::Float, 255, Data::Small, ImplChoice::Auto,
              Impl::OneDnnU8S8Checked, Impl::OneDnnU8S8);
+}
+
+TEST_CASE("a few inputs above the direct limit take the corrected kernel",
+          "[kernels][onednn]") {
+  checkExact(Requant::Float, 255, Data::FewLarge, ImplChoice::Auto,
+             Impl::OneDnnU8S8Checked, Impl::OneDnnU8S8Corrected);
+  // Dilation: the correction finds the taps an input feeds.
+  std::mt19937 rng(11);
+  for (int64_t dil : {2, 3}) {
+    ConvDesc d = makeDesc(kShapes[1], Requant::Float, 255, Data::FewLarge, rng,
+                          false);
+    d.dilH = dil, d.dilW = dil - 1;
+    auto x = makeInput(d, Data::FewLarge, rng);
+    std::vector<uint8_t> ref(d.n * d.oh() * d.ow() * d.oc), out(ref.size());
+    referenceConv(d, x.data(), ref.data());
+    std::string err;
+    auto k = ConvKernel::create(d, ImplChoice::Auto, err);
+    REQUIRE(k);
+    k->run(x.data(), out.data());
+    CHECK(k->lastImpl() == Impl::OneDnnU8S8Corrected);
+    CHECK(out == ref);
+  }
 }
 
 TEST_CASE("the split kernel is exact on full-range data", "[kernels][onednn]") {

@@ -168,3 +168,32 @@ TEST_CASE("softmax along the middle dim", "[kernels]") {
   // Equal logits split evenly: 1/3 -> 85.
   CHECK(int(y[2 * 2 + 0]) > int(y[0]));
 }
+
+TEST_CASE("qaddFast and qmulFast equal qadd and qmul bit for bit",
+          "[kernels][avx2]") {
+  std::vector<uint8_t> a, b;
+  for (int i = 0; i < 256; ++i)
+    for (int j = 0; j < 256; ++j) {
+      a.push_back(uint8_t(i));
+      b.push_back(uint8_t(j));
+    }
+  // The second set makes many results exact .5 ties (round half to even).
+  const QParams sets[][3] = {
+      {{0.031f, 100, 0, 255}, {0.017f, 3, 0, 255}, {0.05f, 90, 0, 255}},
+      {{0.5f, 128, 0, 255}, {0.5f, 7, 0, 255}, {1.0f, 128, 0, 255}},
+      {{0.02f, 0, 0, 255}, {0.3f, 255, 0, 255}, {0.9f, 20, 0, 255}},
+  };
+  // An odd length leaves a scalar tail after the vector loop.
+  const int64_t n = int64_t(a.size()) - 3;
+  for (const auto &p : sets)
+    for (bool relu : {false, true}) {
+      std::vector<uint8_t> ref(n), fast(n, 7);
+      qadd(a.data(), p[0], b.data(), p[1], ref.data(), p[2], relu, n);
+      qaddFast(a.data(), p[0], b.data(), p[1], fast.data(), p[2], relu, n);
+      CHECK(fast == ref);
+      qmul(a.data(), p[0], b.data(), p[1], ref.data(), p[2], relu, n);
+      std::fill(fast.begin(), fast.end(), 7);
+      qmulFast(a.data(), p[0], b.data(), p[1], fast.data(), p[2], relu, n);
+      CHECK(fast == ref);
+    }
+}
