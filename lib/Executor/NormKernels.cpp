@@ -45,97 +45,6 @@ void moments(const float *x, int64_t n, int64_t stride, double &mean,
   var = v / n;
 }
 
-class BatchNormKernel : public Kernel {
-public:
-  explicit BatchNormKernel(BatchNormParams p) : p_(p) {}
-
-  Status prepare(Plan &plan) override {
-    if (Status s = checkFloat(plan,
-                              {p_.input, p_.weight, p_.bias, p_.mean, p_.var,
-                               p_.output},
-                              "batch_norm");
-        s.failed())
-      return s;
-    const Shape &s = plan.slot(p_.input).shape;
-    if (s.size() < 2)
-      return Status::error("batch_norm needs a channel dim");
-    if (!p_.useBatchStats && (p_.mean < 0 || p_.var < 0))
-      return Status::error("batch_norm in eval mode needs running stats");
-    n_ = s[0];
-    c_ = s[1];
-    inner_ = rt::numElements(s) / (n_ * c_);
-    for (int id : {p_.weight, p_.bias, p_.mean, p_.var})
-      if (id >= 0 && plan.slot(id).numel() != c_)
-        return Status::error("batch_norm: parameter of shape " +
-                             shapeToString(plan.slot(id).shape) +
-                             " does not match " + std::to_string(c_) +
-                             " channels");
-    x_ = plan.data<float>(p_.input);
-    y_ = plan.data<float>(p_.output);
-    w_ = optData(plan, p_.weight);
-    b_ = optData(plan, p_.bias);
-    m_ = optData(plan, p_.mean);
-    v_ = optData(plan, p_.var);
-    alpha_.assign(c_, 0.0f);
-    beta_.assign(c_, 0.0f);
-    if (!p_.useBatchStats)
-      computeAffine(m_, v_);
-    return Status::success();
-  }
-
-  Status run() override {
-    if (p_.useBatchStats) {
-      for (int64_t c = 0; c < c_; ++c) {
-        double s = 0.0, ss = 0.0;
-        for (int64_t n = 0; n < n_; ++n) {
-          const float *x = x_ + (n * c_ + c) * inner_;
-          for (int64_t i = 0; i < inner_; ++i)
-            s += x[i];
-        }
-        double cnt = double(n_ * inner_), mean = s / cnt;
-        for (int64_t n = 0; n < n_; ++n) {
-          const float *x = x_ + (n * c_ + c) * inner_;
-          for (int64_t i = 0; i < inner_; ++i) {
-            double d = x[i] - mean;
-            ss += d * d;
-          }
-        }
-        double invstd = 1.0 / std::sqrt(ss / cnt + p_.eps);
-        double w = w_ ? w_[c] : 1.0, b = b_ ? b_[c] : 0.0;
-        alpha_[c] = static_cast<float>(w * invstd);
-        beta_[c] = static_cast<float>(b - mean * w * invstd);
-      }
-    }
-    for (int64_t n = 0; n < n_; ++n)
-      for (int64_t c = 0; c < c_; ++c) {
-        const float *__restrict x = x_ + (n * c_ + c) * inner_;
-        float *__restrict y = y_ + (n * c_ + c) * inner_;
-        const float a = alpha_[c], b = beta_[c];
-        for (int64_t i = 0; i < inner_; ++i)
-          y[i] = x[i] * a + b;
-      }
-    return Status::success();
-  }
-
-private:
-  /// ATen's eval batch norm: alpha = w / sqrt(var + eps), beta = b - m*alpha.
-  void computeAffine(const float *mean, const float *var) {
-    for (int64_t c = 0; c < c_; ++c) {
-      float invstd = 1.0f / std::sqrt(var[c] + static_cast<float>(p_.eps));
-      float w = w_ ? w_[c] : 1.0f, b = b_ ? b_[c] : 0.0f;
-      alpha_[c] = invstd * w;
-      beta_[c] = b - mean[c] * alpha_[c];
-    }
-  }
-
-  BatchNormParams p_;
-  int64_t n_ = 0, c_ = 0, inner_ = 0;
-  const float *x_ = nullptr, *w_ = nullptr, *b_ = nullptr, *m_ = nullptr,
-              *v_ = nullptr;
-  float *y_ = nullptr;
-  std::vector<float> alpha_, beta_;
-};
-
 /// Normalises `groups` contiguous chunks of each of `outer` rows, then
 /// applies a per-channel (group norm) or per-element (layer norm) affine.
 class ChunkNormKernel : public Kernel {
@@ -277,14 +186,10 @@ private:
 
 } // namespace
 
-std::unique_ptr<Kernel>
-qfx::exec::createBatchNormKernel(const BatchNormParams &params) {
-  return std::make_unique<BatchNormKernel>(params);
-}
-
-std::unique_ptr<Kernel> qfx::exec::createLayerNormKernel(
-    int input, int weight, int bias, int output, int64_t normalizedDims,
-    double eps) {
+std::unique_ptr<Kernel> qfx::exec::createLayerNormKernel(int input, int weight,
+                                                         int bias, int output,
+                                                         int64_t normalizedDims,
+                                                         double eps) {
   return std::make_unique<ChunkNormKernel>(input, weight, bias, output,
                                            normalizedDims, 1, eps, true);
 }

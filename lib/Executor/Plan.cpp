@@ -106,6 +106,22 @@ int Plan::addOwnedConstant(ElemType type, Shape shape, const void *data) {
   auto storage = allocateAligned(slots_[id].sizeInBytes());
   std::memcpy(storage.get(), data, slots_[id].sizeInBytes());
   slots_[id].data = storage.get();
+  slots_[id].owned = true;
+  storage_.push_back(std::move(storage));
+  return id;
+}
+
+int Plan::makeConstantMutable(int id) {
+  while (slots_[id].kind == SlotKind::Alias)
+    id = slots_[id].aliasOf;
+  Slot &s = slots_[id];
+  if (s.kind != SlotKind::Constant || s.owned)
+    return id;
+  auto storage = allocateAligned(s.sizeInBytes());
+  if (s.data)
+    std::memcpy(storage.get(), s.data, s.sizeInBytes());
+  s.data = storage.get();
+  s.owned = true;
   storage_.push_back(std::move(storage));
   return id;
 }

@@ -33,8 +33,7 @@ std::string qfx::describeOp(Operation *op) {
         break;
       }
   }
-  if (auto node = op->getAttrOfType<NodeAttr>(
-          QFXDialect::getNodeAttrName()))
+  if (auto node = op->getAttrOfType<NodeAttr>(QFXDialect::getNodeAttrName()))
     os << " [" << node.getTarget().getValue() << "]";
   return s;
 }
@@ -148,8 +147,7 @@ Expected<int> ModelBuilder::constantSlot(Operation *op, Attribute value) {
     AsmResourceBlob *blob = res.getRawHandle().getBlob();
     if (!blob)
       return error(op, "dense_resource blob '" +
-                           res.getRawHandle().getKey().str() +
-                           "' has no data");
+                           res.getRawHandle().getKey().str() + "' has no data");
     ArrayRef<char> data = blob->getData();
     if (data.size() != bytes || e == ElemType::Bool)
       return error(op, "dense_resource blob has " +
@@ -191,6 +189,52 @@ Expected<int> ModelBuilder::parameterSlot(Operation *op, StringRef name) {
   if (slot.ok())
     params_[name] = *slot;
   return slot;
+}
+
+Expected<int> ModelBuilder::mutableSlot(Operation *user, Value v) {
+  auto slot = slotOf(user, v);
+  if (slot.failed())
+    return slot;
+  int storage = model_->plan_.makeConstantMutable(*slot);
+  if (auto get = v.getDefiningOp<GetAttrOp>())
+    if (Operation *param = symbols_->lookup<ParameterOp>(get.getName()))
+      model_->noteMutableParameter(param, storage);
+  return *slot;
+}
+
+void LoadedModel::noteMutableParameter(Operation *param, int slot) {
+  if (llvm::none_of(mutableParameters_,
+                    [&](const auto &entry) { return entry.first == param; }))
+    mutableParameters_.emplace_back(param, slot);
+}
+
+Status ModelBuilder::prepareRunningStatUpdate(BatchNormOp bn,
+                                              BatchNormParams &params) {
+  auto mean = mutableSlot(bn, bn.getRunningMean());
+  if (mean.failed())
+    return mean.status();
+  auto var = mutableSlot(bn, bn.getRunningVar());
+  if (var.failed())
+    return var.status();
+  params.mean = *mean;
+  params.var = *var;
+  params.updateRunningStats = true;
+  // nn.BatchNorm counts its training batches in a sibling buffer (the
+  // average factor with momentum=None); the op names only the statistics.
+  auto get = bn.getRunningMean().getDefiningOp<GetAttrOp>();
+  StringRef name = get ? get.getName() : StringRef();
+  if (!name.consume_back("running_mean"))
+    return Status::success();
+  std::string tracked = (name + "num_batches_tracked").str();
+  if (!symbols_->lookup<ParameterOp>(tracked))
+    return Status::success();
+  auto slot = parameterSlot(bn, tracked);
+  if (slot.failed())
+    return slot.status();
+  int storage = model_->plan_.makeConstantMutable(*slot);
+  model_->noteMutableParameter(symbols_->lookup<ParameterOp>(tracked), storage);
+  params.numBatchesTracked = *slot;
+  return Status::success();
 }
 
 Status ModelBuilder::lowerBlock(Block &block, int depth,

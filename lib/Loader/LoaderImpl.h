@@ -52,10 +52,15 @@ private:
   exec::Status error(mlir::Operation *op, const std::string &msg);
   exec::Expected<int> alias(mlir::Operation *op, mlir::Value from,
                             mlir::Value to);
-  exec::Expected<int> constantSlot(mlir::Operation *op,
-                                   mlir::Attribute value);
-  exec::Expected<int> parameterSlot(mlir::Operation *op,
-                                    llvm::StringRef name);
+  exec::Expected<int> constantSlot(mlir::Operation *op, mlir::Attribute value);
+  exec::Expected<int> parameterSlot(mlir::Operation *op, llvm::StringRef name);
+  /// The slot of \p v, made writable for a kernel that updates it in place;
+  /// a qfx.parameter behind it is written back after calibration.
+  exec::Expected<int> mutableSlot(mlir::Operation *user, mlir::Value v);
+  /// Running statistics of a training-mode batch norm: writable slots, and
+  /// its module's num_batches_tracked buffer when there is one.
+  exec::Status prepareRunningStatUpdate(BatchNormOp bn,
+                                        exec::BatchNormParams &params);
   /// Slot of an optional operand (-1 when absent).
   exec::Expected<int> optSlot(mlir::Operation *op, mlir::Value v) {
     if (!v)

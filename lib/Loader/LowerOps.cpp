@@ -181,6 +181,13 @@ Status ModelBuilder::lowerOp(Operation *op) {
     p.output = out;
     p.eps = f64(bn.getEpsAttr());
     p.useBatchStats = bn.getTraining() || m < 0 || v < 0;
+    if (bn.getMomentumAttr())
+      p.momentum = f64(bn.getMomentumAttr());
+    else
+      p.momentum = std::nullopt;
+    if (bn.getTraining() && m >= 0 && v >= 0)
+      if (Status s = prepareRunningStatUpdate(bn, p); s.failed())
+        return s;
     add(op, createBatchNormKernel(p));
     return Status::success();
   }

@@ -11,6 +11,10 @@
 #include "qfx/Dialect/QFX/RuntimeObservers.h"
 #include "qfx/Runtime/Observers.h"
 
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/ADT/StringExtras.h"
+
 #include <cmath>
 
 using namespace mlir;
@@ -205,7 +209,7 @@ void LoadedModel::resetObservers() {
     k->observer().reset();
 }
 
-void LoadedModel::writeBackObserverStates() {
+void LoadedModel::writeBackState() {
   for (auto &[op, k] : observers_) {
     auto o = cast<ObserverOp>(op);
     if (ObserverStateAttr s = exportStateAttr(op->getContext(), k->observer()))
@@ -223,5 +227,20 @@ void LoadedModel::writeBackObserverStates() {
           QParamsAttr::get(ctx, DenseF32ArrayAttr::get(ctx, k->scales()),
                            DenseI64ArrayAttr::get(ctx, k->zeroPoints())));
     }
+  }
+  // Updated buffers become fresh dense_resource blobs (as the exporter
+  // writes parameters): the old blob may be shared with other parameters.
+  for (auto &[op, id] : mutableParameters_) {
+    auto param = cast<ParameterOp>(op);
+    const exec::Slot &slot = plan_.slot(id);
+    ArrayRef<char> bytes(static_cast<const char *>(slot.data),
+                         slot.sizeInBytes());
+    std::string key = param.getSymName().str();
+    for (char &c : key)
+      if (!llvm::isAlnum(c))
+        c = '_';
+    param.setValueAttr(DenseResourceElementsAttr::get(
+        param.getType(), key,
+        HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, 64)));
   }
 }

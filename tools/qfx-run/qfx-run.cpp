@@ -334,7 +334,7 @@ static int calibrate(LoadedModel &model, ModuleOp module) {
                                  "(%lld batches)\n",
                                  ms / runs, static_cast<long long>(runs));
   }
-  model.writeBackObserverStates();
+  model.writeBackState();
   if (failed(verify(module)))
     return fail("the calibrated module does not verify");
   std::string buffer;

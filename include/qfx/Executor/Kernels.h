@@ -103,6 +103,14 @@ struct BatchNormParams {
   double eps = 1e-5;
   /// Normalise with the batch statistics (training, or no running stats).
   bool useBatchStats = false;
+  /// With batch statistics: update `mean` and `var` in place as a training
+  /// nn.BatchNorm does (their slots must be mutable), and increment the
+  /// int64 `numBatchesTracked` slot when there is one.
+  bool updateRunningStats = false;
+  int numBatchesTracked = -1;
+  /// The exponential average factor; absent is PyTorch's momentum=None, a
+  /// cumulative average over num_batches_tracked batches.
+  std::optional<double> momentum = 0.1;
 };
 std::unique_ptr<Kernel> createBatchNormKernel(const BatchNormParams &params);
 

@@ -85,6 +85,9 @@ struct Slot {
   SlotKind kind = SlotKind::Buffer;
   /// For aliases: the slot whose bytes are shared.
   int aliasOf = -1;
+  /// For constants: the plan owns (a copy of) the bytes, so kernels may
+  /// update them in place.
+  bool owned = false;
   void *data = nullptr;
 
   int64_t numel() const { return rt::numElements(shape); }
@@ -107,6 +110,10 @@ public:
   int addOwnedConstant(ElemType type, Shape shape, const void *data);
   /// A slot sharing the bytes of \p source (same element count).
   int addAlias(int source, Shape shape);
+  /// Gives constant slot \p id (or the slot it aliases) plan-owned storage
+  /// holding a copy of its bytes, so that a kernel may update it in place
+  /// (training-mode batch norm statistics). Returns the storage slot.
+  int makeConstantMutable(int id);
   /// Appends a kernel; kernels run in insertion order.
   Kernel *addKernel(std::unique_ptr<Kernel> kernel);
 

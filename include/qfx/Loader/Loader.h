@@ -10,7 +10,8 @@
 // slots (zero-copy for dense_resource blobs and non-splat dense attributes,
 // so the module must outlive the model), every op a kernel, every observer a
 // QFXRuntime observer initialised from its #qfx.observer_state. After
-// calibration writeBackObserverStates() stores the statistics in the IR.
+// calibration writeBackState() stores the statistics in the IR, together
+// with the buffers that training-mode batch norms updated.
 //
 //===----------------------------------------------------------------------===//
 
@@ -47,14 +48,13 @@ public:
   const std::vector<TensorInfo> &inputs() const { return inputs_; }
   const std::vector<TensorInfo> &outputs() const { return outputs_; }
   /// Number of observers and fake-quantize ops with calibration state.
-  size_t numObservers() const {
-    return observers_.size() + fakeQuants_.size();
-  }
+  size_t numObservers() const { return observers_.size() + fakeQuants_.size(); }
   /// Forgets all observer statistics (`--reset`).
   void resetObservers();
-  /// Stores every observer's statistics (and fake-quantize qparams) in the
-  /// IR it was loaded from.
-  void writeBackObserverStates();
+  /// Stores every observer's statistics (and fake-quantize qparams), and
+  /// every buffer a training-mode batch norm updated (running_mean,
+  /// running_var, num_batches_tracked), in the IR it was loaded from.
+  void writeBackState();
 
 private:
   friend class ModelBuilder;
@@ -62,10 +62,12 @@ private:
   loadModel(mlir::ModuleOp module, const LoadOptions &options);
   exec::Plan plan_;
   std::vector<TensorInfo> inputs_, outputs_;
-  std::vector<std::pair<mlir::Operation *, exec::ObserverKernel *>>
-      observers_;
+  std::vector<std::pair<mlir::Operation *, exec::ObserverKernel *>> observers_;
   std::vector<std::pair<mlir::Operation *, exec::FakeQuantizeKernel *>>
       fakeQuants_;
+  void noteMutableParameter(mlir::Operation *param, int slot);
+  /// qfx.parameter ops whose (plan-owned) slot kernels update in place.
+  std::vector<std::pair<mlir::Operation *, int>> mutableParameters_;
 };
 
 /// Builds and finalizes the plan of \p module. Unsupported ops (a generic
