@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <string>
 
@@ -51,13 +52,24 @@ Status qfx::rt::histc(const float *data, int64_t n, int64_t bins, double lo,
     lo = dataMin;
     hi = dataMax;
   }
-  if (lo == hi) {
+  const bool singleValue = lo == hi;
+  if (singleValue) {
     lo -= 1;
     hi += 1;
   }
   if (!std::isfinite(lo) || !std::isfinite(hi))
     return Status::error("histc: range of [" + std::to_string(lo) + ", " +
                          std::to_string(hi) + "] is not finite");
+  if (!(lo < hi) && singleValue) {
+    // ATen widens a one-value range by +-1, which is lost at this magnitude.
+    char value[32];
+    std::snprintf(value, sizeof(value), "%g", lo);
+    return Status::error(
+        std::string("histc: all observed values equal ") + value +
+        ", too large to widen to a histogram range by +-1 (PyTorch 1.13 "
+        "fails here too: 'max must be larger than min'); such activations "
+        "usually mean the model or its calibration data diverged");
+  }
   if (!(lo < hi))
     return Status::error("histc: max must be larger than min");
   // The bin edges live in a float32 linspace whose ends are exactly lo, hi.

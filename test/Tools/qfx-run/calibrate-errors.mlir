@@ -1,7 +1,7 @@
 // Bad calibration data: a message naming the input or the observer, a
 // non-zero exit, and no calibrated model written.
 // RUN: rm -rf %t && mkdir -p %t
-// RUN: %python -c "import numpy as np; np.save('%t/ok.npy', np.ones((2, 1, 2), np.float32)); np.save('%t/shape.npy', np.ones((2, 1, 3), np.float32)); np.save('%t/i64.npy', np.ones((2, 1, 2), np.int64)); np.save('%t/big.npy', np.array([[[1e30, 2e30]]], np.float32)); np.save('%t/hnan.npy', np.array([[[1., 2.]], [[float('nan'), 2.]]], np.float32)); np.savez('%t/wrong.npz', y=np.ones((2, 1, 2), np.float32))"
+// RUN: %python -c "import numpy as np; np.save('%t/ok.npy', np.ones((2, 1, 2), np.float32)); np.save('%t/shape.npy', np.ones((2, 1, 3), np.float32)); np.save('%t/i64.npy', np.ones((2, 1, 2), np.int64)); np.save('%t/big.npy', np.array([[[1e30, 2e30]]], np.float32)); np.save('%t/const.npy', np.full((1, 1, 2), 1e18, np.float32)); np.save('%t/hnan.npy', np.array([[[1., 2.]], [[float('nan'), 2.]]], np.float32)); np.savez('%t/wrong.npz', y=np.ones((2, 1, 2), np.float32))"
 // RUN: head -c 140 %t/ok.npy > %t/trunc.npy
 
 // RUN: not qfx-run %s --calibrate %t/shape.npy -o %t/cal.mlir 2>&1 | FileCheck %s --check-prefix=SHAPE
@@ -20,6 +20,11 @@
 // A NaN in the second batch: the first observer reports it, by batch.
 // RUN: not qfx-run %s --calibrate %t/hnan.npy -o %t/cal.mlir 2>&1 | FileCheck %s --check-prefix=HNAN
 // HNAN: qfx-run: error: calibration batch 1: 'qfx.observer' (node 'input_obs'): HistogramObserver: input contains NaN at flat index 0
+// A constant huge activation: histc cannot widen a one-value range by +-1
+// at this magnitude (PyTorch: "max must be larger than min"); the message
+// says why.
+// RUN: not qfx-run %s --calibrate %t/const.npy -o %t/cal.mlir 2>&1 | FileCheck %s --check-prefix=CONST
+// CONST: qfx-run: error: calibration batch 0: 'qfx.observer' (node 'input_obs'): histc: all observed values equal 1e+18, too large to widen to a histogram range by +-1
 // RUN: not ls %t/cal.mlir
 
 module {
