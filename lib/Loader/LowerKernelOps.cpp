@@ -128,6 +128,37 @@ Status ModelBuilder::lowerKernelOp(Operation *op, bool &handled) {
     add(op, createQConvKernel(x, y, std::move(d), kern::ImplChoice::Auto));
     return Status::success();
   }
+  if (auto c = dyn_cast<qk::Conv3dOp>(op)) {
+    kern::Conv3dDesc cd;
+    kern::ConvDesc &d = cd.base;
+    auto w = SymbolTable::lookupNearestSymbolFrom<qk::PackedWeightOp>(
+        op, c.getWeightAttr());
+    if (!w)
+      return error(op, "no qfxk.packed_weight for the weight");
+    QFX_CHECK(readPackedWeight(w, d));
+    QFX_CHECK(activationParams(c.getInput().getType(), d.in));
+    QFX_CHECK(activationParams(c.getResult().getType(), d.out));
+    auto it = c.getInput().getType();
+    auto wt = cast<RankedTensorType>(w.getType());
+    d.n = it.getDimSize(0), d.c = it.getDimSize(1), cd.d = it.getDimSize(2),
+    d.h = it.getDimSize(3), d.w = it.getDimSize(4);
+    d.oc = wt.getDimSize(0), cd.kd = wt.getDimSize(2), d.kh = wt.getDimSize(3),
+    d.kw = wt.getDimSize(4);
+    cd.strideD = c.getStride()[0], d.strideH = c.getStride()[1],
+    d.strideW = c.getStride()[2];
+    cd.padD = c.getPadding()[0], d.padT = d.padB = c.getPadding()[1],
+    d.padL = d.padR = c.getPadding()[2];
+    cd.dilD = c.getDilation()[0], d.dilH = c.getDilation()[1],
+    d.dilW = c.getDilation()[2];
+    d.groups = c.getGroups();
+    d.requant = c.getRequant() == qk::Requant::float_ ? kern::Requant::Float
+                                                      : kern::Requant::Fp32;
+    d.relu = c.getRelu();
+    QFX_TRY(x, slotOf(op, c.getInput()));
+    QFX_TRY(y, newBuffer(op, c.getResult()));
+    add(op, createQConv3dKernel(x, y, std::move(cd), kern::ImplChoice::Auto));
+    return Status::success();
+  }
   if (isa<qk::AddOp, qk::MulOp>(op)) {
     kern::QParams pl, pr, po;
     Value lhs = op->getOperand(0), rhs = op->getOperand(1),

@@ -4,7 +4,7 @@ ops, weights quantize -> dequantize per channel.
 
 It writes PyTorch's own reference model (not qfx's `--qfx-convert` of it),
 so that lowering is checked against PyTorch alone. It covers the node kinds
-of torchvision resnet18 / mobilenet_v2 and small op models: conv1d/2d
+of torchvision resnet18 / mobilenet_v2 and small op models: conv1d/2d/3d
 (+relu) with groups, linear(+relu), add / mul (+relu), relu, ReLU6 / hardtanh,
 hardswish, sigmoid, tanh, hardsigmoid, softmax, dropout, identity, max pool,
 (adaptive) average pool, flatten, reshape / view, cat.
@@ -90,7 +90,7 @@ class Emitter:
     def weighted(self, node, mod, x, out):
         relu = False
         if isinstance(mod, nn.Sequential) or type(mod).__name__ in (
-                "ConvReLU1d", "ConvReLU2d", "LinearReLU"):
+                "ConvReLU1d", "ConvReLU2d", "ConvReLU3d", "LinearReLU"):
             mod, relu = mod[0], True
         d, b = self.weighted_ops(node.target, mod)
         r = self.fresh()
@@ -105,6 +105,12 @@ class Emitter:
         elif isinstance(mod, nn.Conv2d):
             self.emit("%s = qfx.conv %s stride = [%d, %d] padding = [%d, %d] "
                       "dilation = [%d, %d] groups = %d : (%s) -> %s" % (
+                          r, ins, *mod.stride, *mod.padding, *mod.dilation,
+                          mod.groups, tys, _ftype(out)))
+        elif isinstance(mod, nn.Conv3d):
+            self.emit("%s = qfx.conv %s stride = [%d, %d, %d] "
+                      "padding = [%d, %d, %d] dilation = [%d, %d, %d] "
+                      "groups = %d : (%s) -> %s" % (
                           r, ins, *mod.stride, *mod.padding, *mod.dilation,
                           mod.groups, tys, _ftype(out)))
         else:
@@ -163,8 +169,8 @@ class Emitter:
                 x = self.vals[node.args[0]]
                 xt = self.types[node.args[0]]
                 v = self.fresh()
-                if type(mod).__name__ in ("ConvReLU1d", "ConvReLU2d", "LinearReLU",
-                                          "Conv1d", "Conv2d", "Linear"):
+                if type(mod).__name__ in ("ConvReLU1d", "ConvReLU2d", "ConvReLU3d", "LinearReLU",
+                                          "Conv1d", "Conv2d", "Conv3d", "Linear"):
                     v = self.weighted(node, mod, x, out)
                 elif isinstance(mod, nn.ReLU):
                     self.emit("%s = qfx.relu %s : %s" % (v, x, _ftype(out)))

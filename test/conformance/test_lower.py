@@ -94,6 +94,26 @@ class Conv1dModel(nn.Module):
         return self.conv3(self.conv2(self.relu(self.conv1(x))))
 
 
+class Conv3dModel(nn.Module):
+    """3-d convolutions (+relu, strided, grouped, 1x1x1): oneDNN for both
+    families (XNNPACK 2022 has no 3-d convolution)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv3d(2, 8, 3, 1, 1)
+        self.relu = nn.ReLU()
+        self.conv2 = nn.Conv3d(8, 8, 3, 2, 1, groups=2)
+        self.conv3 = nn.Conv3d(8, 6, 1)
+
+    def forward(self, x):
+        return self.conv3(self.conv2(self.relu(self.conv1(x))))
+
+
+# The library every weighted op of a case must run, when not the family's
+# own (XNNPACK for qnnpack, oneDNN for x86).
+LIBRARY = {"conv3d": {"qnnpack": ("onednn",)}}
+
+
 def randomize_bn(model, gen):
     for m in model.modules():
         if isinstance(m, nn.BatchNorm2d):
@@ -152,7 +172,7 @@ def run(tools, ir, x, tmp):
     return [got[str(i)] for i in range(len(got.files))], prof
 
 
-def completeness(lowered, remarks, prof, backend):
+def completeness(lowered, remarks, prof, backend, want=None):
     """Problems that make the lowering incomplete (empty: complete)."""
     problems = []
     # Weight lines (hex data) are long and need no regex.
@@ -172,7 +192,8 @@ def completeness(lowered, remarks, prof, backend):
             problems.append("a quantize of a computed value: %s" % m.group(0))
     weighted = [l for l in prof.splitlines() if "[" in l and ("conv" in l or "fc" in l
                                                               or "classifier" in l)]
-    want = ("xnnpack",) if backend == "qnnpack" else ("onednn", "qfx:dw-u8s8")
+    want = want or (("xnnpack",) if backend == "qnnpack"
+                    else ("onednn", "qfx:dw-u8s8"))
     slow = [l.strip() for l in weighted
             if not any(w in l.split("[", 1)[1] for w in want)]
     if not weighted:
@@ -199,7 +220,8 @@ def run_case(name, model, backend, shape, tools, tmp):
     open(src, "w").write(text)
     low, lowered, remarks = lower(tools, src, backend)
     outs, prof = run(tools, low, x, tmp)
-    problems = completeness(lowered, remarks, prof, backend)
+    problems = completeness(lowered, remarks, prof, backend,
+                            LIBRARY.get(name, {}).get(backend))
     for p in problems:
         print("  FAIL: " + p)
     ok &= not problems
@@ -357,6 +379,7 @@ def main():
     if not tools.full:
         cases.append(("ops", OpModel, (1, 3, 8, 8)))
         cases.append(("conv1d", Conv1dModel, (1, 4, 32)))
+        cases.append(("conv3d", Conv3dModel, (1, 2, 6, 12, 12)))
     pipeline = [("resnet18-qfx", lambda: torchvision.models.resnet18(), (1, 3, size, size)),
                 ("mobilenet_v2-qfx", lambda: torchvision.models.mobilenet_v2(),
                  (1, 3, size, size))]

@@ -15,6 +15,7 @@
 #define QFX_EXECUTOR_QUANTIZEDOPS_H
 
 #include "qfx/Executor/Plan.h"
+#include "qfx/Kernels/Conv3dKernel.h"
 #include "qfx/Kernels/QuantizedKernels.h"
 
 namespace qfx::exec {
@@ -23,6 +24,10 @@ namespace qfx::exec {
 std::unique_ptr<Kernel> createQConvKernel(int input, int output,
                                           kern::ConvDesc desc,
                                           kern::ImplChoice choice);
+/// 3-d convolution on NCDHW slots (converted to NDHWC around the kernel).
+std::unique_ptr<Kernel> createQConv3dKernel(int input, int output,
+                                            kern::Conv3dDesc desc,
+                                            kern::ImplChoice choice);
 std::unique_ptr<Kernel> createQAddKernel(int lhs, int rhs, int output,
                                          kern::QParams pl, kern::QParams pr,
                                          kern::QParams po, bool relu);

@@ -164,9 +164,11 @@ struct LowerWeighted : OpRewritePattern<QuantizeOp>, Recorder {
     auto conv = dyn_cast<ConvOp>(m->compute);
     // A 1-d convolution runs as a 2-d one over 1 x L images.
     bool is1d = conv && conv.getStride().size() == 1;
+    // A 3-d convolution keeps NCDHW (qfxk.conv3d converts internally).
+    bool is3d = conv && conv.getStride().size() == 3;
     if (conv) {
-      if (conv.getStride().size() != 1 && conv.getStride().size() != 2)
-        return fail(rw, op, "only 1-d and 2-d convolutions have a kernel");
+      if (conv.getStride().size() < 1 || conv.getStride().size() > 3)
+        return fail(rw, op, "only 1-d, 2-d and 3-d convolutions have a kernel");
       if (conv.getPaddingMode() != PaddingMode::zeros)
         return fail(rw, op, "padding_mode is not zeros");
       if (llvm::any_of(conv.getPadding(), [](int64_t p) { return p < 0; }))
@@ -236,7 +238,14 @@ struct LowerWeighted : OpRewritePattern<QuantizeOp>, Recorder {
     auto rq = qk::RequantAttr::get(ctx, requant);
     Location loc = op->getLoc();
     Value result;
-    if (conv) {
+    if (is3d) {
+      result = qk::Conv3dOp::create(rw, loc, q.getType(), xq, sym,
+                                    rw.getDenseI64ArrayAttr(conv.getStride()),
+                                    rw.getDenseI64ArrayAttr(conv.getPadding()),
+                                    rw.getDenseI64ArrayAttr(conv.getDilation()),
+                                    rw.getI64IntegerAttr(conv.getGroups()), rq,
+                                    rw.getBoolAttr(m->relu));
+    } else if (conv) {
       Value xin = xq;
       Type outT = q.getType();
       SmallVector<int64_t> stride(conv.getStride()), pad(conv.getPadding()),

@@ -90,8 +90,8 @@ LogicalResult PackedWeightOp::verify() {
     if (u.getZeroPoint() != 0)
       return emitOpError() << "expects symmetric weights (zero point 0)";
   }
-  if (type.getRank() != 2 && type.getRank() != 4)
-    return emitOpError() << "expects an OI or OIHW weight";
+  if (type.getRank() != 2 && type.getRank() != 4 && type.getRank() != 5)
+    return emitOpError() << "expects an OI, OIHW or OIDHW weight";
   auto data = cast<ShapedType>(getWeight().getType());
   if (data.getShape() != type.getShape() ||
       !data.getElementType().isSignlessInteger(8))
@@ -184,6 +184,55 @@ LogicalResult Conv2dOp::verifySymbolUses(SymbolTableCollection &tables) {
                          << " channels, the weight has " << ws[0];
   return checkSpatial(*this, getInput(), getResult(), ws.drop_front(2),
                       getStride(), getPadding(), getDilation());
+}
+
+static LogicalResult checkTriple(Operation *op, ArrayRef<int64_t> a,
+                                 StringRef name, int64_t min) {
+  if (a.size() != 3)
+    return op->emitOpError() << "expects 3 values in '" << name << "'";
+  for (int64_t v : a)
+    if (v < min)
+      return op->emitOpError() << "'" << name << "' values must be >= " << min;
+  return success();
+}
+
+LogicalResult Conv3dOp::verify() {
+  if (failed(checkActivations(*this)) ||
+      failed(checkRank(*this, getInput(), 5, "NCDHW input")) ||
+      failed(checkRank(*this, getResult(), 5, "NCDHW result")) ||
+      failed(checkTriple(*this, getStride(), "stride", 1)) ||
+      failed(checkTriple(*this, getPadding(), "padding", 0)) ||
+      failed(checkTriple(*this, getDilation(), "dilation", 1)))
+    return failure();
+  if (static_cast<int64_t>(getGroups()) < 1)
+    return emitOpError() << "'groups' must be positive";
+  return success();
+}
+
+LogicalResult Conv3dOp::verifySymbolUses(SymbolTableCollection &tables) {
+  auto w = lookupWeight(*this, tables, getWeightAttr(), getRequant(), 5);
+  if (failed(w))
+    return failure();
+  ArrayRef<int64_t> ws = cast<RankedTensorType>(w->getType()).getShape();
+  auto it = cast<RankedTensorType>(getInput().getType());
+  auto ot = cast<RankedTensorType>(getResult().getType());
+  if (it.getDimSize(1) != ws[1] * static_cast<int64_t>(getGroups()))
+    return emitOpError() << "input has " << it.getDimSize(1)
+                         << " channels, the weight expects "
+                         << ws[1] * getGroups();
+  if (ot.getDimSize(1) != ws[0] || ws[0] % getGroups())
+    return emitOpError() << "result has " << ot.getDimSize(1)
+                         << " channels, the weight has " << ws[0];
+  if (it.getDimSize(0) != ot.getDimSize(0))
+    return emitOpError() << "batch size changes";
+  for (int i = 0; i < 3; ++i) {
+    int64_t expected = outSize(it.getDimSize(2 + i), ws[2 + i], getStride()[i],
+                               getPadding()[i], getDilation()[i]);
+    if (ot.getDimSize(2 + i) != expected)
+      return emitOpError() << "NCDHW result dim " << 2 + i << " is "
+                           << ot.getDimSize(2 + i) << ", expected " << expected;
+  }
+  return success();
 }
 
 LogicalResult LinearOp::verify() {

@@ -60,7 +60,7 @@ def QFXK_PackedWeightOp : QFXK_Op<"packed_weight", [Symbol]> {
   let description = [{
     The integer weight of a convolution or linear layer, quantized from the
     float parameter `source` with the per-channel qparams of `type`, in
-    PyTorch's layout (OIHW / OI); runtimes repack it for their library when
+    PyTorch's layout (OIDHW / OIHW / OI); runtimes repack it for their library when
     a plan is built. `bias` is float32 for `float` requantization and int32
     (scale `s_in * s_w[c]`) for `fp32` requantization.
 
@@ -107,6 +107,36 @@ def QFXK_Conv2dOp : QFXK_Op<"conv2d", [Pure,
     `dilation` `=` $dilation `groups` `=` $groups `requant` `=` $requant
     `relu` `=` $relu (`clamp` `=` $clamp^)? attr-dict `:` type($input)
     `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def QFXK_Conv3dOp : QFXK_Op<"conv3d", [Pure,
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "quantized 3-d convolution on NCDHW, optionally fused with relu";
+  let description = [{
+    The numerics of `qfxk.conv2d` with a depth dimension (weight
+    O x C/groups x KD x KH x KW). Input and result keep PyTorch's NCDHW
+    layout (there is no 5-d layout op: the runtime converts to channels-last
+    inside the kernel); `stride`, `padding` and `dilation` are (D, H, W).
+
+    ```mlir
+    %y = qfxk.conv3d %x weight = @conv.weight.q stride = [1, 1, 1]
+        padding = [1, 1, 1] dilation = [1, 1, 1] groups = 1 requant = float
+        relu = false
+        : tensor<1x2x4x8x8x!quant.uniform<u8:f32, 0.05:62>>
+        -> tensor<1x4x4x8x8x!quant.uniform<u8:f32, 0.0234:0>>
+    ```
+  }];
+  let arguments = (ins QFXK_QTensor:$input, FlatSymbolRefAttr:$weight,
+    DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$padding,
+    DenseI64ArrayAttr:$dilation, I64Attr:$groups, QFXK_RequantAttr:$requant,
+    BoolAttr:$relu);
+  let results = (outs QFXK_QTensor:$result);
+  let assemblyFormat = [{
+    $input `weight` `=` $weight `stride` `=` $stride `padding` `=` $padding
+    `dilation` `=` $dilation `groups` `=` $groups `requant` `=` $requant
+    `relu` `=` $relu attr-dict `:` type($input) `->` type($result)
   }];
   let hasVerifier = 1;
 }
