@@ -159,6 +159,36 @@ Status ModelBuilder::lowerKernelOp(Operation *op, bool &handled) {
     add(op, createQConv3dKernel(x, y, std::move(cd), kern::ImplChoice::Auto));
     return Status::success();
   }
+  if (auto c = dyn_cast<qk::ConvTranspose2dOp>(op)) {
+    kern::ConvTransposeDesc t;
+    kern::ConvDesc &d = t.base;
+    auto w = SymbolTable::lookupNearestSymbolFrom<qk::PackedWeightOp>(
+        op, c.getWeightAttr());
+    if (!w)
+      return error(op, "no qfxk.packed_weight for the weight");
+    QFX_CHECK(readPackedWeight(w, d));
+    QFX_CHECK(activationParams(c.getInput().getType(), d.in));
+    QFX_CHECK(activationParams(c.getResult().getType(), d.out));
+    auto it = c.getInput().getType();
+    auto wt = cast<RankedTensorType>(w.getType());
+    d.n = it.getDimSize(0), d.h = it.getDimSize(1), d.w = it.getDimSize(2),
+    d.c = it.getDimSize(3);
+    d.oc = wt.getDimSize(0), d.kh = wt.getDimSize(2), d.kw = wt.getDimSize(3);
+    d.strideH = c.getStride()[0], d.strideW = c.getStride()[1];
+    d.padT = d.padB = c.getPadding()[0];
+    d.padL = d.padR = c.getPadding()[1];
+    d.dilH = c.getDilation()[0], d.dilW = c.getDilation()[1];
+    t.outPadH = c.getOutputPadding()[0], t.outPadW = c.getOutputPadding()[1];
+    d.groups = c.getGroups();
+    d.requant = c.getRequant() == qk::Requant::float_ ? kern::Requant::Float
+                                                      : kern::Requant::Fp32;
+    d.relu = c.getRelu();
+    QFX_TRY(x, slotOf(op, c.getInput()));
+    QFX_TRY(y, newBuffer(op, c.getResult()));
+    add(op,
+        createQConvTransposeKernel(x, y, std::move(t), kern::ImplChoice::Auto));
+    return Status::success();
+  }
   if (isa<qk::AddOp, qk::MulOp>(op)) {
     kern::QParams pl, pr, po;
     Value lhs = op->getOperand(0), rhs = op->getOperand(1),

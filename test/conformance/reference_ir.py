@@ -5,7 +5,7 @@ ops, weights quantize -> dequantize per channel.
 It writes PyTorch's own reference model (not qfx's `--qfx-convert` of it),
 so that lowering is checked against PyTorch alone. It covers the node kinds
 of torchvision resnet18 / mobilenet_v2 and small op models: conv1d/2d/3d
-(+relu) with groups, linear(+relu), add / mul (+relu), relu, ReLU6 / hardtanh,
+(+relu) with groups, conv_transpose2d, linear(+relu), add / mul (+relu), relu, ReLU6 / hardtanh,
 hardswish, sigmoid, tanh, hardsigmoid, softmax, dropout, identity, max pool,
 (adaptive) average pool, flatten, reshape / view, cat.
 """
@@ -113,6 +113,12 @@ class Emitter:
                       "groups = %d : (%s) -> %s" % (
                           r, ins, *mod.stride, *mod.padding, *mod.dilation,
                           mod.groups, tys, _ftype(out)))
+        elif isinstance(mod, nn.ConvTranspose2d):
+            self.emit("%s = qfx.conv_transpose %s stride = [%d, %d] "
+                      "padding = [%d, %d] output_padding = [%d, %d] "
+                      "dilation = [%d, %d] groups = %d : (%s) -> %s" % (
+                          r, ins, *mod.stride, *mod.padding, *mod.output_padding,
+                          *mod.dilation, mod.groups, tys, _ftype(out)))
         else:
             self.emit("%s = qfx.linear %s : (%s) -> %s" % (r, ins, tys, _ftype(out)))
         if relu:
@@ -170,7 +176,8 @@ class Emitter:
                 xt = self.types[node.args[0]]
                 v = self.fresh()
                 if type(mod).__name__ in ("ConvReLU1d", "ConvReLU2d", "ConvReLU3d", "LinearReLU",
-                                          "Conv1d", "Conv2d", "Conv3d", "Linear"):
+                                          "Conv1d", "Conv2d", "Conv3d", "ConvTranspose2d",
+                                          "Linear"):
                     v = self.weighted(node, mod, x, out)
                 elif isinstance(mod, nn.ReLU):
                     self.emit("%s = qfx.relu %s : %s" % (v, x, _ftype(out)))

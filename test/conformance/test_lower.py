@@ -109,9 +109,25 @@ class Conv3dModel(nn.Module):
         return self.conv3(self.conv2(self.relu(self.conv1(x))))
 
 
+class ConvTransposeModel(nn.Module):
+    """2-d transposed convolutions (2x upsampling with output_padding,
+    grouped, stride 1) between convolutions: oneDNN for both families."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 8, 3, 2, 1)
+        self.up1 = nn.ConvTranspose2d(8, 8, 3, stride=2, padding=1, output_padding=1)
+        self.up2 = nn.ConvTranspose2d(8, 6, 2, stride=2, groups=2)
+        self.up3 = nn.ConvTranspose2d(6, 4, 3, stride=1, padding=1)
+
+    def forward(self, x):
+        return self.up3(self.up2(self.up1(self.conv1(x))))
+
+
 # The library every weighted op of a case must run, when not the family's
 # own (XNNPACK for qnnpack, oneDNN for x86).
-LIBRARY = {"conv3d": {"qnnpack": ("onednn",)}}
+LIBRARY = {"conv3d": {"qnnpack": ("onednn",)},
+           "conv_transpose": {"qnnpack": ("onednn", "xnnpack")}}
 
 
 def randomize_bn(model, gen):
@@ -380,6 +396,7 @@ def main():
         cases.append(("ops", OpModel, (1, 3, 8, 8)))
         cases.append(("conv1d", Conv1dModel, (1, 4, 32)))
         cases.append(("conv3d", Conv3dModel, (1, 2, 6, 12, 12)))
+        cases.append(("conv_transpose", ConvTransposeModel, (1, 3, 16, 16)))
     pipeline = [("resnet18-qfx", lambda: torchvision.models.resnet18(), (1, 3, size, size)),
                 ("mobilenet_v2-qfx", lambda: torchvision.models.mobilenet_v2(),
                  (1, 3, size, size))]

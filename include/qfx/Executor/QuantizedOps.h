@@ -16,6 +16,7 @@
 
 #include "qfx/Executor/Plan.h"
 #include "qfx/Kernels/Conv3dKernel.h"
+#include "qfx/Kernels/ConvTransposeKernel.h"
 #include "qfx/Kernels/QuantizedKernels.h"
 
 namespace qfx::exec {
@@ -28,6 +29,10 @@ std::unique_ptr<Kernel> createQConvKernel(int input, int output,
 std::unique_ptr<Kernel> createQConv3dKernel(int input, int output,
                                             kern::Conv3dDesc desc,
                                             kern::ImplChoice choice);
+/// 2-d transposed convolution on NHWC slots.
+std::unique_ptr<Kernel> createQConvTransposeKernel(int input, int output,
+                                                   kern::ConvTransposeDesc desc,
+                                                   kern::ImplChoice choice);
 std::unique_ptr<Kernel> createQAddKernel(int lhs, int rhs, int output,
                                          kern::QParams pl, kern::QParams pr,
                                          kern::QParams po, bool relu);

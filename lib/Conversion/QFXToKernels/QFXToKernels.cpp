@@ -97,7 +97,7 @@ std::optional<Weighted> matchWeighted(Operation *producer) {
     v = r.getInput();
   }
   w.compute = v.getDefiningOp();
-  if (!w.compute || !isa<ConvOp, LinearOp>(w.compute))
+  if (!w.compute || !isa<ConvOp, ConvTransposeOp, LinearOp>(w.compute))
     return std::nullopt;
   Value in = w.compute->getOperand(0);
   if (body) {
@@ -149,10 +149,22 @@ struct LowerWeighted : OpRewritePattern<QuantizeOp>, Recorder {
     if (!qet.isSigned() || qet.getStorageTypeIntegralWidth() != 8)
       return fail(rw, op, "the weight is not qint8");
     int64_t oc = wType.getDimSize(0);
+    // PyTorch's transposed-convolution weight is I x O/groups x K...: its
+    // output channels are dim 1, per group.
+    auto convT = dyn_cast<ConvTransposeOp>(m->compute);
+    if (convT)
+      oc = wType.getDimSize(1) * static_cast<int64_t>(convT.getGroups());
     std::vector<float> scales(oc);
     if (auto pa = dyn_cast<quant::UniformQuantizedPerAxisType>(qet)) {
-      if (pa.getQuantizedDimension() != 0 ||
-          llvm::any_of(pa.getZeroPoints(), [](int64_t z) { return z != 0; }))
+      if (convT &&
+          (pa.getQuantizedDimension() != 1 || convT.getGroups() != 1 ||
+           llvm::any_of(pa.getZeroPoints(), [](int64_t z) { return z != 0; })))
+        return fail(rw, op,
+                    "per-channel transposed-convolution weights must be "
+                    "symmetric along axis 1 (output channels), groups = 1");
+      if (!convT &&
+          (pa.getQuantizedDimension() != 0 ||
+           llvm::any_of(pa.getZeroPoints(), [](int64_t z) { return z != 0; })))
         return fail(rw, op, "per-channel weights must be symmetric along axis 0");
       for (int64_t c = 0; c < oc; ++c)
         scales[c] = static_cast<float>(pa.getScales()[c]);
@@ -173,6 +185,11 @@ struct LowerWeighted : OpRewritePattern<QuantizeOp>, Recorder {
         return fail(rw, op, "padding_mode is not zeros");
       if (llvm::any_of(conv.getPadding(), [](int64_t p) { return p < 0; }))
         return fail(rw, op, "'same'/'valid' padding strings are not resolved");
+    } else if (convT) {
+      if (convT.getStride().size() != 2)
+        return fail(rw, op, "only 2-d transposed convolutions have a kernel");
+      if (llvm::any_of(convT.getPadding(), [](int64_t p) { return p < 0; }))
+        return fail(rw, op, "negative padding");
     } else if (cast<RankedTensorType>(xq.getType()).getRank() != 2) {
       return fail(rw, op, "linear kernels take 2-d inputs");
     }
@@ -190,11 +207,34 @@ struct LowerWeighted : OpRewritePattern<QuantizeOp>, Recorder {
     // Quantize the weight (ATen's quantize_val) and the bias.
     std::vector<int8_t> wInt(wData->size());
     int64_t per = wData->size() / oc;
-    for (int64_t c = 0; c < oc; ++c)
+    for (int64_t c = 0; c < (convT ? 0 : oc); ++c)
       for (int64_t i = 0; i < per; ++i)
         wInt[c * per + i] = static_cast<int8_t>(rt::quantizeValue(
             (*wData)[c * per + i], scales[c], 0, qet.getStorageTypeMin(),
             qet.getStorageTypeMax()));
+    RankedTensorType packedType = wType;
+    if (convT) {
+      // Quantized in PyTorch's layout, packed as O x I/groups x KH x KW.
+      int64_t g = convT.getGroups(), icg = wType.getDimSize(0) / g,
+              ocg = wType.getDimSize(1),
+              k = wType.getDimSize(2) * wType.getDimSize(3);
+      for (int64_t ic = 0; ic < wType.getDimSize(0); ++ic)
+        for (int64_t j = 0; j < ocg; ++j) {
+          int64_t o = (ic / icg) * ocg + j, i = ic % icg;
+          for (int64_t t = 0; t < k; ++t)
+            wInt[(o * icg + i) * k + t] = static_cast<int8_t>(rt::quantizeValue(
+                (*wData)[(ic * ocg + j) * k + t], scales[o], 0,
+                qet.getStorageTypeMin(), qet.getStorageTypeMax()));
+        }
+      Type et = qet;
+      if (auto pa = dyn_cast<quant::UniformQuantizedPerAxisType>(qet))
+        et = quant::UniformQuantizedPerAxisType::get(
+            pa.getFlags(), pa.getStorageType(), pa.getExpressedType(),
+            pa.getScales(), pa.getZeroPoints(), 0, pa.getStorageTypeMin(),
+            pa.getStorageTypeMax());
+      packedType = RankedTensorType::get(
+          {oc, icg, wType.getDimSize(2), wType.getDimSize(3)}, et);
+    }
     MLIRContext *ctx = rw.getContext();
     ElementsAttr biasAttr;
     if (bget) {
@@ -219,7 +259,6 @@ struct LowerWeighted : OpRewritePattern<QuantizeOp>, Recorder {
     std::string name = wget.getName().str() + ".packed";
     for (int i = 1; SymbolTable::lookupSymbolIn(module, name); ++i)
       name = wget.getName().str() + ".packed" + std::to_string(i);
-    RankedTensorType packedType = wType;
     if (is1d)
       packedType = as2d(wType);
     {
@@ -238,7 +277,17 @@ struct LowerWeighted : OpRewritePattern<QuantizeOp>, Recorder {
     auto rq = qk::RequantAttr::get(ctx, requant);
     Location loc = op->getLoc();
     Value result;
-    if (is3d) {
+    if (convT) {
+      Type outT = q.getType();
+      auto y = qk::ConvTranspose2dOp::create(
+          rw, loc, nhwcType(outT), toNhwc(rw, loc, xq), sym,
+          rw.getDenseI64ArrayAttr(convT.getStride()),
+          rw.getDenseI64ArrayAttr(convT.getPadding()),
+          rw.getDenseI64ArrayAttr(convT.getOutputPadding()),
+          rw.getDenseI64ArrayAttr(convT.getDilation()),
+          rw.getI64IntegerAttr(convT.getGroups()), rq, rw.getBoolAttr(m->relu));
+      result = qk::ToNchwOp::create(rw, loc, outT, y);
+    } else if (is3d) {
       result = qk::Conv3dOp::create(rw, loc, q.getType(), xq, sym,
                                     rw.getDenseI64ArrayAttr(conv.getStride()),
                                     rw.getDenseI64ArrayAttr(conv.getPadding()),

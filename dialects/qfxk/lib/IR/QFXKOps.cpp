@@ -235,6 +235,48 @@ LogicalResult Conv3dOp::verifySymbolUses(SymbolTableCollection &tables) {
   return success();
 }
 
+LogicalResult ConvTranspose2dOp::verify() {
+  if (failed(checkActivations(*this)) ||
+      failed(checkRank(*this, getInput(), 4, "NHWC input")) ||
+      failed(checkRank(*this, getResult(), 4, "NHWC result")) ||
+      failed(checkPair(*this, getStride(), "stride", 1)) ||
+      failed(checkPair(*this, getPadding(), "padding", 0)) ||
+      failed(checkPair(*this, getOutputPadding(), "output_padding", 0)) ||
+      failed(checkPair(*this, getDilation(), "dilation", 1)))
+    return failure();
+  if (static_cast<int64_t>(getGroups()) < 1)
+    return emitOpError() << "'groups' must be positive";
+  return success();
+}
+
+LogicalResult
+ConvTranspose2dOp::verifySymbolUses(SymbolTableCollection &tables) {
+  auto w = lookupWeight(*this, tables, getWeightAttr(), getRequant(), 4);
+  if (failed(w))
+    return failure();
+  ArrayRef<int64_t> ws = cast<RankedTensorType>(w->getType()).getShape();
+  auto it = cast<RankedTensorType>(getInput().getType());
+  auto ot = cast<RankedTensorType>(getResult().getType());
+  int64_t groups = static_cast<int64_t>(getGroups());
+  if (it.getDimSize(3) != ws[1] * groups)
+    return emitOpError() << "input has " << it.getDimSize(3)
+                         << " channels, the weight expects " << ws[1] * groups;
+  if (ot.getDimSize(3) != ws[0] || ws[0] % groups)
+    return emitOpError() << "result has " << ot.getDimSize(3)
+                         << " channels, the weight has " << ws[0];
+  if (it.getDimSize(0) != ot.getDimSize(0))
+    return emitOpError() << "batch size changes";
+  for (int i = 0; i < 2; ++i) {
+    int64_t expected =
+        (it.getDimSize(1 + i) - 1) * getStride()[i] - 2 * getPadding()[i] +
+        getDilation()[i] * (ws[2 + i] - 1) + getOutputPadding()[i] + 1;
+    if (ot.getDimSize(1 + i) != expected)
+      return emitOpError() << "NHWC result dim " << 1 + i << " is "
+                           << ot.getDimSize(1 + i) << ", expected " << expected;
+  }
+  return success();
+}
+
 LogicalResult LinearOp::verify() {
   if (failed(checkActivations(*this)) ||
       failed(checkRank(*this, getInput(), 2, "input")) ||

@@ -141,6 +141,40 @@ def QFXK_Conv3dOp : QFXK_Op<"conv3d", [Pure,
   let hasVerifier = 1;
 }
 
+def QFXK_ConvTranspose2dOp : QFXK_Op<"conv_transpose2d", [Pure,
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "quantized 2-d transposed convolution on NHWC (+relu)";
+  let description = [{
+    `acc[p] = sum((x - zp_x) * w)` over every input pixel and tap landing on
+    output pixel `p`, then the `requant` convention of `qfxk.conv2d`. The
+    packed weight is laid out as a convolution's, O x I/groups x KH x KW
+    with O the *output* channels (PyTorch's I x O/groups x KH x KW,
+    transposed per group at compile time). The output size per spatial dim
+    is `(in - 1) * stride - 2 * padding + dilation * (k - 1) +
+    output_padding + 1`. Input and result are NHWC.
+
+    ```mlir
+    %y = qfxk.conv_transpose2d %x weight = @up.weight.q stride = [2, 2]
+        padding = [1, 1] output_padding = [1, 1] dilation = [1, 1] groups = 1
+        requant = float relu = false
+        : tensor<1x4x4x8x!quant.uniform<u8:f32, 0.05:62>>
+        -> tensor<1x8x8x4x!quant.uniform<u8:f32, 0.0234:0>>
+    ```
+  }];
+  let arguments = (ins QFXK_QTensor:$input, FlatSymbolRefAttr:$weight,
+    DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$padding,
+    DenseI64ArrayAttr:$output_padding, DenseI64ArrayAttr:$dilation,
+    I64Attr:$groups, QFXK_RequantAttr:$requant, BoolAttr:$relu);
+  let results = (outs QFXK_QTensor:$result);
+  let assemblyFormat = [{
+    $input `weight` `=` $weight `stride` `=` $stride `padding` `=` $padding
+    `output_padding` `=` $output_padding `dilation` `=` $dilation
+    `groups` `=` $groups `requant` `=` $requant `relu` `=` $relu attr-dict
+    `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 def QFXK_LinearOp : QFXK_Op<"linear", [Pure,
     DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
   let summary = "quantized linear layer [M, K] x [N, K]^T, optionally with relu";
