@@ -47,6 +47,8 @@ public:
 private:
   exec::Status lowerOp(mlir::Operation *op);
   exec::Status lowerQuantOp(mlir::Operation *op, bool &handled);
+  /// quantize_affine / dequantize_affine (decomposed form).
+  exec::Status lowerAffineQuantOp(mlir::Operation *op);
   /// qfxk kernel ops (LowerKernelOps.cpp).
   exec::Status lowerKernelOp(mlir::Operation *op, bool &handled);
   exec::Status error(mlir::Operation *op, const std::string &msg);

@@ -58,6 +58,56 @@ static Status quantSpecOf(Type type, QuantSpec &spec) {
   return Status::success();
 }
 
+/// The explicit qparams of a decomposed quantize / dequantize.
+template <typename OpTy> static QuantSpec affineSpecOf(OpTy op) {
+  QuantSpec spec;
+  spec.axis = op.getAxis() ? static_cast<int64_t>(*op.getAxis()) : -1;
+  if (spec.axis < 0 && op.getAxis())
+    spec.axis += op.getInput().getType().getRank();
+  if (auto scales = op.getScales())
+    spec.scales.assign(scales->begin(), scales->end());
+  if (auto zps = op.getZeroPoints())
+    spec.zeroPoints.assign(zps->begin(), zps->end());
+  spec.qmin = static_cast<int64_t>(op.getQuantMin());
+  spec.qmax = static_cast<int64_t>(op.getQuantMax());
+  return spec;
+}
+
+/// quantize_affine / dequantize_affine run the kernels of the reference
+/// form's quantize / dequantize (or of dynamic quantization when the
+/// qparams are a run-time operand): both forms give the same integers.
+Status ModelBuilder::lowerAffineQuantOp(Operation *op) {
+  Value input = op->getOperand(0), result = op->getResult(0);
+  auto in = slotOf(op, input);
+  if (in.failed())
+    return in.status();
+  auto out = newBuffer(op, result);
+  if (out.failed())
+    return out.status();
+  if (auto q = dyn_cast<QuantizeAffineOp>(op)) {
+    QuantSpec spec = affineSpecOf(q);
+    if (!q.getQparams()) {
+      add(op, createQuantizeKernel(*in, *out, spec));
+      return Status::success();
+    }
+    auto qp = slotOf(op, q.getQparams());
+    if (qp.failed())
+      return qp.status();
+    add(op, createQParamsQuantizeKernel(*in, *out, *qp, spec.qmin, spec.qmax));
+    return Status::success();
+  }
+  auto dq = cast<DequantizeAffineOp>(op);
+  if (!dq.getQparams()) {
+    add(op, createDequantizeKernel(*in, *out, affineSpecOf(dq)));
+    return Status::success();
+  }
+  auto qp = slotOf(op, dq.getQparams());
+  if (qp.failed())
+    return qp.status();
+  add(op, createDynamicDequantizeKernel(*in, *out, *qp));
+  return Status::success();
+}
+
 Status ModelBuilder::lowerQuantOp(Operation *op, bool &handled) {
   handled = true;
   if (auto o = dyn_cast<ObserverOp>(op)) {
@@ -173,6 +223,19 @@ Status ModelBuilder::lowerQuantOp(Operation *op, bool &handled) {
     add(op, createDynamicDequantizeKernel(*in, *out, it->second));
     return Status::success();
   }
+  if (auto c = dyn_cast<ChooseQParamsOp>(op)) {
+    auto in = slotOf(op, c.getInput());
+    if (in.failed())
+      return in.status();
+    auto out = newBuffer(op, c.getResult());
+    if (out.failed())
+      return out.status();
+    add(op, createChooseQParamsKernel(*in, *out, c.getQuantMin(),
+                                      c.getQuantMax(), c.getReduceRange()));
+    return Status::success();
+  }
+  if (isa<QuantizeAffineOp, DequantizeAffineOp>(op))
+    return lowerAffineQuantOp(op);
   if (isa<QuantizeOp, DequantizeOp, RequantizeOp>(op)) {
     Value input = op->getOperand(0), result = op->getResult(0);
     auto in = slotOf(op, input);

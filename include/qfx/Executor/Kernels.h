@@ -216,6 +216,16 @@ std::unique_ptr<Kernel> createDynamicQuantizeKernel(int input, int output,
 /// dynamic quantize kernel wrote into `qparams` during the same run.
 std::unique_ptr<Kernel> createDynamicDequantizeKernel(int input, int output,
                                                       int qparams);
+/// Decomposed dynamic quantization: `choose_qparams` writes the scale and
+/// zero point of float32 slot `input` into float64 slot `qparams` (the
+/// rules of createDynamicQuantizeKernel), and the quantize kernel quantizes
+/// `input` into integer slot `output` with them (clamped to [qmin, qmax]).
+std::unique_ptr<Kernel> createChooseQParamsKernel(int input, int qparams,
+                                                  int64_t qmin, int64_t qmax,
+                                                  bool reduceRange);
+std::unique_ptr<Kernel> createQParamsQuantizeKernel(int input, int output,
+                                                    int qparams, int64_t qmin,
+                                                    int64_t qmax);
 /// float16 dynamic quantization (`x.to(torch.float16)`): float32 slot
 /// `output` receives `input` rounded to float16 (plans hold float16 values
 /// in float32 slots).

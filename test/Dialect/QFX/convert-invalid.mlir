@@ -1,9 +1,7 @@
 // RUN: qfx-opt %s -split-input-file --qfx-convert -verify-diagnostics
-// RUN: not qfx-opt %s --qfx-convert="decomposed=true" 2>&1 | FileCheck %s --check-prefix=DECOMPOSED
 
 // RUN: not qfx-opt %s --qfx-convert="engine=tpu" 2>&1 | FileCheck %s --check-prefix=ENGINE
 
-// DECOMPOSED: decomposed=true is not implemented yet
 // ENGINE: unknown engine 'tpu' (expected fbgemm, x86, qnnpack or onednn)
 
 func.func @dynamic_qint32(%x: tensor<4xf32>) -> tensor<4xf32> {

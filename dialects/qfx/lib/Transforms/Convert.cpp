@@ -25,6 +25,10 @@
 //    (torch.quantize_per_tensor_dynamic), reduce_range from the engine;
 //    float16 ones (float16_dynamic_qconfig) round to float16 and back.
 //
+// 5. with decomposed=true, the result is rewritten to integer storage
+//    tensors and quantize_affine / dequantize_affine / choose_qparams
+//    (ConvertDecomposed.cpp).
+//
 // Decisions are taken on the prepared graph before any rewrite, so that
 // step 3 sees the qconfig neighbourhood PyTorch sees.
 //
@@ -364,11 +368,6 @@ struct QfxConvertPass : qfx::impl::QfxConvertBase<QfxConvertPass> {
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    if (decomposed) {
-      module.emitError() << "--qfx-convert: decomposed=true is not "
-                            "implemented yet";
-      return signalPassFailure();
-    }
     // get_quantize_node_info: reduce_range = engine in ("fbgemm", "x86").
     if (!llvm::is_contained({"fbgemm", "x86", "qnnpack", "onednn"},
                             StringRef(engine))) {
@@ -414,6 +413,10 @@ struct QfxConvertPass : qfx::impl::QfxConvertBase<QfxConvertPass> {
       failedAny |= failed(applyPlan(rewriter, plan, dynamicReduceRange));
     if (failedAny)
       return signalPassFailure();
+    if (decomposed)
+      for (auto func : module.getOps<func::FuncOp>())
+        if (failed(convert::decomposeQuantizedTensors(func)))
+          return signalPassFailure();
     if (removeQConfig)
       module.walk([&](Operation *op) {
         if (op->hasAttr(kQConfig))

@@ -22,6 +22,8 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/DialectConversion.h"
 
 #include <string>
 #include <vector>
@@ -58,6 +60,16 @@ quantizedTensorType(mlir::RankedTensorType tensorType,
 /// a different non-None qconfig is an error naming the op.
 mlir::LogicalResult applyConvertQConfigMapping(mlir::func::FuncOp func,
                                                llvm::StringRef spec);
+
+/// Rewrites quantize / dequantize / quantize_dynamic of `!quant` tensors
+/// into quantize_affine / dequantize_affine / choose_qparams on integer
+/// storage tensors (the decomposed representation).
+void populateDecomposeQuantPatterns(mlir::TypeConverter &typeConverter,
+                                    mlir::RewritePatternSet &patterns);
+
+/// Applies those patterns to `func`; fails with a diagnostic on any other
+/// op that holds a quantized tensor.
+mlir::LogicalResult decomposeQuantizedTensors(mlir::func::FuncOp func);
 
 } // namespace qfx::convert
 

@@ -109,7 +109,8 @@ def QfxConvert : Pass<"qfx-convert", "::mlir::ModuleOp"> {
   let options = [
     Option<"decomposed", "decomposed", "bool", /*default=*/"false",
            "emit the decomposed representation (integer storage tensors, "
-           "no !quant types); not implemented yet">,
+           "no !quant types: quantize_affine / dequantize_affine / "
+           "choose_qparams)">,
     Option<"removeQConfig", "remove-qconfig", "bool", /*default=*/"true",
            "drop the qfx.qconfig annotations from the result">,
     Option<"qconfigMapping", "qconfig-mapping", "std::string",
