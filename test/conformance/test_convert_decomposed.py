@@ -44,10 +44,10 @@ import test_convert_dynamic  # noqa: E402
 from test_convert import Mismatch  # noqa: E402
 from torch.ao.quantization.quantize_fx import convert_to_reference_fx  # noqa: E402
 
-# resnet18 on a small image: every layer of the full model, a fraction of
+# resnet18 on a 32x32 image: every layer of the full model, a fraction of
 # the run time.
 test_convert.LOCAL["resnet18_small"] = (
-    lambda: torchvision.models.resnet18(), lambda: (torch.randn(1, 3, 64, 64),))
+    lambda: torchvision.models.resnet18(), lambda: (torch.randn(1, 3, 32, 32),))
 
 # (case, model, backend or engine, mode)
 CASES = [

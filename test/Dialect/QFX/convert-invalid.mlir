@@ -13,15 +13,6 @@ func.func @dynamic_qint32(%x: tensor<4xf32>) -> tensor<4xf32> {
 
 // -----
 
-func.func @float16(%x: tensor<4xf32>) -> tensor<4xf32> {
-  // expected-error@+1 {{cannot convert: float16 quantization is not supported yet}}
-  %0 = qfx.observer %x config = <kind = placeholder, dtype = float16, qscheme = per_tensor_affine> {qfx.node = #qfx.node<call_module, "torch.ao.quantization.observer.PlaceholderObserver", module = "activation_post_process_0">} : tensor<4xf32>
-  %1 = qfx.relu %0 {qfx.node = #qfx.node<call_function, "torch.relu">, qfx.qconfig = #qfx.qconfig<activation = <kind = placeholder, dtype = float16, qscheme = per_tensor_affine>>} : tensor<4xf32>
-  return %1 : tensor<4xf32>
-}
-
-// -----
-
 module {
   qfx.parameter @"emb.weight" parameter = dense<[[0.5, -0.25], [1.0, 2.0]]> : tensor<2x2xf32>
   func.func @float_qparams(%i: tensor<3xi64>) -> tensor<3x2xf32> {

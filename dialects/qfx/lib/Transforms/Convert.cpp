@@ -24,6 +24,8 @@
 //    quantize_dynamic -> dequantize: qparams chosen per call at run time
 //    (torch.quantize_per_tensor_dynamic), reduce_range from the engine;
 //    float16 ones (float16_dynamic_qconfig) round to float16 and back.
+//    Static float16 observers (float16_static_qconfig) become
+//    x.to(float16) -> dequantize, spelled the same way.
 //
 // 5. with decomposed=true, the result is rewritten to integer storage
 //    tensors and quantize_affine / dequantize_affine / choose_qparams
@@ -218,7 +220,7 @@ namespace {
 /// What step 2/3 does with one observer or fake-quantize.
 struct ObserverPlan {
   Operation *op;
-  enum { Remove, QuantDequant, DynamicQuantDequant } action;
+  enum { Remove, QuantDequant, DynamicQuantDequant, Float16 } action;
   rt::QParams qparams;
 };
 } // namespace
@@ -271,9 +273,15 @@ static FailureOr<ObserverPlan> planObserver(Operation *op) {
     plan.action = ObserverPlan::DynamicQuantDequant;
     return plan;
   }
-  if (config.getDtype() == QuantDType::float16)
-    return op->emitError() << "cannot convert: float16 quantization is not "
-                              "supported yet";
+  if (config.getDtype() == QuantDType::float16) {
+    // get_quantize_node_info: a static float16 observer becomes
+    // x.to(float16) -> dequantize.
+    if (!isa<ObserverOp>(op))
+      return op->emitError() << "cannot convert: float16 fake-quantize is "
+                                "not supported";
+    plan.action = ObserverPlan::Float16;
+    return plan;
+  }
   if (!convert::isStaticIntQuant(config))
     return plan; // float32 placeholder, noop, reuse_input: removed.
   std::vector<float> values;
@@ -336,6 +344,30 @@ static void applyDynamicPlan(RewriterBase &rewriter, ObserverOp op,
   rewriter.replaceOp(op, dq);
 }
 
+/// Step 5: a static float16 observer (float16_static_qconfig) becomes
+/// PyTorch's `x.to(torch.float16)` -> `dequantize()`, spelled as float16
+/// dynamic quantization spells the same rounding (quantize_dynamic to f16,
+/// which has no run-time qparams).
+static void applyFloat16Plan(RewriterBase &rewriter, ObserverOp op) {
+  MLIRContext *ctx = rewriter.getContext();
+  auto type = cast<RankedTensorType>(op.getInput().getType());
+  rewriter.setInsertionPoint(op);
+  auto q = QuantizeDynamicOp::create(
+      rewriter, op.getLoc(),
+      RankedTensorType::get(type.getShape(), Float16Type::get(ctx)),
+      op.getInput(), /*reduce_range=*/false);
+  auto dq = DequantizeOp::create(rewriter, op.getLoc(), type, q);
+  if (NodeAttr provenance = graphProvenance(op)) {
+    q->setAttr(kNode, NodeAttr::get(ctx, NodeKind::call_method,
+                                    StringAttr::get(ctx, "to"),
+                                    provenance.getModule()));
+    dq->setAttr(kNode, NodeAttr::get(ctx, NodeKind::call_method,
+                                     StringAttr::get(ctx, "dequantize"),
+                                     provenance.getModule()));
+  }
+  rewriter.replaceOp(op, dq);
+}
+
 static LogicalResult applyPlan(RewriterBase &rewriter, const ObserverPlan &plan,
                                bool reduceRange) {
   Operation *op = plan.op;
@@ -346,6 +378,10 @@ static LogicalResult applyPlan(RewriterBase &rewriter, const ObserverPlan &plan,
   }
   if (plan.action == ObserverPlan::DynamicQuantDequant) {
     applyDynamicPlan(rewriter, cast<ObserverOp>(op), reduceRange);
+    return success();
+  }
+  if (plan.action == ObserverPlan::Float16) {
+    applyFloat16Plan(rewriter, cast<ObserverOp>(op));
     return success();
   }
   ObserverConfigAttr config = isa<ObserverOp>(op)
