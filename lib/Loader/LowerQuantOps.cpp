@@ -108,6 +108,26 @@ Status ModelBuilder::lowerAffineQuantOp(Operation *op) {
   return Status::success();
 }
 
+/// The kernel of a quantize / dequantize with float zero points.
+static std::unique_ptr<Kernel> lowerFloatQParamsOp(Operation *op, int in,
+                                                   int out) {
+  FloatQParamsSpec spec;
+  auto fill = [&](auto fq) {
+    spec.axis = fq.getAxis();
+    spec.qmax = fq.getDtype() == QuantDType::quint4x2 ? 15 : 255;
+    for (APFloat v : fq.getScale().template getValues<APFloat>())
+      spec.scales.push_back(v.convertToFloat());
+    for (APFloat v : fq.getZeroPoint().template getValues<APFloat>())
+      spec.zeroPoints.push_back(v.convertToFloat());
+  };
+  if (auto q = dyn_cast<QuantizeFloatQParamsOp>(op)) {
+    fill(q);
+    return createFloatQParamsQuantizeKernel(in, out, std::move(spec));
+  }
+  fill(cast<DequantizeFloatQParamsOp>(op));
+  return createFloatQParamsDequantizeKernel(in, out, std::move(spec));
+}
+
 Status ModelBuilder::lowerQuantOp(Operation *op, bool &handled) {
   handled = true;
   if (auto o = dyn_cast<ObserverOp>(op)) {
@@ -236,6 +256,16 @@ Status ModelBuilder::lowerQuantOp(Operation *op, bool &handled) {
   }
   if (isa<QuantizeAffineOp, DequantizeAffineOp>(op))
     return lowerAffineQuantOp(op);
+  if (isa<QuantizeFloatQParamsOp, DequantizeFloatQParamsOp>(op)) {
+    auto in = slotOf(op, op->getOperand(0));
+    if (in.failed())
+      return in.status();
+    auto out = newBuffer(op, op->getResult(0));
+    if (out.failed())
+      return out.status();
+    add(op, lowerFloatQParamsOp(op, *in, *out));
+    return Status::success();
+  }
   if (isa<QuantizeOp, DequantizeOp, RequantizeOp>(op)) {
     Value input = op->getOperand(0), result = op->getResult(0);
     auto in = slotOf(op, input);

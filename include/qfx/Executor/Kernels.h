@@ -203,6 +203,22 @@ std::unique_ptr<Kernel> createDequantizeKernel(int input, int output,
 std::unique_ptr<Kernel> createRequantizeKernel(int input, int output,
                                                QuantSpec from, QuantSpec to);
 
+/// per_channel_affine_float_qparams along `axis`: float32 scales and zero
+/// points, uint8 storage in [0, qmax] (FloatQParamsKernels.cpp).
+struct FloatQParamsSpec {
+  int64_t axis = 0;
+  std::vector<float> scales, zeroPoints;
+  int64_t qmax = 255;
+};
+/// torch.quantize_per_channel with float zero points: float32 slot `input`
+/// into uint8 slot `output`.
+std::unique_ptr<Kernel> createFloatQParamsQuantizeKernel(int input, int output,
+                                                         FloatQParamsSpec spec);
+/// Its dequantize: uint8 slot `input` into float32 slot `output`.
+std::unique_ptr<Kernel>
+createFloatQParamsDequantizeKernel(int input, int output,
+                                   FloatQParamsSpec spec);
+
 /// Dynamic quantization (torch.quantize_per_tensor_dynamic): chooses the
 /// qparams of float32 slot `input` from its min and max on every run,
 /// quantizes it into integer slot `output` (storage range [qmin, qmax],

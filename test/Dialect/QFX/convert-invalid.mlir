@@ -14,19 +14,6 @@ func.func @dynamic_qint32(%x: tensor<4xf32>) -> tensor<4xf32> {
 // -----
 
 module {
-  qfx.parameter @"emb.weight" parameter = dense<[[0.5, -0.25], [1.0, 2.0]]> : tensor<2x2xf32>
-  func.func @float_qparams(%i: tensor<3xi64>) -> tensor<3x2xf32> {
-    %w = qfx.get_attr @"emb.weight" : tensor<2x2xf32>
-    %0 = qfx.observer %w config = <kind = per_channel_min_max, dtype = quint8, qscheme = per_channel_affine_float_qparams> {qfx.node = #qfx.node<call_module, "torch.ao.quantization.observer.PerChannelMinMaxObserver", module = "emb.weight_post_process">} : tensor<2x2xf32>
-    // expected-error@+1 {{cannot convert: weight-only quantization of embeddings (float qparams) is not supported yet}}
-    %1 = qfx.embedding %0, %i {qfx.node = #qfx.node<call_module, "torch.nn.modules.sparse.Embedding", module = "emb">, qfx.qconfig = #qfx.qconfig<activation = <kind = placeholder, dtype = float32, qscheme = per_tensor_affine>, weight = <kind = per_channel_min_max, dtype = quint8, qscheme = per_channel_affine_float_qparams>>} : (tensor<2x2xf32>, tensor<3xi64>) -> tensor<3x2xf32>
-    return %1 : tensor<3x2xf32>
-  }
-}
-
-// -----
-
-module {
   qfx.parameter @"fc.weight" parameter = dense<[[0.5, -0.25], [1.0, 2.0]]> : tensor<2x2xf32>
   func.func @weight_quint4x2(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
     %0 = qfx.observer %x config = <kind = min_max, dtype = quint8, qscheme = per_tensor_affine> state = <min = [-1.0], max = [3.0]> {qfx.node = #qfx.node<call_module, "torch.ao.quantization.observer.MinMaxObserver", module = "activation_post_process_0">} : tensor<3x2xf32>
@@ -39,8 +26,9 @@ module {
 
 // -----
 
+// A weight-only embedding module whose weight is no qfx.parameter.
 func.func @embedding_weight_only(%w: tensor<10x4xf32>, %i: tensor<3xi64>) -> tensor<3x4xf32> {
-  // expected-error@+1 {{cannot convert: weight-only quantization of embeddings (float qparams) is not supported yet}}
+  // expected-error@+1 {{cannot convert: the weight of embedding module 'emb' is not a qfx.parameter}}
   %0 = qfx.embedding %w, %i {qfx.node = #qfx.node<call_module, "torch.nn.modules.sparse.Embedding", module = "emb">, qfx.qconfig = #qfx.qconfig<activation = <kind = placeholder, dtype = float32, qscheme = per_tensor_affine>, weight = <kind = per_channel_min_max, dtype = quint8, qscheme = per_channel_affine_float_qparams>>} : (tensor<10x4xf32>, tensor<3xi64>) -> tensor<3x4xf32>
   return %0 : tensor<3x4xf32>
 }

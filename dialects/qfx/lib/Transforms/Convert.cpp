@@ -31,6 +31,12 @@
 //    tensors and quantize_affine / dequantize_affine / choose_qparams
 //    (ConvertDecomposed.cpp).
 //
+// 5. weight-only embeddings (float-qparams weight qconfig): their weight
+//    observer / fake-quantize, or a fresh weight observer when the weight
+//    has none, gives scales and float zero points; the weight becomes
+//    quantize_float_qparams -> dequantize_float_qparams
+//    (ConvertFloatQParams.cpp).
+//
 // Decisions are taken on the prepared graph before any rewrite, so that
 // step 3 sees the qconfig neighbourhood PyTorch sees.
 //
@@ -195,19 +201,13 @@ static LogicalResult convertWeight(RewriterBase &rewriter, Operation *op) {
 }
 
 /// Weighted ops convert does not quantize yet, where PyTorch would quantize
-/// their weights: embeddings with a weight-only float-qparams qconfig and
-/// dynamically quantized LSTM / GRU. Fails with a diagnostic rather than
-/// leaving their weights float.
+/// their weights: dynamically quantized LSTM / GRU. Fails with a diagnostic
+/// rather than leaving their weights float.
 static LogicalResult checkUnsupportedWeights(Operation *op) {
   QConfigAttr qconfig = qconfigOf(op);
   if (!qconfig || !qconfig.getWeight())
     return success();
   ObserverConfigAttr weight = qconfig.getWeight();
-  if (isa<EmbeddingOp, EmbeddingBagOp>(op) &&
-      weight.getQscheme() == QScheme::per_channel_affine_float_qparams)
-    return op->emitError() << "cannot convert: weight-only quantization of "
-                              "embeddings (float qparams) is not supported "
-                              "yet";
   ObserverConfigAttr act = qconfig.getActivation();
   if (isa<LSTMOp, GRUOp>(op) && act && act.getIsDynamic() &&
       weight.getDtype() == QuantDType::qint8)
@@ -282,7 +282,8 @@ static FailureOr<ObserverPlan> planObserver(Operation *op) {
     plan.action = ObserverPlan::Float16;
     return plan;
   }
-  if (!convert::isStaticIntQuant(config))
+  if (!convert::isStaticIntQuant(config) &&
+      !convert::isFloatQParamsQuant(config))
     return plan; // float32 placeholder, noop, reuse_input: removed.
   std::vector<float> values;
   SmallVector<int64_t> shape;
@@ -390,8 +391,13 @@ static LogicalResult applyPlan(RewriterBase &rewriter, const ObserverPlan &plan,
   // Graph observers become graph nodes; a QAT module's weight fake-quantize
   // (no qfx.node) is folded into the reference module.
   NodeAttr provenance = graphProvenance(op);
+  // Weight-only embeddings: float zero points (their weight observer is
+  // folded into the reference module, like a module weight's).
   FailureOr<Value> dq =
-      insertQDQ(rewriter, op, input, config, plan.qparams, provenance);
+      convert::isFloatQParamsQuant(config)
+          ? convert::insertFloatQParamsQDQ(rewriter, op, input, config,
+                                           plan.qparams)
+          : insertQDQ(rewriter, op, input, config, plan.qparams, provenance);
   if (failed(dq))
     return failure();
   rewriter.replaceOp(op, *dq);
@@ -421,11 +427,13 @@ struct QfxConvertPass : qfx::impl::QfxConvertBase<QfxConvertPass> {
         return signalPassFailure();
     }
     IRRewriter rewriter(&getContext());
-    SmallVector<Operation *> weighted, observers;
+    SmallVector<Operation *> weighted, embeddings, observers;
     bool unsupported = false;
     module.walk([&](Operation *op) {
-      if (isa<EmbeddingOp, EmbeddingBagOp, LSTMOp, GRUOp>(op))
+      if (isa<LSTMOp, GRUOp>(op))
         unsupported |= failed(checkUnsupportedWeights(op));
+      if (isa<EmbeddingOp, EmbeddingBagOp>(op))
+        embeddings.push_back(op);
       if (isa<ConvOp, ConvTransposeOp, LinearOp>(op))
         weighted.push_back(op);
       else if (isa<ObserverOp, FakeQuantizeOp>(op))
@@ -445,6 +453,9 @@ struct QfxConvertPass : qfx::impl::QfxConvertBase<QfxConvertPass> {
     }
     for (Operation *op : weighted)
       failedAny |= failed(convertWeight(rewriter, op));
+    for (Operation *op : embeddings)
+      failedAny |= failed(
+          convert::convertEmbeddingWeight(rewriter, op, qconfigOf(op)));
     for (const ObserverPlan &plan : plans)
       failedAny |= failed(applyPlan(rewriter, plan, dynamicReduceRange));
     if (failedAny)

@@ -55,6 +55,26 @@ quantizedTensorType(mlir::RankedTensorType tensorType,
                     ObserverConfigAttr config, const rt::QParams &qparams,
                     std::string &error);
 
+/// True when observers of `config` become float-qparams quantize /
+/// dequantize (per_channel_affine_float_qparams, quint8 or quint4x2).
+bool isFloatQParamsQuant(ObserverConfigAttr config);
+
+/// qfx.quantize_float_qparams -> qfx.dequantize_float_qparams of `input`
+/// before `anchor` with `qparams` (float zero points); returns the
+/// dequantized value (ConvertFloatQParams.cpp).
+mlir::FailureOr<mlir::Value>
+insertFloatQParamsQDQ(mlir::RewriterBase &rewriter, mlir::Operation *anchor,
+                      mlir::Value input, ObserverConfigAttr config,
+                      const rt::QParams &qparams);
+
+/// The weight of an embedding `op` read straight from a get_attr (no
+/// observer: prepared elsewhere) with a float-qparams `qconfig`: quantized
+/// and dequantized with a fresh weight observer run on its values, as
+/// convert_weighted_module does. Other ops and weights are left alone.
+mlir::LogicalResult convertEmbeddingWeight(mlir::RewriterBase &rewriter,
+                                           mlir::Operation *op,
+                                           QConfigAttr qconfig);
+
 /// Applies a convert-time QConfigMapping (`spec`: preset, JSON text or
 /// path) to `func`: ops whose qconfig resolves to None lose `qfx.qconfig`;
 /// a different non-None qconfig is an error naming the op.

@@ -15,5 +15,6 @@ include "qfx/Dialect/QFX/QFXShapeOps.td"
 include "qfx/Dialect/QFX/QFXSequenceOps.td"
 include "qfx/Dialect/QFX/QFXQuantOps.td"
 include "qfx/Dialect/QFX/QFXDecomposedOps.td"
+include "qfx/Dialect/QFX/QFXFloatQParamsOps.td"
 
 #endif // QFX_DIALECT_QFX_QFXOPS_TD
