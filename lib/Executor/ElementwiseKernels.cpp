@@ -59,6 +59,10 @@ public:
       for (int64_t i = 0; i < n; ++i)
         y[i] = std::tanh(x[i]);
       break;
+    case UnaryKind::Sqrt:
+      for (int64_t i = 0; i < n; ++i)
+        y[i] = std::sqrt(x[i]);
+      break;
     case UnaryKind::Hardsigmoid:
       for (int64_t i = 0; i < n; ++i)
         y[i] = std::min(std::max(x[i] + 3.0f, 0.0f), 6.0f) / 6.0f;

@@ -83,6 +83,7 @@ Status ModelBuilder::lowerOp(Operation *op) {
   QFX_UNARY(ReluOp, Relu, 0.0, 0.0)
   QFX_UNARY(SigmoidOp, Sigmoid, 0.0, 0.0)
   QFX_UNARY(TanhOp, Tanh, 0.0, 0.0)
+  QFX_UNARY(SqrtOp, Sqrt, 0.0, 0.0)
   QFX_UNARY(HardsigmoidOp, Hardsigmoid, 0.0, 0.0)
   QFX_UNARY(HardswishOp, Hardswish, 0.0, 0.0)
   QFX_UNARY(HardtanhOp, Clamp, f64(u.getMinValAttr()), f64(u.getMaxValAttr()))

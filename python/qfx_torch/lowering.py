@@ -446,6 +446,7 @@ _simple_unary("relu", [nn.ReLU], [F.relu, torch.relu, F.relu_, torch.relu_],
 _simple_unary("sigmoid", [nn.Sigmoid], [torch.sigmoid, F.sigmoid],
               ["sigmoid", "sigmoid_"])
 _simple_unary("tanh", [nn.Tanh], [torch.tanh, F.tanh], ["tanh", "tanh_"])
+_simple_unary("sqrt", [], [torch.sqrt], ["sqrt"])
 _simple_unary("hardsigmoid", [nn.Hardsigmoid], [F.hardsigmoid], [],
               [("inplace", False)])
 _simple_unary("hardswish", [nn.Hardswish], [F.hardswish], [],

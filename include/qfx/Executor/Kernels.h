@@ -74,6 +74,8 @@ enum class UnaryKind : uint8_t {
   Relu,
   Sigmoid,
   Tanh,
+  /// Correctly rounded, as ATen's vectorised sqrt.
+  Sqrt,
   Hardsigmoid,
   Hardswish,
   /// clamp(x, a, b); either bound may be absent (NaN).

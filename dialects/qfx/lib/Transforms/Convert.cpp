@@ -43,6 +43,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ConvertQParams.h"
+#include "QatBatchNorm.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Quant/IR/Quant.h"
@@ -426,6 +427,9 @@ struct QfxConvertPass : qfx::impl::QfxConvertBase<QfxConvertPass> {
       if (!ok)
         return signalPassFailure();
     }
+    // QAT ConvBn / LinearBn modules become their float modules first.
+    if (failed(foldQatBatchNorms(module)))
+      return signalPassFailure();
     IRRewriter rewriter(&getContext());
     SmallVector<Operation *> weighted, embeddings, observers;
     bool unsupported = false;

@@ -16,6 +16,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "FuseImpl.h"
+#include "QatBatchNorm.h"
 
 #include "qfx/Config/ConfigJson.h"
 #include "qfx/Dialect/QFX/ObserverInsertion.h"
@@ -134,6 +135,8 @@ struct QfxPreparePass : qfx::impl::QfxPrepareBase<QfxPreparePass> {
       if (failed(r))
         return signalPassFailure();
       next += r->numInserted;
+      if (qat)
+        scaleQatBatchNormWeights(func);
     }
   }
 };

@@ -245,6 +245,9 @@ def QFX_SigmoidOp : QFX_UnaryOp<"sigmoid", "logistic sigmoid"> {
 def QFX_TanhOp : QFX_UnaryOp<"tanh", "hyperbolic tangent"> {
   let assemblyFormat = "$input attr-dict `:` type($result)";
 }
+def QFX_SqrtOp : QFX_UnaryOp<"sqrt", "square root (torch.sqrt)"> {
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
 def QFX_HardsigmoidOp : QFX_UnaryOp<"hardsigmoid", "relu6(x + 3) / 6"> {
   let assemblyFormat = "$input attr-dict `:` type($result)";
 }
