@@ -36,6 +36,8 @@ namespace {
 /// One imported op with provenance.
 struct ImportedOp {
   std::string name, kind, target, module;
+  /// "call_module torch.nn.modules.conv.Conv2d @conv": one string to check.
+  std::string provenance() const { return kind + " " + target + " @" + module; }
 };
 
 /// A ModelProto under construction and the result of importing it.
@@ -275,9 +277,8 @@ TEST_CASE("initializers keep torch names; generated ones get the module's",
   CHECK(convs[1].module == "layer1.0.conv1");
   auto bns = m.opsNamed("qfx.batch_norm");
   REQUIRE(bns.size() == 1);
-  CHECK(bns[0].kind == "call_module");
-  CHECK(bns[0].target == "torch.nn.modules.batchnorm.BatchNorm2d");
-  CHECK(bns[0].module == "layer1.0.bn1");
+  CHECK(bns[0].provenance() ==
+        "call_module torch.nn.modules.batchnorm.BatchNorm2d @layer1.0.bn1");
 }
 
 TEST_CASE("call_module needs a scope the op owns and a constant weight",
@@ -303,22 +304,18 @@ TEST_CASE("call_module needs a scope the op owns and a constant weight",
 
   auto convs = m.opsNamed("qfx.conv");
   REQUIRE(convs.size() == 3);
-  CHECK(convs[0].kind == "call_module");
-  CHECK(convs[0].target == "torch.nn.modules.conv.Conv2d");
-  CHECK(convs[0].module == "conv");
-  CHECK(convs[1].kind == "call_function");
-  CHECK(convs[1].target == "torch.nn.functional.conv2d");
-  CHECK(convs[1].module == "dyn");
+  CHECK(convs[0].provenance() ==
+        "call_module torch.nn.modules.conv.Conv2d @conv");
+  CHECK(convs[1].provenance() ==
+        "call_function torch.nn.functional.conv2d @dyn");
   CHECK(convs[2].kind == "call_function");
   CHECK(convs[2].module == "block");
   auto relus = m.opsNamed("qfx.relu");
   REQUIRE(relus.size() == 3);
-  CHECK(relus[0].kind == "call_function");
-  CHECK(relus[0].target == "torch.nn.functional.relu");
-  CHECK(relus[0].module == "block");
-  CHECK(relus[1].kind == "call_module");
-  CHECK(relus[1].target == "torch.nn.modules.activation.ReLU");
-  CHECK(relus[1].module == "act");
+  CHECK(relus[0].provenance() ==
+        "call_function torch.nn.functional.relu @block");
+  CHECK(relus[1].provenance() ==
+        "call_module torch.nn.modules.activation.ReLU @act");
   CHECK(relus[2].kind == "call_function");
   CHECK(relus[2].module == "");
 }
@@ -343,14 +340,11 @@ TEST_CASE("a module with submodules is not a leaf module",
   CHECK(convs[0].module == "mid.inner.conv");
   auto sig = m.opsNamed("qfx.sigmoid");
   REQUIRE(sig.size() == 1);
-  CHECK(sig[0].kind == "call_function");
-  CHECK(sig[0].target == "torch.sigmoid");
-  CHECK(sig[0].module == "mid");
+  CHECK(sig[0].provenance() == "call_function torch.sigmoid @mid");
   auto tanh = m.opsNamed("qfx.tanh");
   REQUIRE(tanh.size() == 2);
-  CHECK(tanh[0].kind == "call_module");
-  CHECK(tanh[0].target == "torch.nn.modules.activation.Tanh");
-  CHECK(tanh[0].module == "seq.0");
+  CHECK(tanh[0].provenance() ==
+        "call_module torch.nn.modules.activation.Tanh @seq.0");
   CHECK(tanh[1].kind == "call_function");
   CHECK(tanh[1].module == "seq");
 }
@@ -385,9 +379,8 @@ TEST_CASE("torch.onnx's AvgPool Pad prelude belongs to the pool",
     CHECK(m.opsNamed("qfx.call").empty());
     auto pools = m.opsNamed("qfx.avg_pool");
     REQUIRE(pools.size() == 1);
-    CHECK(pools[0].kind == "call_module");
-    CHECK(pools[0].target == "torch.nn.modules.pooling.AvgPool2d");
-    CHECK(pools[0].module == "ap");
+    CHECK(pools[0].provenance() ==
+          "call_module torch.nn.modules.pooling.AvgPool2d @ap");
   }
   SECTION("real padding: AvgPool2d(padding=1), count_include_pad") {
     ModelBuilder m;
@@ -397,9 +390,8 @@ TEST_CASE("torch.onnx's AvgPool Pad prelude belongs to the pool",
     CHECK(m.opsNamed("qfx.pad").empty());
     auto pools = m.opsNamed("qfx.avg_pool");
     REQUIRE(pools.size() == 1);
-    CHECK(pools[0].kind == "call_module");
-    CHECK(pools[0].target == "torch.nn.modules.pooling.AvgPool2d");
-    CHECK(pools[0].module == "ap");
+    CHECK(pools[0].provenance() ==
+          "call_module torch.nn.modules.pooling.AvgPool2d @ap");
   }
   SECTION("more padding than torch's avg_pool takes: an explicit F.pad") {
     ModelBuilder m;
@@ -468,9 +460,8 @@ TEST_CASE("a DequantizeLinear of an initializer is a constant weight",
   CHECK(m.parameters["conv.weight_q"].second == "tensor<2x3x1x1xi8>");
   auto convs = m.opsNamed("qfx.conv");
   REQUIRE(convs.size() == 3);
-  CHECK(convs[0].kind == "call_module");
-  CHECK(convs[0].target == "torch.nn.modules.conv.Conv2d");
-  CHECK(convs[0].module == "conv");
+  CHECK(convs[0].provenance() ==
+        "call_module torch.nn.modules.conv.Conv2d @conv");
   CHECK(convs[1].kind == "call_module");
   CHECK(convs[1].module == "conv2");
   CHECK(convs[2].kind == "call_module");
@@ -489,9 +480,8 @@ TEST_CASE("the GELU matcher folds torch.onnx's erf decomposition",
     REQUIRE(m.import());
     auto g = m.opsNamed("qfx.gelu");
     REQUIRE(g.size() == 1);
-    CHECK(g[0].kind == "call_module");
-    CHECK(g[0].target == "torch.nn.modules.activation.GELU");
-    CHECK(g[0].module == "act");
+    CHECK(g[0].provenance() ==
+          "call_module torch.nn.modules.activation.GELU @act");
     CHECK(m.opsNamed("qfx.mul").empty());
     CHECK(m.opsNamed("qfx.div").empty());
     CHECK(m.opsNamed("qfx.call").empty());
@@ -505,9 +495,7 @@ TEST_CASE("the GELU matcher folds torch.onnx's erf decomposition",
     REQUIRE(m.import());
     auto g = m.opsNamed("qfx.gelu");
     REQUIRE(g.size() == 1);
-    CHECK(g[0].kind == "call_function");
-    CHECK(g[0].target == "torch.nn.functional.gelu");
-    CHECK(g[0].module == "mlp");
+    CHECK(g[0].provenance() == "call_function torch.nn.functional.gelu @mlp");
   }
   SECTION("a different constant is not GELU") {
     ModelBuilder m;
@@ -541,9 +529,8 @@ TEST_CASE("the LayerNorm matcher folds the opset-13 decomposition",
     REQUIRE(m.import());
     auto ln = m.opsNamed("qfx.layer_norm");
     REQUIRE(ln.size() == 1);
-    CHECK(ln[0].kind == "call_module");
-    CHECK(ln[0].target == "torch.nn.modules.normalization.LayerNorm");
-    CHECK(ln[0].module == "ln");
+    CHECK(ln[0].provenance() ==
+          "call_module torch.nn.modules.normalization.LayerNorm @ln");
     CHECK(m.opsNamed("qfx.sub").empty());
     CHECK(m.opsNamed("qfx.call").empty());
     auto op = *m.module->getOps<func::FuncOp>().begin();
@@ -607,9 +594,7 @@ TEST_CASE("the relu6 matcher folds torch.onnx's Relu + Clip(max = 6)",
     REQUIRE(m.import());
     auto h = m.opsNamed("qfx.hardtanh");
     REQUIRE(h.size() == 1);
-    CHECK(h[0].kind == "call_function");
-    CHECK(h[0].target == "torch.nn.functional.relu6");
-    CHECK(h[0].module == "");
+    CHECK(h[0].provenance() == "call_function torch.nn.functional.relu6 @");
     CHECK(m.opsNamed("qfx.relu").empty());
     CHECK(m.opsNamed("qfx.clamp").empty());
     HardtanhOp op;
@@ -624,9 +609,8 @@ TEST_CASE("the relu6 matcher folds torch.onnx's Relu + Clip(max = 6)",
     REQUIRE(m.import());
     auto h = m.opsNamed("qfx.hardtanh");
     REQUIRE(h.size() == 1);
-    CHECK(h[0].kind == "call_module");
-    CHECK(h[0].target == "torch.nn.modules.activation.ReLU6");
-    CHECK(h[0].module == "act");
+    CHECK(h[0].provenance() ==
+          "call_module torch.nn.modules.activation.ReLU6 @act");
   }
   SECTION("a positive lower bound is a clamp after a relu") {
     ModelBuilder m;
@@ -650,9 +634,7 @@ TEST_CASE("the Linear matcher folds MatMul + Add with a transposed weight",
   REQUIRE(m.import());
   auto fc = m.opsNamed("qfx.linear");
   REQUIRE(fc.size() == 1);
-  CHECK(fc[0].kind == "call_module");
-  CHECK(fc[0].target == "torch.nn.modules.linear.Linear");
-  CHECK(fc[0].module == "fc");
+  CHECK(fc[0].provenance() == "call_module torch.nn.modules.linear.Linear @fc");
   // The parameter holds W (out x in), as nn.Linear does.
   CHECK(m.parameters["fc.weight"].second == "tensor<4x8xf32>");
   CHECK(m.opsNamed("qfx.matmul").empty());

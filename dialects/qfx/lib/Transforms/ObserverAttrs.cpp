@@ -19,130 +19,71 @@ using namespace mlir;
 using namespace qfx;
 namespace cfg = qfx::config;
 
-static QuantDType toAttrDType(cfg::DType d) {
-  switch (d) {
-  case cfg::DType::QUInt8:
-    return QuantDType::quint8;
-  case cfg::DType::QInt8:
-    return QuantDType::qint8;
-  case cfg::DType::QInt32:
-    return QuantDType::qint32;
-  case cfg::DType::QUInt4x2:
-    return QuantDType::quint4x2;
-  case cfg::DType::Float16:
-    return QuantDType::float16;
-  case cfg::DType::Float32:
-    return QuantDType::float32;
-  }
-  return QuantDType::float32;
+namespace {
+/// One row per enumerator: the config library's and the dialect's spelling.
+/// Each table converts both ways, so the two directions cannot disagree.
+template <typename Cfg, typename Attr> struct EnumPair {
+  Cfg cfg;
+  Attr attr;
+};
+
+template <typename Cfg, typename Attr, size_t N>
+std::optional<Attr> toAttr(const EnumPair<Cfg, Attr> (&table)[N], Cfg v) {
+  for (const auto &row : table)
+    if (row.cfg == v)
+      return row.attr;
+  return std::nullopt;
 }
 
-static cfg::DType fromAttrDType(QuantDType d) {
-  switch (d) {
-  case QuantDType::quint8:
-    return cfg::DType::QUInt8;
-  case QuantDType::qint8:
-    return cfg::DType::QInt8;
-  case QuantDType::qint32:
-    return cfg::DType::QInt32;
-  case QuantDType::quint4x2:
-    return cfg::DType::QUInt4x2;
-  case QuantDType::float16:
-    return cfg::DType::Float16;
-  case QuantDType::float32:
-    return cfg::DType::Float32;
-  }
-  return cfg::DType::Float32;
+template <typename Cfg, typename Attr, size_t N>
+Cfg fromAttr(const EnumPair<Cfg, Attr> (&table)[N], Attr v) {
+  for (const auto &row : table)
+    if (row.attr == v)
+      return row.cfg;
+  return table[0].cfg;
 }
 
-static QScheme toAttrQScheme(cfg::QScheme q) {
-  switch (q) {
-  case cfg::QScheme::PerTensorAffine:
-    return QScheme::per_tensor_affine;
-  case cfg::QScheme::PerTensorSymmetric:
-    return QScheme::per_tensor_symmetric;
-  case cfg::QScheme::PerChannelAffine:
-    return QScheme::per_channel_affine;
-  case cfg::QScheme::PerChannelSymmetric:
-    return QScheme::per_channel_symmetric;
-  case cfg::QScheme::PerChannelAffineFloatQParams:
-    return QScheme::per_channel_affine_float_qparams;
-  }
-  return QScheme::per_tensor_affine;
-}
+constexpr EnumPair<cfg::DType, QuantDType> kDTypes[] = {
+    {cfg::DType::QUInt8, QuantDType::quint8},
+    {cfg::DType::QInt8, QuantDType::qint8},
+    {cfg::DType::QInt32, QuantDType::qint32},
+    {cfg::DType::QUInt4x2, QuantDType::quint4x2},
+    {cfg::DType::Float16, QuantDType::float16},
+    {cfg::DType::Float32, QuantDType::float32},
+};
 
-static cfg::QScheme fromAttrQScheme(QScheme q) {
-  switch (q) {
-  case QScheme::per_tensor_affine:
-    return cfg::QScheme::PerTensorAffine;
-  case QScheme::per_tensor_symmetric:
-    return cfg::QScheme::PerTensorSymmetric;
-  case QScheme::per_channel_affine:
-    return cfg::QScheme::PerChannelAffine;
-  case QScheme::per_channel_symmetric:
-    return cfg::QScheme::PerChannelSymmetric;
-  case QScheme::per_channel_affine_float_qparams:
-    return cfg::QScheme::PerChannelAffineFloatQParams;
-  }
-  return cfg::QScheme::PerTensorAffine;
-}
+constexpr EnumPair<cfg::QScheme, QScheme> kQSchemes[] = {
+    {cfg::QScheme::PerTensorAffine, QScheme::per_tensor_affine},
+    {cfg::QScheme::PerTensorSymmetric, QScheme::per_tensor_symmetric},
+    {cfg::QScheme::PerChannelAffine, QScheme::per_channel_affine},
+    {cfg::QScheme::PerChannelSymmetric, QScheme::per_channel_symmetric},
+    {cfg::QScheme::PerChannelAffineFloatQParams,
+     QScheme::per_channel_affine_float_qparams},
+};
 
-static std::optional<ObserverKind> toObserverKind(cfg::ObserverClass c) {
-  using C = cfg::ObserverClass;
-  switch (c) {
-  case C::MinMaxObserver:
-    return ObserverKind::min_max;
-  case C::MovingAverageMinMaxObserver:
-    return ObserverKind::moving_average_min_max;
-  case C::PerChannelMinMaxObserver:
-    return ObserverKind::per_channel_min_max;
-  case C::MovingAveragePerChannelMinMaxObserver:
-    return ObserverKind::moving_average_per_channel_min_max;
-  case C::HistogramObserver:
-    return ObserverKind::histogram;
-  case C::FixedQParamsObserver:
-    return ObserverKind::fixed_qparams;
-  case C::PlaceholderObserver:
-    return ObserverKind::placeholder;
-  case C::ReuseInputObserver:
-    return ObserverKind::reuse_input;
-  case C::NoopObserver:
-    return ObserverKind::noop;
-  default:
-    return std::nullopt;
-  }
-}
-
-static cfg::ObserverClass fromObserverKind(ObserverKind k) {
-  using C = cfg::ObserverClass;
-  switch (k) {
-  case ObserverKind::min_max:
-    return C::MinMaxObserver;
-  case ObserverKind::moving_average_min_max:
-    return C::MovingAverageMinMaxObserver;
-  case ObserverKind::per_channel_min_max:
-    return C::PerChannelMinMaxObserver;
-  case ObserverKind::moving_average_per_channel_min_max:
-    return C::MovingAveragePerChannelMinMaxObserver;
-  case ObserverKind::histogram:
-    return C::HistogramObserver;
-  case ObserverKind::fixed_qparams:
-    return C::FixedQParamsObserver;
-  case ObserverKind::placeholder:
-    return C::PlaceholderObserver;
-  case ObserverKind::reuse_input:
-    return C::ReuseInputObserver;
-  case ObserverKind::noop:
-    return C::NoopObserver;
-  }
-  return C::MinMaxObserver;
-}
+/// Observer classes with a qfx observer kind (fake-quantize classes have
+/// none: they map to #qfx.fake_quantize_config).
+constexpr EnumPair<cfg::ObserverClass, ObserverKind> kObserverKinds[] = {
+    {cfg::ObserverClass::MinMaxObserver, ObserverKind::min_max},
+    {cfg::ObserverClass::MovingAverageMinMaxObserver,
+     ObserverKind::moving_average_min_max},
+    {cfg::ObserverClass::PerChannelMinMaxObserver,
+     ObserverKind::per_channel_min_max},
+    {cfg::ObserverClass::MovingAveragePerChannelMinMaxObserver,
+     ObserverKind::moving_average_per_channel_min_max},
+    {cfg::ObserverClass::HistogramObserver, ObserverKind::histogram},
+    {cfg::ObserverClass::FixedQParamsObserver, ObserverKind::fixed_qparams},
+    {cfg::ObserverClass::PlaceholderObserver, ObserverKind::placeholder},
+    {cfg::ObserverClass::ReuseInputObserver, ObserverKind::reuse_input},
+    {cfg::ObserverClass::NoopObserver, ObserverKind::noop},
+};
+} // namespace
 
 FailureOr<ObserverConfigAttr>
 qfx::getObserverConfigAttr(MLIRContext *ctx, const cfg::ObserverSpec &spec,
                            std::string *reason) {
   cfg::ObserverSpec obs = spec.getEffectiveObserver();
-  std::optional<ObserverKind> kind = toObserverKind(obs.cls);
+  std::optional<ObserverKind> kind = toAttr(kObserverKinds, obs.cls);
   if (!kind) {
     if (reason)
       *reason = ("observer class " + cfg::getObserverClassName(obs.cls) +
@@ -155,16 +96,16 @@ qfx::getObserverConfigAttr(MLIRContext *ctx, const cfg::ObserverSpec &spec,
                     obs.computeDType.has_value());
   auto f64 = [](double v) { return llvm::APFloat(v); };
   return ObserverConfigAttr::get(
-      ctx, *kind, toAttrDType(spec.getDType()),
-      toAttrQScheme(spec.getQScheme()), obs.quantMin, obs.quantMax,
-      spec.getReduceRange(), spec.getChAxis(),
-      f64(spec.getAveragingConstant()), f64(spec.getEps()), spec.getBins(),
-      spec.getUpsampleRate(), isDynamic, f64(obs.scale.value_or(0.0)),
-      obs.zeroPoint.value_or(0));
+      ctx, *kind, *toAttr(kDTypes, spec.getDType()),
+      *toAttr(kQSchemes, spec.getQScheme()), obs.quantMin, obs.quantMax,
+      spec.getReduceRange(), spec.getChAxis(), f64(spec.getAveragingConstant()),
+      f64(spec.getEps()), spec.getBins(), spec.getUpsampleRate(), isDynamic,
+      f64(obs.scale.value_or(0.0)), obs.zeroPoint.value_or(0));
 }
 
 FakeQuantizeConfigAttr
-qfx::getFakeQuantizeConfigAttr(MLIRContext *ctx, const cfg::ObserverSpec &spec) {
+qfx::getFakeQuantizeConfigAttr(MLIRContext *ctx,
+                               const cfg::ObserverSpec &spec) {
   using C = cfg::ObserverClass;
   switch (spec.cls) {
   case C::FakeQuantize:
@@ -183,9 +124,9 @@ qfx::getFakeQuantizeConfigAttr(MLIRContext *ctx, const cfg::ObserverSpec &spec) 
 
 cfg::ObserverSpec qfx::getObserverSpec(ObserverConfigAttr a,
                                        FakeQuantizeConfigAttr fq) {
-  cfg::ObserverSpec obs(fromObserverKind(a.getKind()));
-  obs.dtype = fromAttrDType(a.getDtype());
-  obs.qscheme = fromAttrQScheme(a.getQscheme());
+  cfg::ObserverSpec obs(fromAttr(kObserverKinds, a.getKind()));
+  obs.dtype = fromAttr(kDTypes, a.getDtype());
+  obs.qscheme = fromAttr(kQSchemes, a.getQscheme());
   obs.quantMin = a.getQuantMin();
   obs.quantMax = a.getQuantMax();
   obs.reduceRange = a.getReduceRange();
@@ -281,11 +222,11 @@ qfx::parsePrepareCustomConfig(llvm::StringRef text) {
   if (!o)
     return llvm::createStringError("prepare custom config must be an object");
   PrepareCustomConfig c;
-  if (llvm::Error e = readInts(*o, "input_quantized_idxs",
-                               c.inputQuantizedIndexes))
+  if (llvm::Error e =
+          readInts(*o, "input_quantized_idxs", c.inputQuantizedIndexes))
     return std::move(e);
-  if (llvm::Error e = readInts(*o, "output_quantized_idxs",
-                               c.outputQuantizedIndexes))
+  if (llvm::Error e =
+          readInts(*o, "output_quantized_idxs", c.outputQuantizedIndexes))
     return std::move(e);
   if (llvm::Error e = readStrings(*o, "standalone_module_name",
                                   c.standaloneModuleNames, true))
