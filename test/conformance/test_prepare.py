@@ -255,6 +255,11 @@ def qfx_observers(text):
             else:
                 record((producer, key), loc_name(line))
             continue
+        if open_regions and "qfx.node" not in line:
+            # Module-internal arithmetic (a QAT ConvBn's weight scaling):
+            # what it feeds is still the module's weight.
+            producer_of[a.group(1)] = None
+            continue
         name = loc_name(line)
         if name:
             producer_of[a.group(1)] = name
