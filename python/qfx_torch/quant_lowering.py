@@ -244,6 +244,30 @@ for _cls in (nniqat.ConvReLU1d, nniqat.ConvReLU2d, nniqat.ConvReLU3d):
 MODULE_HANDLERS[nniqat.LinearReLU] = _qat_fused(_qat_linear)
 
 
+def _qat_bn(weighted, relu):
+    """nniqat ConvBn* / LinearBn1d: the QAT conv / linear (its weight through
+    weight_fake_quant), its `bn` child (+ ReLU). This is the body
+    --qfx-prepare builds before spelling out the BN scaling; --qfx-convert
+    scales and folds it as to_float() does (docs/convert.md)."""
+    def handler(ctx, node, mod):
+        bn_handler = MODULE_HANDLERS.get(type(mod.bn))
+        if bn_handler is None:
+            raise Generic()
+        stages = [("call_module", node.target, mod, weighted),
+                  ("call_module", node.target + ".bn", mod.bn, bn_handler)]
+        if relu:
+            stages.append(("call_function", torch.relu, None, _relu_stage))
+        return Region(stages)
+    return handler
+
+
+for _cls in (nniqat.ConvBn1d, nniqat.ConvBn2d, nniqat.ConvBn3d):
+    MODULE_HANDLERS[_cls] = _qat_bn(_qat_conv, False)
+for _cls in (nniqat.ConvBnReLU1d, nniqat.ConvBnReLU2d, nniqat.ConvBnReLU3d):
+    MODULE_HANDLERS[_cls] = _qat_bn(_qat_conv, True)
+MODULE_HANDLERS[nniqat.LinearBn1d] = _qat_bn(_qat_linear, False)
+
+
 def _fused_module(ctx, node, mod):
     """Children of a torch.ao.nn.intrinsic fused module, in order."""
     stages = []

@@ -128,6 +128,9 @@ CASES = [
     ("linear_relu/qat-qnnpack", "linear_relu", "qnnpack", "qat"),
     ("conv_qat/qat-onednn", "conv_qat", "onednn", "qat"),
     ("conv_qat/qat-qnnpack", "conv_qat", "qnnpack", "qat"),
+    ("conv_bn_relu/qat-qnnpack", "conv_bn_relu", "qnnpack", "qat"),
+    ("conv_bn_relu/qat-onednn", "conv_bn_relu", "onednn", "qat"),
+    ("linear_bn1d/qat-onednn", "linear_bn1d", "onednn", "qat"),
     ("resnet18/onednn", "resnet18", "onednn", "ptq"),
     ("mobilenet_v2/qnnpack", "mobilenet_v2", "qnnpack", "ptq"),
 ]
@@ -273,6 +276,10 @@ def _float_class(mod):
     return type(mod)
 
 
+def _folds_bn(mod):
+    return ".qat." in type(mod).__module__ and "Bn" in type(mod).__name__
+
+
 def reference_summary(ref, prepared):
     hist = collections.Counter()
     act_q = []
@@ -286,7 +293,10 @@ def reference_summary(ref, prepared):
             mod = ref.get_submodule(node.target)
             pmod = prepared.get_submodule(node.target)
             cls = getattr(type(pmod), "_FLOAT_MODULE", None) or _float_class(mod)
-            if isinstance(cls, tuple):
+            # QAT Conv/Linear + BN modules convert to what to_float() returns
+            # (ConvBnReLU2d -> ConvReLU2d, ConvBn2d -> Conv2d, LinearBn1d ->
+            # Linear): the converted module's class.
+            if isinstance(cls, tuple) or _folds_bn(pmod):
                 cls = _float_class(mod)
             hist[(node.op, canonical_name(cls))] += 1
             continue
@@ -347,8 +357,9 @@ def run_case(case, model_name, backend, mode, qfx_opt, qfx_run, workdir):
     for kind, target, module in ops:
         if kind == "call_module" and module:
             # QAT modules convert to the float class they wrap.
-            cls = getattr(type(prepared.get_submodule(module)), "_FLOAT_MODULE", None)
-            if isinstance(cls, type) and ".qat." in target:
+            pmod = prepared.get_submodule(module)
+            cls = getattr(type(pmod), "_FLOAT_MODULE", None)
+            if isinstance(cls, type) and ".qat." in target and not _folds_bn(pmod):
                 target = canonical_name(cls)
         got_hist[(kind, target)] += 1
     diffs = []

@@ -427,7 +427,11 @@ struct QfxConvertPass : qfx::impl::QfxConvertBase<QfxConvertPass> {
       if (!ok)
         return signalPassFailure();
     }
-    // QAT ConvBn / LinearBn modules become their float modules first.
+    // QAT ConvBn / LinearBn modules become their float modules first
+    // (exported PyTorch modules are in the unscaled form: scale them as
+    // --qfx-prepare does, then fold).
+    for (auto func : module.getOps<func::FuncOp>())
+      scaleQatBatchNormWeights(func);
     if (failed(foldQatBatchNorms(module)))
       return signalPassFailure();
     IRRewriter rewriter(&getContext());

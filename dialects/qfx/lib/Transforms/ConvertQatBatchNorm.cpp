@@ -240,12 +240,15 @@ static LogicalResult fold(ScaledBody &m, FuseParameters &params,
 
   // The module to_float() returns.
   MLIRContext *ctx = rewriter.getContext();
-  auto rootNode =
-      m.root->getAttrOfType<NodeAttr>(QFXDialect::getNodeAttrName());
-  StringAttr rootClass =
-      rootNode ? rootNode.getTarget() : StringAttr::get(ctx, "");
+  // The float class (the ops of an exported PyTorch QAT module carry the
+  // QAT class).
+  std::string rootClass = isa<LinearOp>(m.root)
+                              ? std::string("torch.nn.modules.linear.Linear")
+                              : "torch.nn.modules.conv.Conv" +
+                                    std::to_string(wType.getRank() - 2) + "d";
   m.root->setAttr(QFXDialect::getNodeAttrName(),
-                  NodeAttr::get(ctx, NodeKind::call_module, rootClass,
+                  NodeAttr::get(ctx, NodeKind::call_module,
+                                StringAttr::get(ctx, rootClass),
                                 StringAttr::get(ctx, rootPath)));
   if (sequential) {
     m.fused->setAttr(QFXDialect::getNodeAttrName(),
