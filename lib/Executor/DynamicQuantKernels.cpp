@@ -11,13 +11,17 @@
 // integers (scale as the double ATen keeps, zero point), and the dequantize
 // kernel of the same value reads them back. Rounding is QFXRuntime's
 // (quantizeValue / dequantizeValue with the scale rounded to float32, as
-// ATen's CPU kernels use it).
+// ATen's CPU kernels use it). The decomposed form splits the quantize into
+// choose_qparams and a quantize reading its slot; both run the code below,
+// so the two forms give the same integers.
 //
 //===----------------------------------------------------------------------===//
 
 #include "qfx/Executor/Kernels.h"
 #include "qfx/Runtime/DynamicQuant.h"
 #include "qfx/Runtime/Quantize.h"
+
+#include <optional>
 
 using namespace qfx;
 using namespace qfx::exec;
@@ -30,19 +34,74 @@ Status checkQParamsSlot(const Slot &slot) {
   return Status::success();
 }
 
-class DynamicQuantizeKernel : public Kernel {
+/// ATen's ChooseQuantizationParams on the min / max of x, stored as the
+/// [scale (ATen's double), zero point] of a qparams slot.
+Status chooseQParams(const float *x, int64_t n, int64_t qmin, int64_t qmax,
+                     bool reduceRange, double *qp) {
+  float lo, hi;
+  if (Status s = rt::tensorMinMax(x, n, lo, hi); s.failed())
+    return s;
+  auto chosen = rt::chooseDynamicQParams(lo, hi, qmin, qmax, reduceRange);
+  if (chosen.failed())
+    return chosen.status();
+  qp[0] = chosen->scale;
+  qp[1] = static_cast<double>(chosen->zeroPoint);
+  return Status::success();
+}
+
+class ChooseQParamsKernel : public Kernel {
 public:
-  DynamicQuantizeKernel(int input, int output, int qparams, int64_t qmin,
-                        int64_t qmax, bool reduceRange)
-      : input_(input), output_(output), qparams_(qparams), qmin_(qmin),
-        qmax_(qmax), reduceRange_(reduceRange) {}
+  ChooseQParamsKernel(int input, int qparams, int64_t qmin, int64_t qmax,
+                      bool reduceRange)
+      : input_(input), qparams_(qparams), qmin_(qmin), qmax_(qmax),
+        reduceRange_(reduceRange) {}
 
   Status prepare(Plan &plan) override {
+    if (plan.slot(input_).type != ElemType::F32)
+      return Status::error("choose_qparams needs a float32 input");
+    if (Status s = checkQParamsSlot(plan.slot(qparams_)); s.failed())
+      return s;
+    x_ = plan.data<float>(input_);
+    n_ = plan.slot(input_).numel();
+    qp_ = plan.data<double>(qparams_);
+    return Status::success();
+  }
+
+  Status run() override {
+    return chooseQParams(x_, n_, qmin_, qmax_, reduceRange_, qp_);
+  }
+
+private:
+  int input_, qparams_;
+  int64_t qmin_, qmax_;
+  bool reduceRange_;
+  const float *x_ = nullptr;
+  double *qp_ = nullptr;
+  int64_t n_ = 0;
+};
+
+/// Quantizes with the qparams of a qparams slot: the fused dynamic quantize
+/// (which chooses them first, from this input) and the decomposed form's
+/// quantize after choose_qparams, so both give the same integers. The scale
+/// is rounded to float32, as ATen's quantize kernel uses it; the storage
+/// range stays the dtype's (reduce_range only narrows the range the qparams
+/// are chosen for).
+class QParamsQuantizeKernel : public Kernel {
+public:
+  QParamsQuantizeKernel(int input, int output, int qparams, int64_t qmin,
+                        int64_t qmax, std::optional<bool> chooseReduceRange)
+      : input_(input), output_(output), qparams_(qparams), qmin_(qmin),
+        qmax_(qmax), choose_(chooseReduceRange) {}
+
+  Status prepare(Plan &plan) override {
+    const char *what = choose_ ? "quantize_dynamic" : "quantize";
     const Slot &in = plan.slot(input_), &out = plan.slot(output_);
     if (in.type != ElemType::F32)
-      return Status::error("quantize_dynamic needs a float32 input");
+      return Status::error(std::string(what) + " needs a float32 input");
     if (out.type != ElemType::U8 && out.type != ElemType::I8)
-      return Status::error("quantize_dynamic needs 8-bit integer storage");
+      return Status::error(std::string(what) +
+                           " with run-time qparams needs 8-bit integer "
+                           "storage");
     if (in.numel() != out.numel())
       return Status::error("quantization changes the element count");
     if (Status s = checkQParamsSlot(plan.slot(qparams_)); s.failed())
@@ -56,16 +115,12 @@ public:
   }
 
   Status run() override {
-    float lo, hi;
-    if (Status s = rt::tensorMinMax(x_, n_, lo, hi); s.failed())
-      return s;
-    auto qp = rt::chooseDynamicQParams(lo, hi, qmin_, qmax_, reduceRange_);
-    if (qp.failed())
-      return qp.status();
-    // The storage range stays the dtype's: reduce_range only narrows the
-    // range the qparams are chosen for, quantize clamps to the dtype.
-    const float scale = static_cast<float>(qp->scale);
-    const int64_t zp = qp->zeroPoint;
+    if (choose_)
+      if (Status s = chooseQParams(x_, n_, qmin_, qmax_, *choose_, qp_);
+          s.failed())
+        return s;
+    const float scale = static_cast<float>(qp_[0]);
+    const auto zp = static_cast<int64_t>(qp_[1]);
     if (signed_) {
       auto *y = static_cast<int8_t *>(y_);
       for (int64_t i = 0; i < n_; ++i)
@@ -77,15 +132,14 @@ public:
         y[i] = static_cast<uint8_t>(
             rt::quantizeValue(x_[i], scale, zp, qmin_, qmax_));
     }
-    qp_[0] = qp->scale;
-    qp_[1] = static_cast<double>(zp);
     return Status::success();
   }
 
 private:
   int input_, output_, qparams_;
   int64_t qmin_, qmax_;
-  bool reduceRange_;
+  /// Set (to reduce_range) when the kernel chooses the qparams itself.
+  std::optional<bool> choose_;
   const float *x_ = nullptr;
   void *y_ = nullptr;
   double *qp_ = nullptr;
@@ -177,8 +231,22 @@ std::unique_ptr<Kernel>
 qfx::exec::createDynamicQuantizeKernel(int input, int output, int qparams,
                                        int64_t qmin, int64_t qmax,
                                        bool reduceRange) {
-  return std::make_unique<DynamicQuantizeKernel>(input, output, qparams, qmin,
+  return std::make_unique<QParamsQuantizeKernel>(input, output, qparams, qmin,
                                                  qmax, reduceRange);
+}
+
+std::unique_ptr<Kernel>
+qfx::exec::createChooseQParamsKernel(int input, int qparams, int64_t qmin,
+                                     int64_t qmax, bool reduceRange) {
+  return std::make_unique<ChooseQParamsKernel>(input, qparams, qmin, qmax,
+                                               reduceRange);
+}
+
+std::unique_ptr<Kernel>
+qfx::exec::createQParamsQuantizeKernel(int input, int output, int qparams,
+                                       int64_t qmin, int64_t qmax) {
+  return std::make_unique<QParamsQuantizeKernel>(input, output, qparams, qmin,
+                                                 qmax, std::nullopt);
 }
 
 std::unique_ptr<Kernel>
