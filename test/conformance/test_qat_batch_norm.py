@@ -19,7 +19,9 @@ bit-identical; every QAT module's weight fake-quantize ends with the same
 scale and zero point and its BN with the same running statistics (bit for
 bit); the converted reference models' outputs agree within one
 quantization step of the output (PyTorch folds the BN into the weight in
-to_float(), qfx in --qfx-convert).
+to_float(), qfx in --qfx-convert). Then a later QAT phase: PyTorch applies
+freeze_bn_stats and disable_observer, qfx --qfx-set-qat-state; two more
+batches must again give bit-identical outputs, BN statistics and qparams.
 """
 
 import argparse
@@ -36,6 +38,7 @@ sys.path.insert(0, os.path.join(_HERE, "..", "..", "python"))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
+import torch.nn.intrinsic.qat as nniqat  # noqa: E402
 from torch.ao.quantization import get_default_qat_qconfig_mapping  # noqa: E402
 from torch.ao.quantization import quantize_fx  # noqa: E402
 
@@ -134,6 +137,61 @@ def output_step(prepared):
     return float(modules[node.target].scale.reshape(-1)[0])
 
 
+def compare_weight_fake_quants(prepared, path):
+    """Each QAT module's weight fake-quantize scale and zero point."""
+    diffs = []
+    qfq = qfx_weight_fake_quants(open(path).read())
+    for name in ("conv", "conv2", "fc"):
+        fq = prepared.get_submodule(name).weight_fake_quant
+        want = (fq.scale.double().numpy(), fq.zero_point.double().numpy())
+        have = qfq.get(name)
+        if have is None:
+            diffs.append("qfx has no weight fake-quantize in module %s" % name)
+        elif not (np.array_equal(have[0].astype(np.float32), want[0].astype(np.float32))
+                  and np.array_equal(have[1], want[1])):
+            diffs.append("%s.weight_fake_quant: qfx scale %s zp %s, torch %s %s" % (
+                name, have[0], have[1], want[0], want[1]))
+    return diffs
+
+
+def compare_outputs(what, got, ref):
+    diffs = []
+    for i, r in enumerate(ref):
+        bad = int((got[i] != r.numpy()).sum())
+        if bad:
+            diffs.append("%s, batch %d: %d of %d values differ (max %.3g)" % (
+                what, i, bad, r.numel(), float(np.abs(got[i] - r.numpy()).max())))
+    return diffs
+
+
+def check_frozen(prepared, calibrated, backend, args, workdir):
+    """A later QAT phase: model.apply(freeze_bn_stats) and
+    model.apply(disable_observer) in PyTorch, --qfx-set-qat-state in qfx;
+    two more training batches must give the same outputs, leave the ConvBn
+    statistics and every fake-quantize's qparams alone, and update the
+    LinearBn1d statistics (freeze_bn_stats skips that class) identically."""
+    prepared.apply(nniqat.freeze_bn_stats)
+    prepared.apply(torch.ao.quantization.disable_observer)
+    torch.manual_seed(2)
+    batches = [torch.randn(4, 3, 6, 6) * 2.0 for _ in range(2)]
+    with torch.no_grad():
+        ref = [prepared(x) for x in batches]
+    frozen = os.path.join(workdir, "frozen-%s.mlir" % backend)
+    run([args.qfx_opt, calibrated,
+         "--qfx-set-qat-state=freeze-bn-stats disable-observer", "-o", frozen])
+    data = os.path.join(workdir, "frozen-batches.npy")
+    np.save(data, np.stack([x.numpy() for x in batches]))
+    out = os.path.join(workdir, "frozen-out-%s.npy" % backend)
+    tt = ["--torch-threads", "1"]
+    run([args.qfx_run, frozen, "--input", data, "-o", out] + tt)
+    diffs = compare_outputs("frozen-BN output", np.load(out), ref)
+    recalibrated = os.path.join(workdir, "frozen-calibrated-%s.mlir" % backend)
+    run([args.qfx_run, frozen, "--calibrate", data, "-o", recalibrated] + tt)
+    diffs += compare_buffers(prepared, recalibrated, args.qfx_opt)
+    diffs += compare_weight_fake_quants(prepared, recalibrated)
+    return diffs
+
+
 def check(backend, args, workdir):
     model, batches = make_model()
     mapping = get_default_qat_qconfig_mapping(backend)
@@ -153,27 +211,11 @@ def check(backend, args, workdir):
     out = os.path.join(workdir, "out-%s.npy" % backend)
     tt = ["--torch-threads", "1"]
     run([args.qfx_run, prepared_path, "--input", data, "-o", out] + tt)
-    got = np.load(out)
-    for i, r in enumerate(ref):
-        bad = int((got[i] != r.numpy()).sum())
-        if bad:
-            diffs.append("prepared output, batch %d: %d of %d values differ "
-                         "(max %.3g)" % (i, bad, r.numel(),
-                                         float(np.abs(got[i] - r.numpy()).max())))
+    diffs += compare_outputs("prepared output", np.load(out), ref)
     calibrated = os.path.join(workdir, "calibrated-%s.mlir" % backend)
     run([args.qfx_run, prepared_path, "--calibrate", data, "-o", calibrated] + tt)
     diffs += compare_buffers(prepared, calibrated, args.qfx_opt)
-    qfq = qfx_weight_fake_quants(open(calibrated).read())
-    for name in ("conv", "conv2", "fc"):
-        fq = prepared.get_submodule(name).weight_fake_quant
-        want = (fq.scale.double().numpy(), fq.zero_point.double().numpy())
-        have = qfq.get(name)
-        if have is None:
-            diffs.append("qfx has no weight fake-quantize in module %s" % name)
-        elif not (np.array_equal(have[0].astype(np.float32), want[0].astype(np.float32))
-                  and np.array_equal(have[1], want[1])):
-            diffs.append("%s.weight_fake_quant: qfx scale %s zp %s, torch %s %s" % (
-                name, have[0], have[1], want[0], want[1]))
+    diffs += compare_weight_fake_quants(prepared, calibrated)
 
     # Convert: the BN folds into the weights on both sides.
     converted = quantize_fx.convert_to_reference_fx(copy.deepcopy(prepared))
@@ -193,6 +235,7 @@ def check(backend, args, workdir):
     worst = float(np.abs(np.load(conv_out)[0] - ref_out).max()) / step
     if worst > 1.0 + 1e-3:
         diffs.append("converted output differs by %.2f steps" % worst)
+    diffs += check_frozen(prepared, calibrated, backend, args, workdir)
     return diffs, worst
 
 

@@ -169,4 +169,35 @@ def QfxExplain : Pass<"qfx-explain", "::mlir::func::FuncOp"> {
   ];
 }
 
+def QfxSetQatState : Pass<"qfx-set-qat-state", "::mlir::ModuleOp"> {
+  let summary = "switch fake-quantize observers and QAT batch-norm statistics on or off";
+  let description = [{
+    The training-time switches PyTorch 1.13 applies to a QAT-prepared model
+    with `model.apply(...)`: `disable-observer` / `enable-observer` and
+    `disable-fake-quant` / `enable-fake-quant` set the flags of every
+    `qfx.fake_quantize` (torch.ao.quantization.disable_observer, ...);
+    `freeze-bn-stats` / `update-bn-stats` put the batch norm of every QAT
+    ConvBn / ConvBnReLU body (a `qfx.fused` whose conv has a fake-quantized
+    weight) into eval / training mode, as
+    torch.nn.intrinsic.qat.freeze_bn_stats / update_bn_stats do. Like
+    those functions, LinearBn1d is left alone. qfx-run then calibrates the
+    model as PyTorch runs it. Giving both switches of a pair is an error.
+  }];
+  let options = [
+    Option<"disableObserver", "disable-observer", "bool", /*default=*/"false",
+           "stop updating the observers of fake-quantize ops">,
+    Option<"enableObserver", "enable-observer", "bool", /*default=*/"false",
+           "update the observers of fake-quantize ops">,
+    Option<"disableFakeQuant", "disable-fake-quant", "bool", /*default=*/"false",
+           "fake-quantize ops pass their input through">,
+    Option<"enableFakeQuant", "enable-fake-quant", "bool", /*default=*/"false",
+           "fake-quantize ops quantize and dequantize">,
+    Option<"freezeBnStats", "freeze-bn-stats", "bool", /*default=*/"false",
+           "QAT ConvBn batch norms use (and keep) their running statistics">,
+    Option<"updateBnStats", "update-bn-stats", "bool", /*default=*/"false",
+           "QAT ConvBn batch norms normalize with batch statistics and "
+           "update the running ones">
+  ];
+}
+
 #endif // QFX_DIALECT_QFX_PASSES_TD
