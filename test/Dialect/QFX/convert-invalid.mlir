@@ -35,8 +35,10 @@ func.func @embedding_weight_only(%w: tensor<10x4xf32>, %i: tensor<3xi64>) -> ten
 
 // -----
 
+// A dynamically quantized LSTM whose weight is no qfx.parameter.
 func.func @dynamic_lstm(%x: tensor<5x1x4xf32>, %a: tensor<32x4xf32>, %b: tensor<32x8xf32>) -> tensor<5x1x8xf32> {
-  // expected-error@+1 {{cannot convert: dynamic quantization of LSTM / GRU weights is not supported yet}}
-  %o, %h, %c = qfx.lstm %x weights(%a, %b) hidden_size = 8 num_layers = 1 dropout = 0.0 {qfx.node = #qfx.node<call_module, "torch.nn.modules.rnn.LSTM", module = "lstm">, qfx.qconfig = #qfx.qconfig<activation = <kind = placeholder, dtype = quint8, qscheme = per_tensor_affine, is_dynamic = true>, weight = <kind = min_max, dtype = qint8, qscheme = per_tensor_symmetric>>} : (tensor<5x1x4xf32>, tensor<32x4xf32>, tensor<32x8xf32>) -> (tensor<5x1x8xf32>, tensor<1x1x8xf32>, tensor<1x1x8xf32>)
+  %0 = qfx.observer %x config = <kind = placeholder, dtype = quint8, qscheme = per_tensor_affine, is_dynamic = true> {qfx.node = #qfx.node<call_module, "torch.ao.quantization.observer.PlaceholderObserver", module = "activation_post_process_0">} : tensor<5x1x4xf32>
+  // expected-error@+1 {{cannot convert: LSTM weight #0 is not a float32 qfx.parameter with data}}
+  %o, %h, %c = qfx.lstm %0 weights(%a, %b) hidden_size = 8 num_layers = 1 dropout = 0.0 {qfx.node = #qfx.node<call_module, "torch.nn.modules.rnn.LSTM", module = "lstm">, qfx.qconfig = #qfx.qconfig<activation = <kind = placeholder, dtype = quint8, qscheme = per_tensor_affine, is_dynamic = true>, weight = <kind = min_max, dtype = qint8, qscheme = per_tensor_symmetric>>} : (tensor<5x1x4xf32>, tensor<32x4xf32>, tensor<32x8xf32>) -> (tensor<5x1x8xf32>, tensor<1x1x8xf32>, tensor<1x1x8xf32>)
   return %o : tensor<5x1x8xf32>
 }

@@ -37,6 +37,10 @@
 //    quantize_float_qparams -> dequantize_float_qparams
 //    (ConvertFloatQParams.cpp).
 //
+// 6. dynamically quantized LSTMs (reference nn.LSTM): every flat weight
+//    gets quantize -> dequantize with a fresh weight observer's qparams;
+//    GRU stays float, as in 1.13 (ConvertRecurrent.cpp).
+//
 // Decisions are taken on the prepared graph before any rewrite, so that
 // step 3 sees the qconfig neighbourhood PyTorch sees.
 //
@@ -198,22 +202,6 @@ static LogicalResult convertWeight(RewriterBase &rewriter, Operation *op) {
   if (failed(dq))
     return failure();
   rewriter.modifyOpInPlace(op, [&] { weight->set(*dq); });
-  return success();
-}
-
-/// Weighted ops convert does not quantize yet, where PyTorch would quantize
-/// their weights: dynamically quantized LSTM / GRU. Fails with a diagnostic
-/// rather than leaving their weights float.
-static LogicalResult checkUnsupportedWeights(Operation *op) {
-  QConfigAttr qconfig = qconfigOf(op);
-  if (!qconfig || !qconfig.getWeight())
-    return success();
-  ObserverConfigAttr weight = qconfig.getWeight();
-  ObserverConfigAttr act = qconfig.getActivation();
-  if (isa<LSTMOp, GRUOp>(op) && act && act.getIsDynamic() &&
-      weight.getDtype() == QuantDType::qint8)
-    return op->emitError() << "cannot convert: dynamic quantization of LSTM / "
-                              "GRU weights is not supported yet";
   return success();
 }
 
@@ -435,11 +423,10 @@ struct QfxConvertPass : qfx::impl::QfxConvertBase<QfxConvertPass> {
     if (failed(foldQatBatchNorms(module)))
       return signalPassFailure();
     IRRewriter rewriter(&getContext());
-    SmallVector<Operation *> weighted, embeddings, observers;
-    bool unsupported = false;
+    SmallVector<Operation *> weighted, embeddings, recurrent, observers;
     module.walk([&](Operation *op) {
-      if (isa<LSTMOp, GRUOp>(op))
-        unsupported |= failed(checkUnsupportedWeights(op));
+      if (isa<LSTMOp>(op))
+        recurrent.push_back(op);
       if (isa<EmbeddingOp, EmbeddingBagOp>(op))
         embeddings.push_back(op);
       if (isa<ConvOp, ConvTransposeOp, LinearOp>(op))
@@ -447,8 +434,6 @@ struct QfxConvertPass : qfx::impl::QfxConvertBase<QfxConvertPass> {
       else if (isa<ObserverOp, FakeQuantizeOp>(op))
         observers.push_back(op);
     });
-    if (unsupported)
-      return signalPassFailure();
     // Plan everything on the prepared graph first.
     SmallVector<ObserverPlan> plans;
     bool failedAny = false;
@@ -464,6 +449,9 @@ struct QfxConvertPass : qfx::impl::QfxConvertBase<QfxConvertPass> {
     for (Operation *op : embeddings)
       failedAny |= failed(
           convert::convertEmbeddingWeight(rewriter, op, qconfigOf(op)));
+    for (Operation *op : recurrent)
+      failedAny |=
+          failed(convert::convertRecurrentWeights(rewriter, op, qconfigOf(op)));
     for (const ObserverPlan &plan : plans)
       failedAny |= failed(applyPlan(rewriter, plan, dynamicReduceRange));
     if (failedAny)

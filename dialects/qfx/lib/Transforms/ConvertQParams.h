@@ -75,6 +75,15 @@ mlir::LogicalResult convertEmbeddingWeight(mlir::RewriterBase &rewriter,
                                            mlir::Operation *op,
                                            QConfigAttr qconfig);
 
+/// The flat weights of a dynamically quantized qfx.lstm (`qconfig` with
+/// dynamic quint8 activations and qint8 weights, input observed) quantized
+/// and dequantized, each with a fresh weight observer run on its values,
+/// as the reference LSTM does (ConvertRecurrent.cpp). Other ops, float16
+/// weights and qfx.gru (no reference module in 1.13) are left alone.
+mlir::LogicalResult convertRecurrentWeights(mlir::RewriterBase &rewriter,
+                                            mlir::Operation *op,
+                                            QConfigAttr qconfig);
+
 /// Applies a convert-time QConfigMapping (`spec`: preset, JSON text or
 /// path) to `func`: ops whose qconfig resolves to None lose `qfx.qconfig`;
 /// a different non-None qconfig is an error naming the op.
