@@ -56,6 +56,36 @@ QFX_AVX2 inline __m256i requantFloat8(__m256i acc, const FloatRequant8 &k,
   return _mm256_cvttps_epi32(q);
 }
 
+/// The per-tensor constants of Requant::Fp32, broadcast: the clamp bounds
+/// relative to the output zero point, as Requantizer::channel applies them.
+struct Fp32Requant8 {
+  __m256 lo, hi;
+  __m256i zp;
+  const float *mult;
+  const int32_t *bias;
+};
+
+QFX_AVX2 inline Fp32Requant8 broadcastFp32Requant(const Requantizer &rq) {
+  const int32_t zp = rq.zpOutInt();
+  return {_mm256_set1_ps(static_cast<float>(rq.lo() - zp)),
+          _mm256_set1_ps(static_cast<float>(rq.hi() - zp)),
+          _mm256_set1_epi32(zp), rq.mult(), rq.biasI()};
+}
+
+/// Requant::Fp32 on channels c..c+7, the operations of
+/// Requantizer::channel in the same order (add the int32 bias, convert,
+/// multiply, clamp, round half to even, add the zero point).
+QFX_AVX2 inline __m256i requantFp328(__m256i acc, const Fp32Requant8 &k,
+                                     int64_t c) {
+  acc = _mm256_add_epi32(
+      acc, _mm256_loadu_si256(reinterpret_cast<const __m256i *>(k.bias + c)));
+  __m256 v =
+      _mm256_mul_ps(_mm256_cvtepi32_ps(acc), _mm256_loadu_ps(k.mult + c));
+  v = _mm256_min_ps(_mm256_max_ps(v, k.lo), k.hi);
+  v = _mm256_round_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  return _mm256_add_epi32(_mm256_cvttps_epi32(v), k.zp);
+}
+
 /// Stores eight int32 values in [0, 255] as bytes.
 QFX_AVX2 inline void storeU8x8(uint8_t *out, __m256i v) {
   __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(v),

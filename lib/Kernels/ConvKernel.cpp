@@ -116,13 +116,16 @@ std::unique_ptr<ConvKernel> ConvKernel::create(ConvDesc d, ImplChoice choice,
     break;
   }
   // Fp32 requantization is XNNPACK's own; float requantization runs on
-  // oneDNN's int32 accumulators, except depthwise convolutions, which
-  // oneDNN 2.6 runs only with its scalar reference: qfx's own kernel (exact
-  // on any data, no split needed). A library that refuses the shape falls
-  // back to the reference.
+  // oneDNN's int32 accumulators. Depthwise convolutions take qfx's own AVX2
+  // kernel in both conventions (exact on any data, no split needed): oneDNN
+  // 2.6 runs them only with its scalar reference, and XNNPACK's qc8
+  // depthwise microkernel is about half as fast. A library that refuses the
+  // shape falls back to the reference.
   std::unique_ptr<ConvKernel> k;
   std::string ignored;
-  if (d.requant == Requant::Fp32)
+  if (d.requant == Requant::Fp32 && isDepthwise(d) && cpuHasAvx2())
+    k = createDepthwiseConv(d, /*scalar=*/false, ignored);
+  else if (d.requant == Requant::Fp32)
     k = createXnnpackConv(d, ignored);
   else if (isDepthwise(d))
     k = createDepthwiseConv(d, /*scalar=*/!cpuHasAvx2(), ignored);

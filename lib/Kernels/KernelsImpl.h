@@ -47,6 +47,8 @@ public:
   bool isFloat() const { return d_.requant == Requant::Float; }
   const float *mult() const { return mult_.data(); }
   const float *bias() const { return bias_.data(); }
+  const int32_t *biasI() const { return biasI_.data(); }
+  int32_t zpOutInt() const { return d_.out.zeroPoint; }
   float invOut() const { return invOut_; }
   float zpOut() const { return zpOut_; }
   int32_t lo() const { return lo_; }

@@ -11,12 +11,22 @@
 // (exact), and requantize in fp32 (Requant::Fp32). qfx's uint8 activations
 // are shifted by 128 on the way in and out (x - zp is unchanged).
 //
+// XNNPACK's AVX2 qc8 microkernels (3x8c8) round every tap's input channels
+// up to 8, so a convolution over few channels (an RGB stem: 3 of 8) wastes
+// most of its multiplies. Such convolutions run as im2col + a 1x1
+// convolution (XNNPACK's GEMM path) over K = kh * kw * c channels: the same
+// int32 sums, so the same outputs, with K rounded up only once.
+//
 //===----------------------------------------------------------------------===//
 
 #include "KernelsImpl.h"
 
 #include "xnnpack.h"
 
+#include <cstring>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <mutex>
 
 using namespace qfx::kern;
@@ -26,6 +36,25 @@ namespace {
 bool initXnnpack() {
   static bool ok = xnn_initialize(nullptr) == xnn_status_success;
   return ok;
+}
+
+/// dst = src ^ 0x80: uint8 <-> int8 with the zero point moved by 128. Written
+/// with SSE2 (x86-64's baseline) because the plain loop does not vectorise:
+/// byte stores may alias the vectors' own pointers.
+void flipSign(const void *src, void *dst, size_t n) {
+  auto *s = static_cast<const uint8_t *>(src);
+  auto *d = static_cast<uint8_t *>(dst);
+  size_t i = 0;
+#ifdef __SSE2__
+  const __m128i bias = _mm_set1_epi8(static_cast<char>(0x80));
+  for (; i + 16 <= n; i += 16)
+    _mm_storeu_si128(
+        reinterpret_cast<__m128i *>(d + i),
+        _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i *>(s + i)),
+                      bias));
+#endif
+  for (; i < n; ++i)
+    d[i] = s[i] ^ 0x80;
 }
 
 class XnnpackConv : public ConvKernel {
@@ -39,6 +68,7 @@ public:
   std::string init() {
     const ConvDesc &d = desc_;
     const int64_t g = d.groups, icg = d.c / g, ocg = d.oc / g;
+    im2col_ = g == 1 && icg < 8 && d.kh * d.kw > 1;
     // OIHW -> [g][ocg][kh][kw][icg].
     std::vector<int8_t> w(d.weight.size());
     for (int64_t o = 0; o < d.oc; ++o)
@@ -50,37 +80,119 @@ public:
     std::vector<int32_t> bias =
         d.biasI.empty() ? std::vector<int32_t>(d.oc, 0) : d.biasI;
     const int32_t lo = d.outLo(), hi = d.outHi();
-    xnn_status st = xnn_create_convolution2d_nhwc_qc8(
-        d.padT, d.padR, d.padB, d.padL, d.kh, d.kw, d.strideH, d.strideW,
-        d.dilH, d.dilW, g, icg, ocg, d.c, d.oc,
-        static_cast<int8_t>(d.in.zeroPoint - 128), d.in.scale, d.wScales.data(),
-        w.data(), bias.data(), static_cast<int8_t>(d.out.zeroPoint - 128),
-        d.out.scale, static_cast<int8_t>(lo - 128),
-        static_cast<int8_t>(hi - 128), 0, &op_);
+    const int8_t zpIn = static_cast<int8_t>(d.in.zeroPoint - 128);
+    // The weights [oc][kh][kw][c] are already the 1x1 GEMM's [oc][K].
+    const int64_t k = d.kh * d.kw * icg;
+    xnn_status st =
+        im2col_ ? xnn_create_convolution2d_nhwc_qc8(
+                      0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, k, d.oc, k, d.oc, zpIn,
+                      d.in.scale, d.wScales.data(), w.data(), bias.data(),
+                      static_cast<int8_t>(d.out.zeroPoint - 128), d.out.scale,
+                      static_cast<int8_t>(lo - 128),
+                      static_cast<int8_t>(hi - 128), 0, &op_)
+                : xnn_create_convolution2d_nhwc_qc8(
+                      d.padT, d.padR, d.padB, d.padL, d.kh, d.kw, d.strideH,
+                      d.strideW, d.dilH, d.dilW, g, icg, ocg, d.c, d.oc, zpIn,
+                      d.in.scale, d.wScales.data(), w.data(), bias.data(),
+                      static_cast<int8_t>(d.out.zeroPoint - 128), d.out.scale,
+                      static_cast<int8_t>(lo - 128),
+                      static_cast<int8_t>(hi - 128), 0, &op_);
     if (st != xnn_status_success)
       return "xnn_create_convolution2d_nhwc_qc8 failed (status " +
              std::to_string(st) + ")";
-    in_.resize(d.n * d.h * d.w * d.c);
     out_.resize(d.n * d.oh() * d.ow() * d.oc);
-    st = xnn_setup_convolution2d_nhwc_qc8(op_, d.n, d.h, d.w, in_.data(),
-                                          out_.data(), nullptr);
+    if (im2col_) {
+      // The shifted input with a border of zero points, then one row of K
+      // values per output pixel.
+      padH_ = d.h + d.padT + d.padB;
+      padW_ = d.w + d.padL + d.padR;
+      padded_.assign(d.n * padH_ * padW_ * d.c + 16, zpIn);
+      in_.resize(d.n * d.oh() * d.ow() * k + std::max(16, XNN_EXTRA_BYTES));
+      st = xnn_setup_convolution2d_nhwc_qc8(op_, d.n, d.oh(), d.ow(),
+                                            in_.data(), out_.data(), nullptr);
+    } else {
+      // XNNPACK's microkernels may read XNN_EXTRA_BYTES past the input.
+      in_.resize(d.n * d.h * d.w * d.c + XNN_EXTRA_BYTES);
+      st = xnn_setup_convolution2d_nhwc_qc8(op_, d.n, d.h, d.w, in_.data(),
+                                            out_.data(), nullptr);
+    }
     if (st != xnn_status_success)
       return "xnn_setup_convolution2d_nhwc_qc8 failed";
     return "";
   }
 
   void run(const uint8_t *in, uint8_t *out) override {
-    const size_t ni = in_.size(), no = out_.size();
-    for (size_t i = 0; i < ni; ++i)
-      in_[i] = static_cast<int8_t>(in[i] ^ 0x80);
+    const size_t no = out_.size();
+    if (im2col_) {
+      gatherColumns(in);
+    } else {
+      flipSign(in, in_.data(), desc_.n * desc_.h * desc_.w * desc_.c);
+    }
     xnn_run_operator(op_, nullptr);
-    for (size_t i = 0; i < no; ++i)
-      out[i] = static_cast<uint8_t>(out_[i]) ^ 0x80;
+    flipSign(out_.data(), out, no);
+  }
+
+  std::string libraryInfo() const override {
+    return im2col_ ? "xnnpack:qc8 (im2col + gemm)" : implName(impl_);
   }
 
 private:
+  /// im2col: in_[pixel][ky][kx][c] from the zero-point-padded, shifted
+  /// input (a tap row is contiguous there when dilW == 1).
+  void gatherColumns(const uint8_t *in) {
+    const ConvDesc &d = desc_;
+    const int64_t c = d.c;
+    for (int64_t n = 0; n < d.n; ++n)
+      for (int64_t y = 0; y < d.h; ++y) {
+        flipSign(in + (n * d.h + y) * d.w * c,
+                 padded_.data() +
+                     ((n * padH_ + y + d.padT) * padW_ + d.padL) * c,
+                 d.w * c);
+      }
+    const int64_t oh = d.oh(), ow = d.ow(), row = d.kw * c;
+    const int64_t kh = d.kh, dilW = d.dilW, kw = d.kw;
+    const int64_t stepY = d.dilH * padW_ * c, stepX = d.strideW * c;
+    const int8_t *base = padded_.data();
+    int8_t *col = in_.data();
+    for (int64_t n = 0; n < d.n; ++n)
+      for (int64_t oy = 0; oy < oh; ++oy) {
+        const int8_t *line = base + (n * padH_ + oy * d.strideH) * padW_ * c;
+        for (int64_t ox = 0; ox < ow; ++ox, line += stepX)
+          for (int64_t ky = 0; ky < kh; ++ky) {
+            const int8_t *src = line + ky * stepY;
+            if (dilW == 1) {
+              copyRow(col, src, row);
+              col += row;
+              continue;
+            }
+            for (int64_t kx = 0; kx < kw; ++kx, col += c)
+              std::memcpy(col, src + kx * dilW * c, c);
+          }
+      }
+  }
+
+  /// Copies \p n bytes; up to 16 of them as one 16-byte move (both buffers
+  /// have 16 bytes of slack), up to 32 as two overlapping ones.
+  static void copyRow(int8_t *dst, const int8_t *src, int64_t n) {
+#ifdef __SSE2__
+    if (n <= 32) {
+      __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i *>(src));
+      if (n > 16) {
+        __m128i b =
+            _mm_loadu_si128(reinterpret_cast<const __m128i *>(src + n - 16));
+        _mm_storeu_si128(reinterpret_cast<__m128i *>(dst + n - 16), b);
+      }
+      _mm_storeu_si128(reinterpret_cast<__m128i *>(dst), a);
+      return;
+    }
+#endif
+    std::memcpy(dst, src, n);
+  }
+
   xnn_operator_t op_ = nullptr;
-  std::vector<int8_t> in_, out_;
+  bool im2col_ = false;
+  int64_t padH_ = 0, padW_ = 0;
+  std::vector<int8_t> in_, out_, padded_;
 };
 
 } // namespace

@@ -208,7 +208,8 @@ def completeness(lowered, remarks, prof, backend, want=None):
             problems.append("a quantize of a computed value: %s" % m.group(0))
     weighted = [l for l in prof.splitlines() if "[" in l and ("conv" in l or "fc" in l
                                                               or "classifier" in l)]
-    want = want or (("xnnpack",) if backend == "qnnpack"
+    # Depthwise convolutions run qfx's own AVX2 kernel in both families.
+    want = want or (("xnnpack", "qfx:dw-u8s8") if backend == "qnnpack"
                     else ("onednn", "qfx:dw-u8s8"))
     slow = [l.strip() for l in weighted
             if not any(w in l.split("[", 1)[1] for w in want)]

@@ -105,12 +105,13 @@ void checkExact(Requant rq, int32_t inQmax, Data data, ImplChoice choice,
                       << " groups=" << s.groups << " relu=" << relu
                       << " error=" << err);
       REQUIRE(k);
-      // Auto sends float-convention depthwise convolutions to qfx's own
-      // kernel (DepthwiseKernelTest covers it).
-      bool dw = choice == ImplChoice::Auto && rq == Requant::Float &&
+      // Auto sends depthwise convolutions to qfx's own kernel (float
+      // convention; fp32 where the CPU has AVX2; DepthwiseKernelTest covers
+      // it).
+      const bool avx2 = __builtin_cpu_supports("avx2");
+      bool dw = choice == ImplChoice::Auto && (rq == Requant::Float || avx2) &&
                 s.groups == s.c && s.oc == s.c;
-      Impl dwImpl = __builtin_cpu_supports("avx2") ? Impl::DepthwiseAvx2
-                                                   : Impl::DepthwiseScalar;
+      Impl dwImpl = avx2 ? Impl::DepthwiseAvx2 : Impl::DepthwiseScalar;
       CHECK(k->impl() == (dw ? dwImpl : expected));
       std::vector<uint8_t> out(ref.size(), 7);
       k->run(x.data(), out.data());
@@ -196,6 +197,59 @@ TEST_CASE("XNNPACK qc8 equals the fp32 reference", "[kernels][xnnpack]") {
              Impl::XnnpackQC8);
   checkExact(Requant::Fp32, 127, Data::Random, ImplChoice::Xnnpack,
              Impl::XnnpackQC8);
+}
+
+TEST_CASE("XNNPACK runs few-channel convolutions as im2col + GEMM",
+          "[kernels][xnnpack]") {
+  // Stems over RGB images: 3 input channels would be padded to 8 per tap.
+  const Shape shapes[] = {
+      {1, 13, 11, 3, 16, 7, 2, 3, 1}, // resnet stem, odd sizes
+      {2, 9, 9, 3, 32, 3, 2, 1, 1},   // mobilenet stem, batch 2
+      {1, 8, 7, 5, 8, 3, 1, 1, 1},    // 5 channels
+  };
+  std::mt19937 rng(77);
+  int cases = 0;
+  for (Data data : {Data::Random, Data::Extreme})
+    for (bool relu : {false, true})
+      for (const Shape &s : shapes)
+        for (int variant = 0; variant < 3; ++variant) {
+          ConvDesc d = makeDesc(s, Requant::Fp32, 255, data, rng, relu);
+          if (variant == 1) { // asymmetric padding, dilation 2 x 1
+            d.padB = 0, d.padR = s.pad + 1;
+            d.dilH = 2;
+          } else if (variant == 2) { // dilation along W, ReLU6-like clamp
+            d.dilW = 2;
+            d.clampLo = d.out.zeroPoint, d.clampHi = d.out.zeroPoint + 40;
+          }
+          if (d.oh() < 1 || d.ow() < 1)
+            continue;
+          auto x = makeInput(d, data, rng);
+          std::vector<uint8_t> ref(d.n * d.oh() * d.ow() * d.oc),
+              out(ref.size(), 7);
+          referenceConv(d, x.data(), ref.data());
+          std::string err;
+          auto k = ConvKernel::create(d, ImplChoice::Auto, err);
+          INFO("c=" << s.c << " k=" << s.k << " variant=" << variant
+                    << " relu=" << relu << " error=" << err);
+          REQUIRE(k);
+          CHECK(k->impl() == Impl::XnnpackQC8);
+          CHECK(k->libraryInfo() == "xnnpack:qc8 (im2col + gemm)");
+          k->run(x.data(), out.data());
+          CHECK(out == ref);
+          // Twice: the padded border must survive a run.
+          std::fill(out.begin(), out.end(), 7);
+          k->run(x.data(), out.data());
+          CHECK(out == ref);
+          ++cases;
+        }
+  CHECK(cases == 36);
+  // Eight or more channels per tap keep XNNPACK's direct convolution.
+  ConvDesc d =
+      makeDesc(kShapes[0], Requant::Fp32, 255, Data::Random, rng, false);
+  std::string err;
+  auto k = ConvKernel::create(d, ImplChoice::Auto, err);
+  REQUIRE(k);
+  CHECK(k->libraryInfo() == "xnnpack:qc8");
 }
 
 TEST_CASE("unsafe oneDNN u8s8 is refused", "[kernels][onednn]") {

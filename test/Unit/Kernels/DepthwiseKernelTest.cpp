@@ -33,7 +33,7 @@ const DwShape kDwShapes[] = {
 
 enum class Data { Random, Adversarial, Ties };
 
-ConvDesc makeDw(const DwShape &s, Data data, bool relu, bool clamp,
+ConvDesc makeDw(const DwShape &s, Requant rq, Data data, bool relu, bool clamp,
                 std::mt19937 &rng) {
   ConvDesc d;
   d.n = s.n, d.h = s.h, d.w = s.w, d.c = d.oc = d.groups = s.c;
@@ -42,7 +42,7 @@ ConvDesc makeDw(const DwShape &s, Data data, bool relu, bool clamp,
   d.padT = s.padT, d.padL = s.padL, d.padB = s.padB, d.padR = s.padR;
   d.dilH = d.dilW = s.dil;
   d.relu = relu;
-  d.requant = Requant::Float;
+  d.requant = rq;
   std::uniform_int_distribution<int> wd(-128, 127), zd(0, 255);
   std::uniform_real_distribution<float> sd(0.001f, 0.01f), bd(-1.f, 1.f);
   d.weight.resize(d.c * d.kh * d.kw);
@@ -75,6 +75,13 @@ ConvDesc makeDw(const DwShape &s, Data data, bool relu, bool clamp,
     d.wScales.assign(d.c, 1.0f);
     break;
   }
+  // The fp32 convention takes the bias as int32 in units of s_in * s_w.
+  if (rq == Requant::Fp32) {
+    for (int64_t c = 0; c < static_cast<int64_t>(d.biasF.size()); ++c)
+      d.biasI.push_back(
+          static_cast<int32_t>(d.biasF[c] / (d.in.scale * d.wScales[c])));
+    d.biasF.clear();
+  }
   if (clamp) {
     d.clampLo = d.out.zeroPoint;
     d.clampHi = d.out.zeroPoint + 40;
@@ -95,38 +102,40 @@ std::vector<uint8_t> makeDwInput(const ConvDesc &d, Data data,
 
 void checkDepthwise(ImplChoice choice, Impl expected, const char *name) {
   std::mt19937 rng(2024);
-  for (Data data : {Data::Random, Data::Adversarial, Data::Ties})
-    for (bool relu : {false, true})
-      for (bool clamp : {false, true})
-        for (const DwShape &s : kDwShapes) {
-          ConvDesc d = makeDw(s, data, relu, clamp, rng);
-          auto x = makeDwInput(d, data, rng);
-          std::vector<uint8_t> ref(d.n * d.oh() * d.ow() * d.oc);
-          referenceConv(d, x.data(), ref.data());
-          std::string err;
-          auto k = ConvKernel::create(d, choice, err);
-          INFO("c=" << s.c << " k=" << s.k << " stride=" << s.stride << " dil="
-                    << s.dil << " data=" << int(data) << " relu=" << relu
-                    << " clamp=" << clamp << " error=" << err);
-          REQUIRE(k);
-          CHECK(k->impl() == expected);
-          CHECK(k->libraryInfo() == name);
-          std::vector<uint8_t> out(ref.size(), 7);
-          k->run(x.data(), out.data());
-          size_t mismatches = 0, distinct = 0;
-          std::vector<bool> seen(256);
-          for (size_t i = 0; i < ref.size(); ++i) {
-            mismatches += out[i] != ref[i];
-            if (!seen[ref[i]]) {
-              seen[ref[i]] = true;
-              ++distinct;
+  for (Requant rq : {Requant::Float, Requant::Fp32})
+    for (Data data : {Data::Random, Data::Adversarial, Data::Ties})
+      for (bool relu : {false, true})
+        for (bool clamp : {false, true})
+          for (const DwShape &s : kDwShapes) {
+            ConvDesc d = makeDw(s, rq, data, relu, clamp, rng);
+            auto x = makeDwInput(d, data, rng);
+            std::vector<uint8_t> ref(d.n * d.oh() * d.ow() * d.oc);
+            referenceConv(d, x.data(), ref.data());
+            std::string err;
+            auto k = ConvKernel::create(d, choice, err);
+            INFO("requant=" << requantName(rq) << " c=" << s.c << " k=" << s.k
+                            << " stride=" << s.stride << " dil=" << s.dil
+                            << " data=" << int(data) << " relu=" << relu
+                            << " clamp=" << clamp << " error=" << err);
+            REQUIRE(k);
+            CHECK(k->impl() == expected);
+            CHECK(k->libraryInfo() == name);
+            std::vector<uint8_t> out(ref.size(), 7);
+            k->run(x.data(), out.data());
+            size_t mismatches = 0, distinct = 0;
+            std::vector<bool> seen(256);
+            for (size_t i = 0; i < ref.size(); ++i) {
+              mismatches += out[i] != ref[i];
+              if (!seen[ref[i]]) {
+                seen[ref[i]] = true;
+                ++distinct;
+              }
             }
+            CHECK(mismatches == 0);
+            // Not trivially saturated (the adversarial data is constant).
+            if (data != Data::Adversarial && ref.size() >= 64)
+              CHECK(distinct > 8);
           }
-          CHECK(mismatches == 0);
-          // Not trivially saturated (the adversarial data is constant).
-          if (data != Data::Adversarial && ref.size() >= 64)
-            CHECK(distinct > 8);
-        }
 }
 
 bool hasAvx2() { return __builtin_cpu_supports("avx2"); }
@@ -152,20 +161,32 @@ TEST_CASE("the scalar depthwise kernel equals the reference",
 TEST_CASE("depthwise dispatch", "[kernels][depthwise]") {
   std::mt19937 rng(3);
   std::string err;
-  ConvDesc d = makeDw(kDwShapes[0], Data::Random, false, false, rng);
+  ConvDesc d =
+      makeDw(kDwShapes[0], Requant::Float, Data::Random, false, false, rng);
   // Float requantization: qfx's kernel (oneDNN 2.6 has only ref_int8).
   auto k = ConvKernel::create(d, ImplChoice::Auto, err);
   REQUIRE(k);
   CHECK(k->impl() == (hasAvx2() ? Impl::DepthwiseAvx2 : Impl::DepthwiseScalar));
-  // fp32 requantization stays on XNNPACK.
-  ConvDesc f = d;
-  f.requant = Requant::Fp32;
-  f.biasF.clear();
+  // fp32 requantization: qfx's AVX2 kernel too (XNNPACK's qc8 depthwise is
+  // slower); without AVX2, XNNPACK.
+  ConvDesc f =
+      makeDw(kDwShapes[1], Requant::Fp32, Data::Random, true, false, rng);
   k = ConvKernel::create(f, ImplChoice::Auto, err);
   REQUIRE(k);
-  CHECK(k->impl() == Impl::XnnpackQC8);
-  CHECK_FALSE(ConvKernel::create(f, ImplChoice::DepthwiseScalar, err));
-  CHECK(err.find("float convention") != std::string::npos);
+  CHECK(k->impl() == (hasAvx2() ? Impl::DepthwiseAvx2 : Impl::XnnpackQC8));
+  // Both compute the fp32 reference: XNNPACK's qc8 depthwise and qfx's
+  // kernel agree bit for bit.
+  auto x = makeDwInput(f, Data::Random, rng);
+  std::vector<uint8_t> ref(f.n * f.oh() * f.ow() * f.oc), out(ref.size()),
+      xnn(ref.size());
+  referenceConv(f, x.data(), ref.data());
+  k->run(x.data(), out.data());
+  auto kx = ConvKernel::create(f, ImplChoice::Xnnpack, err);
+  REQUIRE(kx);
+  CHECK(kx->impl() == Impl::XnnpackQC8);
+  kx->run(x.data(), xnn.data());
+  CHECK(out == ref);
+  CHECK(xnn == ref);
   // A grouped (not depthwise) convolution is refused.
   ConvDesc g = d;
   g.groups = d.c / 2;
