@@ -181,6 +181,12 @@ void qaddFast(const uint8_t *a, const QParams &pa, const uint8_t *b,
 void qmulFast(const uint8_t *a, const QParams &pa, const uint8_t *b,
               const QParams &pb, uint8_t *out, const QParams &po, bool relu,
               int64_t numel);
+/// ATen's quantize_val to uint8 (qfx::rt::quantizeValue) bit for bit:
+/// clamp(int64(float(zp) + nearbyint(x * (1 / scale))), qmin, qmax), NaN
+/// and infinities giving qmin; eight values at a time with AVX2 where the
+/// CPU has it. 0 <= qmin <= qmax <= 255.
+void quantizeU8Fast(const float *x, uint8_t *out, int64_t n, float scale,
+                    int32_t zeroPoint, int32_t qmin, int32_t qmax);
 /// Whether this CPU runs qfx's AVX2 code (checked once).
 bool cpuHasAvx2();
 /// min(max(x, lo), hi) on the integers: q(clamp(dq(x))) when the input and

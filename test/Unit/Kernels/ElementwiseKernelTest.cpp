@@ -7,10 +7,13 @@
 //===----------------------------------------------------------------------===//
 
 #include "qfx/Kernels/QuantizedKernels.h"
+#include "qfx/Runtime/Quantize.h"
 
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <limits>
+#include <random>
 
 using namespace qfx::kern;
 
@@ -196,4 +199,39 @@ TEST_CASE("qaddFast and qmulFast equal qadd and qmul bit for bit",
       qmulFast(a.data(), p[0], b.data(), p[1], fast.data(), p[2], relu, n);
       CHECK(fast == ref);
     }
+}
+
+TEST_CASE("quantizeU8Fast equals rt::quantizeValue bit for bit", "[kernels]") {
+  // Random values, exact ties (k + 0.5 steps, half to even), values beyond
+  // the range, and NaN / infinities / huge values (x86: qmin).
+  std::mt19937 rng(5);
+  std::normal_distribution<float> nd(0.f, 3.f);
+  const float inf = std::numeric_limits<float>::infinity();
+  struct P {
+    float scale;
+    int32_t zp, qmin, qmax;
+  };
+  for (P p : {P{0.05f, 128, 0, 255}, P{0.5f, 0, 0, 255}, P{0.013f, 7, 0, 127},
+              P{1.0f, 255, 10, 200}}) {
+    std::vector<float> x;
+    for (int i = 0; i < 997; ++i)
+      x.push_back(nd(rng));
+    for (int k = -300; k <= 300; ++k)
+      x.push_back((float(k) + 0.5f) * p.scale);
+    for (float v : {std::nanf(""), inf, -inf, 3e38f, -3e38f, 1e19f, -1e19f,
+                    9.2233720368547758e18f, -0.0f, 1e-40f})
+      x.push_back(v);
+    for (int64_t n : {int64_t(x.size()), int64_t(7), int64_t(8)}) {
+      std::vector<uint8_t> got(n, 1);
+      quantizeU8Fast(x.data(), got.data(), n, p.scale, p.zp, p.qmin, p.qmax);
+      size_t mismatches = 0;
+      for (int64_t i = 0; i < n; ++i)
+        mismatches += got[i] != qfx::rt::quantizeValue(x[i], p.scale, p.zp,
+                                                       p.qmin, p.qmax);
+      INFO("scale " << p.scale << " zp " << p.zp << " n " << n);
+      CHECK(mismatches == 0);
+    }
+  }
+  // The specials land in the vector loop too (they start at index 1597).
+  CHECK(cpuHasAvx2() == bool(__builtin_cpu_supports("avx2")));
 }
