@@ -18,7 +18,12 @@ decomposed form (`--qfx-convert="decomposed=true"`). The test checks that
   convert_to_reference_fx (a sanity check that the cases run what
   test_convert.py checks in depth).
 
-    python3 test_convert_decomposed.py --qfx-opt Q --qfx-run R [--workdir D] [case...]
+    python3 test_convert_decomposed.py --qfx-opt Q --qfx-run R [--workdir D]
+        [--tier quick|full] [case...]
+
+The quick tier (ctest conformance/convert-decomposed) covers every form on
+small models; resnet18 on a 32x32 image runs in the full tier
+(conformance/convert-decomposed/resnet18, label `full`).
 """
 
 import argparse
@@ -32,7 +37,6 @@ import tempfile
 
 import numpy as np
 import torch
-import torchvision
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(_HERE, "..", "..", "python"))
@@ -44,12 +48,19 @@ import test_convert_dynamic  # noqa: E402
 from test_convert import Mismatch  # noqa: E402
 from torch.ao.quantization.quantize_fx import convert_to_reference_fx  # noqa: E402
 
+
+
+def _resnet18():
+    import torchvision  # only the full tier pays for the import
+    return torchvision.models.resnet18()
+
+
 # resnet18 on a 32x32 image: every layer of the full model, a fraction of
 # the run time.
-test_convert.LOCAL["resnet18_small"] = (
-    lambda: torchvision.models.resnet18(), lambda: (torch.randn(1, 3, 32, 32),))
+test_convert.LOCAL["resnet18_small"] = (_resnet18, lambda: (torch.randn(1, 3, 32, 32),))
 
-# (case, model, backend or engine, mode)
+# (case, model, backend or engine, mode). The quick tier; FULL_CASES run
+# under the `full` label (--tier full).
 CASES = [
     ("conv_bn_relu/qnnpack", "conv_bn_relu", "qnnpack", "ptq"),
     ("residual/qnnpack", "residual", "qnnpack", "ptq"),
@@ -63,10 +74,18 @@ CASES = [
     ("linear_relu/qat-qnnpack", "linear_relu", "qnnpack", "qat"),
     ("conv_qat/qat-onednn", "conv_qat", "onednn", "qat"),
     ("conv_qat/qat-qnnpack", "conv_qat", "qnnpack", "qat"),
-    ("resnet18_small/onednn", "resnet18_small", "onednn", "ptq"),
+    # resnet18's remaining forms at a fraction of its cost: max / average /
+    # adaptive pools and flatten (shared qparams), per-channel convs around
+    # a residual add.
+    ("pools/qnnpack", "pools", "qnnpack", "ptq"),
+    ("residual/onednn", "residual", "onednn", "ptq"),
     ("mlp/dynamic-x86", "mlp", "x86", "dynamic"),
     ("mlp/per_channel_dynamic-qnnpack", "mlp", "qnnpack", "per_channel_dynamic"),
     ("seq_linear/float16_dynamic-onednn", "seq_linear", "onednn", "float16_dynamic"),
+]
+# About 7 million exposed values, three quarters of the whole run time.
+FULL_CASES = [
+    ("resnet18_small/onednn", "resnet18_small", "onednn", "ptq"),
 ]
 
 _OP = re.compile(r'^(\s*)(%[\w.#]+) = (qfx\.(?:quantize|dequantize|quantize_dynamic|'
@@ -278,12 +297,17 @@ def main():
     ap.add_argument("--qfx-opt", required=True)
     ap.add_argument("--qfx-run", required=True)
     ap.add_argument("--workdir")
-    ap.add_argument("cases", nargs="*")
+    ap.add_argument("--tier", choices=("quick", "full"), default="quick",
+                    help="quick: CASES; full: the heavy FULL_CASES only")
+    ap.add_argument("cases", nargs="*", help="case or model names (any tier)")
     args = ap.parse_args()
     workdir = args.workdir or tempfile.mkdtemp(prefix="qfx-decomposed-")
     os.makedirs(workdir, exist_ok=True)
-    selected = [c for c in CASES if not args.cases or c[0] in args.cases
-                or c[1] in args.cases]
+    if args.cases:
+        selected = [c for c in CASES + FULL_CASES
+                    if c[0] in args.cases or c[1] in args.cases]
+    else:
+        selected = CASES if args.tier == "quick" else FULL_CASES
     failures, total = [], 0
     for case, model, backend, mode in selected:
         try:
