@@ -43,14 +43,14 @@ LogicalResult convert::applyConvertQConfigMapping(func::FuncOp func,
     if (isa<ObserverOp, FakeQuantizeOp>(op))
       continue;
     auto prepared = op->getAttrOfType<QConfigAttr>("qfx.qconfig");
-    if (!info.resolution.qconfig) {
+    if (!info.resolution->qconfig) {
       op->removeAttr("qfx.qconfig"); // set to None at convert time
       continue;
     }
     if (!prepared)
       continue; // float after prepare: nothing to compare against
     FailureOr<QConfigAttr> converted =
-        getQConfigAttr(op->getContext(), *info.resolution.qconfig);
+        getQConfigAttr(op->getContext(), *info.resolution->qconfig);
     if (failed(converted) || *converted != prepared) {
       op->emitError() << "--qfx-convert: the convert-time QConfigMapping "
                          "changes the qconfig of '"

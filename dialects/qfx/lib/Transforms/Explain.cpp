@@ -29,7 +29,7 @@ namespace cfg = qfx::config;
 
 /// "object_type torch.add", "module_name_regex layer.*", ...
 static std::string describeRule(const OpQConfigInfo &info) {
-  const cfg::QConfigResolution &r = info.resolution;
+  const cfg::QConfigResolution &r = *info.resolution;
   std::string text = cfg::stringifyQConfigRule(r.rule).str();
   switch (r.rule) {
   case cfg::QConfigRule::None:
@@ -61,7 +61,7 @@ static std::string describeRule(const OpQConfigInfo &info) {
 }
 
 static std::string describeQConfig(const OpQConfigInfo &info) {
-  const cfg::QConfigOrNone &q = info.resolution.qconfig;
+  const cfg::QConfigOrNone &q = info.resolution->qconfig;
   if (!q)
     return "None";
   return cfg::printJson(cfg::qconfigToJson(q));
@@ -113,7 +113,7 @@ struct ExplainPass : public qfx::impl::QfxExplainBase<ExplainPass> {
             << info.node.getTarget().getValue() << ", module '"
             << info.node.getModule().getValue() << "'): rule " << rule
             << "; qconfig "
-            << compactJson(cfg::qconfigToJson(info.resolution.qconfig))
+            << compactJson(cfg::qconfigToJson(info.resolution->qconfig))
             << "; " << (info.isQuantized() ? "quantized by " : "float: ")
             << why;
       } else if (format == "table") {
@@ -128,9 +128,9 @@ struct ExplainPass : public qfx::impl::QfxExplainBase<ExplainPass> {
             {"target", info.node.getTarget().getValue()},
             {"module", info.node.getModule().getValue()},
             {"scope_type", info.scopeType},
-            {"rule", cfg::stringifyQConfigRule(info.resolution.rule)},
-            {"rule_key", info.resolution.ruleKey},
-            {"qconfig", cfg::qconfigToJson(info.resolution.qconfig)},
+            {"rule", cfg::stringifyQConfigRule(info.resolution->rule)},
+            {"rule_key", info.resolution->ruleKey},
+            {"qconfig", cfg::qconfigToJson(info.resolution->qconfig)},
             {"pattern", pattern},
             {"quantized", info.isQuantized()},
             {"float_reason", info.floatReason}};

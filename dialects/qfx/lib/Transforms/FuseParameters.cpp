@@ -83,8 +83,12 @@ ParameterOp FuseParameters::define(RewriterBase &rewriter, Operation *anchor,
   }
   OpBuilder::InsertionGuard guard(rewriter);
   rewriter.setInsertionPoint(anchor);
-  auto param = ParameterOp::create(rewriter, NameLoc::get(rewriter.getStringAttr(name)),
-                                   name, kind, value);
+  // One StringAttr for the symbol and its location: every uniquer lookup
+  // of a new name misses the cache once the graph is large.
+  StringAttr nameAttr = rewriter.getStringAttr(name);
+  auto param = ParameterOp::create(
+      rewriter, NameLoc::get(nameAttr), nameAttr,
+      ParameterKindAttr::get(rewriter.getContext(), kind), value);
   byName[name] = param;
   return param;
 }

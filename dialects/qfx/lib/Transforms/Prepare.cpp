@@ -56,7 +56,7 @@ validateFixedQParamsQConfigs(const QConfigAnnotation &annotation) {
                              ? cfg::NodeKind::CallFunction
                              : cfg::NodeKind::Other;
     if (!cfg::isInvalidFixedQParamsQConfig(kind, info.node.getTarget(),
-                                           info.resolution.qconfig))
+                                           info.resolution->qconfig))
       continue;
     info.op->emitError()
         << "fixed-qparams op '" << info.name << "' ("

@@ -56,6 +56,8 @@ static std::string getChildModuleType(NodeAttr node) {
   return target.str();
 }
 
+const cfg::QConfigResolution OpQConfigInfo::kUnresolved;
+
 namespace {
 /// One run of the annotation over a function.
 class Annotator {
@@ -95,6 +97,21 @@ private:
   /// linear.
   SmallVector<std::pair<cfg::QConfig, QConfigAttr>, 4> qconfigAttrs;
 
+  /// The shared record of resolution `r`: the first distinct ones are
+  /// looked up (a handful in practice), later ones get their own record, so
+  /// that a mapping with a rule per module stays linear.
+  const cfg::QConfigResolution *share(cfg::QConfigResolution r) {
+    for (const auto &known :
+         llvm::ArrayRef(result.resolutions).take_front(kMaxSharedResolutions))
+      if (known->rule == r.rule && known->ruleKey == r.ruleKey &&
+          known->qconfig == r.qconfig)
+        return known.get();
+    result.resolutions.push_back(
+        std::make_unique<cfg::QConfigResolution>(std::move(r)));
+    return result.resolutions.back().get();
+  }
+  static constexpr size_t kMaxSharedResolutions = 16;
+
   FailureOr<QConfigAttr> getCachedQConfigAttr(MLIRContext *ctx,
                                               const cfg::QConfig &q) {
     for (const auto &[known, attr] : qconfigAttrs)
@@ -109,6 +126,10 @@ private:
 } // namespace
 
 void Annotator::collectOps() {
+  size_t numOps = 0;
+  func.walk([&](Operation *op) { numOps += getNode(op) ? 1 : 0; });
+  result.ops.reserve(numOps);
+  result.index.reserve(numOps);
   func.walk([&](Operation *op) {
     NodeAttr node = getNode(op);
     if (!node)
@@ -145,6 +166,9 @@ LogicalResult Annotator::applyFusions() {
       findBackendPatternMatches(func, backend, BackendPatternSet::Fusion);
   bool checkTypes = !mapping.getObjectTypes().empty();
   cfg::QConfigMapping original = mapping;
+  // The object_type entry last set per fused class: a graph repeats a
+  // handful of fusions many times, and setObjectType copies a QConfig.
+  llvm::StringMap<cfg::QConfigOrNone> fusedEntries;
   for (auto [i, m] : llvm::enumerate(result.fusions)) {
     // Children of the fused module, in module order (input op first).
     // Eval-mode fuser methods fold BatchNorm into the conv/linear.
@@ -183,8 +207,13 @@ LogicalResult Annotator::applyFusions() {
       diag.attachNote(children.front()->getLoc()) << "fused with this op";
       return failure();
     }
-    if (first)
-      mapping.setObjectType(fusedType, first);
+    if (!first)
+      continue;
+    auto [entry, inserted] = fusedEntries.try_emplace(fusedType, first);
+    if (!inserted && entry->second == first)
+      continue;
+    entry->second = first;
+    mapping.setObjectType(fusedType, first);
   }
   return success();
 }
@@ -228,7 +257,7 @@ void Annotator::resolve() {
   for (OpQConfigInfo &info : result.ops) {
     auto it = fusionOf.find(info.op);
     if (it == fusionOf.end()) {
-      info.resolution = resolver.resolve(getQuery(info));
+      info.resolution = share(resolver.resolve(getQuery(info)));
       continue;
     }
     // The fused node replaces the match at its last op, named and placed
@@ -241,7 +270,7 @@ void Annotator::resolve() {
     q.target = getNode(m.getInputOp()).getModule().str();
     q.modulePath = q.target;
     q.targetModuleType = q.moduleType = fusedTypes[it->second];
-    cfg::QConfigResolution res = resolver.resolve(q);
+    const cfg::QConfigResolution *res = share(resolver.resolve(q));
     for (Operation *op : m.ops) {
       OpQConfigInfo &member = result.ops[result.index[op]];
       member.resolution = res;
@@ -400,7 +429,7 @@ LogicalResult Annotator::decide() {
     for (Operation *op : m.ops) {
       OpQConfigInfo &info = result.ops[result.index[op]];
       info.checkedPattern = m.config;
-      const cfg::QConfigOrNone &q = info.resolution.qconfig;
+      const cfg::QConfigOrNone &q = info.resolution->qconfig;
       llvm::StringRef target = info.node.getTarget().getValue();
       if (!q)
         info.floatReason = "qconfig is None";
@@ -420,8 +449,8 @@ LogicalResult Annotator::decide() {
       continue;
     for (Operation *op : m.ops) {
       OpQConfigInfo &info = result.ops[result.index[op]];
-      const cfg::QConfig &q = info.floatReason.empty() ? *info.resolution.qconfig
-                                                       : *chosen;
+      const cfg::QConfig &q =
+          info.floatReason.empty() ? *info.resolution->qconfig : *chosen;
       FailureOr<QConfigAttr> attr = getCachedQConfigAttr(ctx, q);
       if (failed(attr))
         return op->emitError("qconfig of '")

@@ -40,6 +40,7 @@
 
 #include "llvm/ADT/DenseMap.h"
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,6 +49,9 @@ namespace qfx {
 
 /// What happened to one FX node (one op with `qfx.node`).
 struct OpQConfigInfo {
+  /// What `resolution` points to before resolution (a None qconfig).
+  static const config::QConfigResolution kUnresolved;
+
   mlir::Operation *op = nullptr;
   NodeAttr node;
   /// The FX node name (the op's location name).
@@ -57,7 +61,10 @@ struct OpQConfigInfo {
   std::string scopeType;
   /// The resolved QConfig (before the backend check) and the rule that
   /// chose it. For ops absorbed into a fusion, that of the fused node.
-  config::QConfigResolution resolution;
+  /// Shared: QConfigAnnotation::resolutions owns one record per distinct
+  /// resolution (a QConfig is a few hundred bytes; copying it into every
+  /// op's record made the working set grow with the graph). Never null.
+  const config::QConfigResolution *resolution = &kUnresolved;
   /// Set for ops that fusion merges into the op `fusedInto` (the fused
   /// node); `fusedType` is the fused module's class.
   mlir::Operation *fusedInto = nullptr;
@@ -80,6 +87,9 @@ struct OpQConfigInfo {
 /// The result for one function: every FX node in graph order.
 struct QConfigAnnotation {
   std::vector<OpQConfigInfo> ops;
+  /// The distinct resolutions OpQConfigInfo::resolution points to (owned
+  /// here, stable addresses).
+  std::vector<std::unique_ptr<config::QConfigResolution>> resolutions;
   /// Fusion matches (BackendPatternSet::Fusion).
   llvm::SmallVector<BackendPatternMatch> fusions;
   /// Prepare-time matches on the fused view.
