@@ -19,7 +19,8 @@ For each benchmarked pass (PASSES below; one entry per pass):
 2. PyTorch 1.13: the same chain as an nn.Sequential, traced once with
    torch.fx; timed is only the pass (e.g. torch.ao.quantization.fx.fuse.fuse
    on the traced GraphModule, the body of fuse_fx), best of --repeat, on
-   the --torch-sizes, printed with qfx's time at the same N and the ratio.
+   the --torch-sizes (best of --torch-repeat), printed with qfx's time at
+   the same N and the ratio.
 
 Adding a pass: append a PassBench with its qfx-opt flag and a function
 running the PyTorch equivalent on a traced GraphModule (model in eval or
@@ -175,14 +176,16 @@ def torch_pass_seconds(bench, blocks, repeat):
     import torch.fx
     model = torch_chain(blocks, bench.train)
     traced = torch.fx.symbolic_trace(model)
-    best = None
+    best = best_cpu = None
     for _ in range(repeat):
         gm = copy.deepcopy(traced)
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         bench.torch_run(gm, bench.train)
         elapsed = time.perf_counter() - start
+        cpu = time.process_time() - start_cpu
         best = elapsed if best is None else min(best, elapsed)
-    return best
+        best_cpu = cpu if best_cpu is None else min(best_cpu, cpu)
+    return best, best_cpu
 
 
 def run(bench, args, workdir):
@@ -225,10 +228,13 @@ def run(bench, args, workdir):
             n, times[n], cpu[n], 1e6 * cpu[n] / n, fmt(ratio(times)),
             fmt(ratio(cpu)), fmt(ratio(parse)), times[n] / parse[n]))
     print("  PyTorch 1.13 (pass only, on a traced GraphModule) vs qfx at the same N:")
-    print("  %8s %12s %12s %10s" % ("N", "torch s", "qfx s", "torch/qfx"))
+    print("  %8s %12s %12s %10s %12s %12s %10s" % (
+        "N", "torch wall", "qfx wall", "wall ratio", "torch cpu", "qfx cpu",
+        "cpu ratio"))
     for n in args.torch_sizes:
-        t = torch_pass_seconds(bench, n, args.repeat)
-        print("  %8d %12.4f %12.4f %10.1f" % (n, t, times[n], t / times[n]))
+        t, c = torch_pass_seconds(bench, n, args.torch_repeat or args.repeat)
+        print("  %8d %12.4f %12.4f %10.1f %12.4f %12.4f %10.1f" % (
+            n, t, times[n], t / times[n], c, cpu[n], c / cpu[n]))
     print("  linear (every cpu t(10N)/t(N) <= 12): %s" % ("yes" if ok else "NO"))
     return ok
 
@@ -240,6 +246,9 @@ def main():
     p.add_argument("--sizes", default="300,3000,30000")
     p.add_argument("--torch-sizes", default="500,2000")
     p.add_argument("--repeat", type=int, default=3)
+    # PyTorch's prepare takes minutes at N = 2,000 (it is quadratic).
+    p.add_argument("--torch-repeat", type=int, default=None,
+                   help="best of how many PyTorch runs (default: --repeat)")
     args = p.parse_args()
     args.sizes = [int(s) for s in args.sizes.split(",")]
     args.torch_sizes = [int(s) for s in args.torch_sizes.split(",")]
