@@ -396,6 +396,7 @@ LogicalResult qfx::fuseMatchedOps(RewriterBase &rewriter,
     YieldOp::create(rewriter, last->getLoc(), ValueRange{v});
   }
   // The members moved; what is left is a folded batch norm.
+  state.fused.insert(plan->members.begin(), plan->members.end());
   for (Operation *op : llvm::reverse(ops))
     if (!llvm::is_contained(plan->members, op))
       rewriter.eraseOp(op);

@@ -21,6 +21,7 @@
 #include "qfx/Dialect/QFX/QFXOps.h"
 
 #include "mlir/IR/PatternMatch.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringMap.h"
 
 #include <functional>
@@ -57,6 +58,9 @@ struct FuseState {
   bool isQat;
   /// Set when a match hit an error PyTorch raises (reported already).
   bool failed = false;
+  /// The ops fused so far (they move into the fused op's body, or a folded
+  /// conv/linear stays in place): _find_matches never matches them again.
+  llvm::DenseSet<mlir::Operation *> fused;
 };
 
 /// The op's FX provenance, or null.
