@@ -125,8 +125,7 @@ struct FuseBackendPattern : public RewritePattern {
     NodeAttr node = getNode(op);
     if (!node)
       return rewriter.notifyMatchFailure(op, "not an FX node");
-    if (isa_and_nonnull<FusedOp>(op->getParentOp()) ||
-        state.fused.contains(op))
+    if (isa_and_nonnull<FusedOp>(op->getParentOp()) || state.fused.contains(op))
       return rewriter.notifyMatchFailure(op, "already fused");
     auto it = state.table.byLastTarget.find(node.getTarget().getValue());
     if (it == state.table.byLastTarget.end())
