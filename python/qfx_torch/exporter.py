@@ -142,14 +142,32 @@ class _Parameters:
         return self._add(name, "buffer", tensor)
 
 
+def _join_path(prefix, path):
+    if not prefix:
+        return path
+    return prefix + "." + path if path else prefix
+
+
+def standalone_symbol(path):
+    """The nested function of the standalone module at `path`."""
+    return path + ".forward"
+
+
 class _Lowering:
-    def __init__(self, gm, params, concrete):
+    def __init__(self, gm, params, concrete, prefix="", standalone=()):
         self.gm = gm
         self.params = params
         self.env = {n: _Const(v) for n, v in concrete.items()}
         self.lines = []
         self._names = set()
         self._node = None
+        # The module path of gm's root in the exported model (a standalone
+        # module's nested function): module paths and symbols are the
+        # model's, node targets are gm's.
+        self.prefix = prefix
+        # gm-relative names of the standalone submodules called by gm.
+        self.standalone = set(standalone)
+        self.standalone_calls = []
 
     # -- naming ------------------------------------------------------------
     def fresh(self, hint):
@@ -234,6 +252,7 @@ class _Lowering:
     def provenance(self, node):
         kind, target = node_target(self.gm, node)
         module = node.target if node.op == "call_module" else node.meta.get("qfx_module", "")
+        module = _join_path(self.prefix, module)
         text = "#qfx.node<%s, %s" % (kind, string_literal(target))
         if module:
             text += ", module = %s" % string_literal(module)
@@ -261,7 +280,7 @@ class _Lowering:
             raise ExportError("node '%s': get_attr target '%s' is a %s, not a "
                               "tensor" % (node.name, qualname,
                                           type(tensor).__name__))
-        symbol = self.params.symbol(qualname, tensor)
+        symbol = self.params.symbol(_join_path(self.prefix, qualname), tensor)
         info = TensorInfo(tuple(tensor.shape), tensor.dtype)
         ty = tensor_type(info.shape, info.dtype)
         name = self.fresh(qualname.replace(".", "_"))
@@ -394,9 +413,42 @@ class _Lowering:
             result + " = " if result else "", text, self.provenance(node), sig,
             self.loc(node)))
 
+    def emit_standalone_call(self, node):
+        """A standalone module: `func.call` of its nested function, with
+        the call_module provenance of the node."""
+        if node.kwargs:
+            raise ExportError("standalone module '%s' is called with keyword "
+                              "arguments; pass its inputs positionally"
+                              % node.target)
+        operands = []
+        for a in node.args:
+            v = self.env.get(a) if isinstance(a, torch.fx.Node) else None
+            if not isinstance(v, _Value) or not isinstance(v.info, TensorInfo):
+                raise ExportError("standalone module '%s': argument %r is not "
+                                  "a tensor (a standalone module's inputs "
+                                  "must all be tensors)" % (node.target, a))
+            operands.append(v)
+        types, info = self.results(node)
+        if not all(isinstance(i, TensorInfo) for i in _flat_infos(info)):
+            raise ExportError("standalone module '%s' returns non-tensor "
+                              "values" % node.target)
+        result = self.bind_results(node, types, info)
+        callee = standalone_symbol(_join_path(self.prefix, node.target))
+        self.lines.append("%s%s %s : (%s) -> (%s) %s" % (
+            result + " = " if result else "",
+            "func.call @%s(%s)" % (string_literal(callee),
+                                   ", ".join(o.name for o in operands)),
+            self.provenance(node), ", ".join(o.type for o in operands),
+            ", ".join(types), self.loc(node)))
+        if node.target not in self.standalone_calls:
+            self.standalone_calls.append(node.target)
+
     # -- nodes -------------------------------------------------------------
     def lower(self, node):
         import operator
+        if node.op == "call_module" and node.target in self.standalone:
+            self.emit_standalone_call(node)
+            return
         if node.op == "get_attr":
             value = self.get_attr(node.target, node, self.provenance(node))
             # Name the SSA value after the node.
@@ -583,11 +635,45 @@ def _write_blobs(f, blobs):
         pos = start + data.numel()
 
 
-def _lower_graph(model, gm, example_inputs, concrete_args):
+def _lower_graph(model, gm, example_inputs, concrete_args, standalone=(),
+                 leaf_modules=()):
     args, concrete = placeholder_values(gm, model, example_inputs, concrete_args)
-    record_values(gm, args)
     params = _Parameters(model)
-    low = _Lowering(gm, params, concrete)
+    lines = []
+    _lower_function(gm, args, concrete, params, "", standalone, leaf_modules,
+                    lines)
+    return params, lines
+
+
+def _relative_standalone(prefix, standalone):
+    """Names of the standalone modules (full paths) inside `prefix`,
+    relative to it."""
+    if not prefix:
+        return [p for p in standalone if p]
+    return [p[len(prefix) + 1:] for p in standalone
+            if p.startswith(prefix + ".")]
+
+
+def _lower_function(gm, args, concrete, params, prefix, standalone,
+                    leaf_modules, out):
+    """Lowers `gm` (the model, or the standalone module at `prefix`) into
+    a func.func appended to `out`, then the nested functions of the
+    standalone modules it calls, each traced on its own as prepare_fx
+    does (_prepare_standalone_module_fx), on the inputs it received."""
+    local = set(_relative_standalone(prefix, standalone))
+    inputs, hooks = {}, []
+    for node in gm.graph.nodes:
+        if node.op == "call_module" and node.target in local:
+            def capture(mod, margs, target=node.target):
+                inputs.setdefault(target, tuple(margs))
+            hooks.append(gm.get_submodule(node.target)
+                         .register_forward_pre_hook(capture))
+    try:
+        record_values(gm, args)
+    finally:
+        for h in hooks:
+            h.remove()
+    low = _Lowering(gm, params, concrete, prefix, local)
     arg_decls, results = [], []
     for node in gm.graph.nodes:
         if node.op == "placeholder":
@@ -604,18 +690,31 @@ def _lower_graph(model, gm, example_inputs, concrete_args):
                 value.name, value.type, string_literal(node.target),
                 string_literal(node.name)))
         elif node.op == "output":
-            out = node.args[0]
-            results = _output_leaves(low, out)
+            out_node = node.args[0]
+            results = _output_leaves(low, out_node)
         else:
             low.lower(node)
     res_types = ", ".join(v.type for v in results)
-    lines = ["  func.func @forward(%s) -> (%s) {" % (", ".join(arg_decls), res_types)]
-    lines += ["    " + l for l in low.lines]
-    lines.append("    return%s loc(\"output\")" % (
+    symbol = standalone_symbol(prefix) if prefix else "forward"
+    out.append("  func.func %s@%s(%s) -> (%s) {" % (
+        "private " if prefix else "",
+        string_literal(symbol) if prefix else symbol,
+        ", ".join(arg_decls), res_types))
+    out.extend("    " + l for l in low.lines)
+    out.append("    return%s loc(\"output\")" % (
         (" " + ", ".join(v.name for v in results) + " : " + res_types)
         if results else ""))
-    lines.append("  } loc(\"forward\")")
-    return params, low, lines
+    out.append("  } loc(%s)" % string_literal(symbol))
+    for target in low.standalone_calls:
+        path = _join_path(prefix, target)
+        sub = gm.get_submodule(target)
+        leaves = [m for m in leaf_modules if isinstance(m, type)]
+        leaves += _relative_standalone(path, standalone)
+        sub_gm = trace(sub, None, leaves)
+        sub_args, sub_concrete = placeholder_values(sub_gm, sub, inputs[target],
+                                                    None)
+        _lower_function(sub_gm, sub_args, sub_concrete, params, path,
+                        standalone, leaf_modules, out)
 
 
 def _output_leaves(low, out):
@@ -636,17 +735,51 @@ def _output_leaves(low, out):
                       % type(out).__name__)
 
 
+def standalone_module_paths(model, standalone_modules):
+    """Qualified names of the standalone modules of `model`:
+    `standalone_modules` holds qualified names, module classes (exact
+    type, as prepare_fx's tracer skips them) or a PrepareCustomConfig
+    (its standalone_module_names / _classes). As in 1.13, a standalone
+    module's own config does not make standalone modules inside it (its
+    tracer skips only non-traceable modules)."""
+    from torch.ao.quantization.fx.custom_config import PrepareCustomConfig
+    names, classes = set(), set()
+    items = [standalone_modules] if isinstance(
+        standalone_modules, PrepareCustomConfig) else list(standalone_modules)
+    for item in items:
+        if isinstance(item, PrepareCustomConfig):
+            names.update(item.standalone_module_names)
+            classes.update(item.standalone_module_classes)
+        elif isinstance(item, type):
+            classes.add(item)
+        else:
+            names.add(item)
+    modules = dict(model.named_modules())
+    for name in names:
+        if name not in modules or not name:
+            raise ExportError("standalone module '%s' is not a submodule of "
+                              "the model" % name)
+    return sorted(p for p, m in modules.items()
+                  if p and (p in names or type(m) in classes))
+
+
 def export_text(model, example_inputs, f, *, concrete_args=None,
-                leaf_modules=(), blob_file=None):
+                leaf_modules=(), standalone_modules=(), blob_file=None):
     """Trace `model` and write the qfx IR text to the file object `f`
     (parameter bytes into the binary file object `blob_file` if given).
+
+    standalone_modules: qualified names, classes or a PrepareCustomConfig
+    (see standalone_module_paths): each becomes a nested function, called
+    from its parent by `func.call` (docs/exporter.md).
 
     Returns the traced GraphModule (with `qfx_value` / `qfx_module` meta).
     """
     if not isinstance(example_inputs, (tuple, list)):
         example_inputs = (example_inputs,)
-    gm = trace(model, concrete_args, leaf_modules)
-    params, low, lines = _lower_graph(model, gm, example_inputs, concrete_args)
+    standalone = standalone_module_paths(model, standalone_modules)
+    gm = trace(model, concrete_args, tuple(leaf_modules) + tuple(standalone))
+    params, lines = _lower_graph(model, gm, example_inputs, concrete_args,
+                                 standalone, leaf_modules)
     _write_module(f, type(model).__name__, model.training, params, lines,
                   _module_types(model), blob_file)
     return gm
@@ -682,13 +815,15 @@ def find_qfx_translate(qfx_opt=None):
 
 
 def export(model, example_inputs, path, *, concrete_args=None, leaf_modules=(),
-           qfx_opt=None):
+           standalone_modules=(), qfx_opt=None):
     """Export `model` traced on `example_inputs` to `path` (.mlir text, or
     .mlirbc bytecode through qfx-opt). The file appears atomically: on any
     error no file is left at `path`.
 
     concrete_args: forwarded to torch.fx (specializes Python arguments).
     leaf_modules: module classes or qualified names to keep opaque.
+    standalone_modules: modules traced as nested functions (prepare_fx's
+    standalone modules; names, classes or a PrepareCustomConfig).
     Returns the traced GraphModule.
     """
     path = os.fspath(path)
@@ -705,7 +840,8 @@ def export(model, example_inputs, path, *, concrete_args=None, leaf_modules=(),
     try:
         text = temp(".mlir")
         final = text
-        options = dict(concrete_args=concrete_args, leaf_modules=leaf_modules)
+        options = dict(concrete_args=concrete_args, leaf_modules=leaf_modules,
+                       standalone_modules=standalone_modules)
         translate = (find_qfx_translate(qfx_opt) if path.endswith(".mlirbc")
                      else None)
         if translate:

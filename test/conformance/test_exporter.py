@@ -65,6 +65,20 @@ class ObjectArg(nn.Module):
         return takes_object(x, Opaque())
 
 
+class Scale(nn.Module):
+    def forward(self, x, s):
+        return x * s
+
+
+class ScaledCall(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.sub = Scale()
+
+    def forward(self, x):
+        return self.sub(x, 2.0)
+
+
 class DtypeResult(nn.Module):
     def forward(self, x):
         return x.to(x.dtype)
@@ -111,6 +125,33 @@ class TracingErrors(unittest.TestCase):
         self.assertIn('qfx.call call_module "test_exporter.ControlFlowBlock"'
                       if __name__ != "__main__" else
                       'qfx.call call_module "__main__.ControlFlowBlock"', text)
+
+    def test_standalone_module_is_a_nested_function(self):
+        # A standalone module's control flow is not traced by the parent;
+        # the module itself is traced on the input it received.
+        model = nn.Sequential(nn.Conv2d(3, 3, 1), nn.Sequential(nn.ReLU(), nn.Flatten()))
+        qfx_torch.export(model, (torch.randn(1, 3, 4, 4),), self.path,
+                         standalone_modules=["1"])
+        with open(self.path) as f:
+            text = f.read()
+        self.assertIn('func.call @"1.forward"(%_0) {qfx.node = #qfx.node<call_module, '
+                      '"torch.nn.modules.container.Sequential", module = "1">} : '
+                      '(tensor<1x3x4x4xf32>) -> (tensor<1x48xf32>) loc("_1")', text)
+        self.assertIn('func.func private @"1.forward"(%input_1: tensor<1x3x4x4xf32>', text)
+        self.assertIn('module = "1.0">', text)  # the model's module paths
+
+    def test_standalone_module_errors(self):
+        with self.assertRaises(qfx_torch.ExportError) as cm:
+            qfx_torch.export(nn.Sequential(nn.ReLU()), (torch.randn(2),), self.path,
+                             standalone_modules=["missing"])
+        self.assertIn("standalone module 'missing' is not a submodule", str(cm.exception))
+        self.assertNoOutput()
+        with self.assertRaises(qfx_torch.ExportError) as cm:
+            qfx_torch.export(ScaledCall(), (torch.randn(2),), self.path,
+                             standalone_modules=[Scale])
+        self.assertIn("standalone module 'sub': argument 2.0 is not a tensor",
+                      str(cm.exception))
+        self.assertNoOutput()
 
     def test_iteration(self):
         with self.assertRaises(qfx_torch.ExportError) as cm:

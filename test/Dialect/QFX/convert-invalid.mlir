@@ -42,3 +42,17 @@ func.func @dynamic_lstm(%x: tensor<5x1x4xf32>, %a: tensor<32x4xf32>, %b: tensor<
   %o, %h, %c = qfx.lstm %0 weights(%a, %b) hidden_size = 8 num_layers = 1 dropout = 0.0 {qfx.node = #qfx.node<call_module, "torch.nn.modules.rnn.LSTM", module = "lstm">, qfx.qconfig = #qfx.qconfig<activation = <kind = placeholder, dtype = quint8, qscheme = per_tensor_affine, is_dynamic = true>, weight = <kind = min_max, dtype = qint8, qscheme = per_tensor_symmetric>>} : (tensor<5x1x4xf32>, tensor<32x4xf32>, tensor<32x8xf32>) -> (tensor<5x1x8xf32>, tensor<1x1x8xf32>, tensor<1x1x8xf32>)
   return %o : tensor<5x1x8xf32>
 }
+
+// -----
+
+// A standalone module whose own config quantized its inputs (prepare
+// records input_quantized_idxs on its nested function): convert would have
+// to hand quantized values across the call.
+func.func @forward(%x: tensor<1x8xf32> {qfx.name = "x"}) -> tensor<1x8xf32> {
+  %s = func.call @"sub.forward"(%x) {qfx.node = #qfx.node<call_module, "m.Block", module = "sub">} : (tensor<1x8xf32>) -> tensor<1x8xf32>
+  return %s : tensor<1x8xf32>
+}
+// expected-error@+1 {{standalone module function @sub.forward has qfx.standalone_input_quantized_idxs: converting a standalone module with quantized inputs or outputs (input/output_quantized_idxs) is not supported}}
+func.func private @"sub.forward"(%a: tensor<1x8xf32> {qfx.name = "a"}) -> tensor<1x8xf32> attributes {qfx.standalone_input_quantized_idxs = array<i64: 0>} {
+  return %a : tensor<1x8xf32>
+}

@@ -79,6 +79,20 @@ LogicalResult QFXDialect::verifyOperationAttribute(Operation *op,
       return op->emitError() << "'" << name << "' must be a string";
     return success();
   }
+  // A standalone module's nested function whose own config quantizes its
+  // inputs / output (--qfx-prepare; PyTorch's
+  // _standalone_module_input/output_quantized_idxs).
+  if (name == "qfx.standalone_input_quantized_idxs" ||
+      name == "qfx.standalone_output_quantized_idxs") {
+    if (!isa<func::FuncOp>(op))
+      return op->emitError() << "'" << name << "' is a function attribute";
+    auto idxs = dyn_cast<DenseI64ArrayAttr>(attr.getValue());
+    if (!idxs ||
+        llvm::any_of(idxs.asArrayRef(), [](int64_t i) { return i < 0; }))
+      return op->emitError()
+             << "'" << name << "' must be an array of non-negative i64";
+    return success();
+  }
   return op->emitError() << "unknown qfx attribute '" << name << "'";
 }
 

@@ -53,6 +53,7 @@
 #include "mlir/Dialect/Quant/IR/Quant.h"
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "mlir/IR/PatternMatch.h"
+#include "qfx/Dialect/QFX/ObserverInsertion.h"
 #include "qfx/Dialect/QFX/Passes.h"
 
 namespace qfx {
@@ -407,6 +408,22 @@ struct QfxConvertPass : qfx::impl::QfxConvertBase<QfxConvertPass> {
       return signalPassFailure();
     }
     bool dynamicReduceRange = engine == "fbgemm" || engine == "x86";
+    // convert_standalone_module hands quantized values across the call at
+    // the standalone module's quantized idxs; qfx converts every function
+    // on its own, with float boundaries only.
+    for (auto func : module.getOps<func::FuncOp>()) {
+      for (StringRef name : {kStandaloneInputQuantizedIdxsAttrName,
+                             kStandaloneOutputQuantizedIdxsAttrName}) {
+        if (!func->hasAttr(name))
+          continue;
+        func.emitError()
+            << "standalone module function @" << func.getSymName() << " has "
+            << name
+            << ": converting a standalone module with quantized inputs or "
+               "outputs (input/output_quantized_idxs) is not supported";
+        return signalPassFailure();
+      }
+    }
     if (!qconfigMapping.empty()) {
       bool ok = true;
       for (auto func : module.getOps<func::FuncOp>())

@@ -47,8 +47,10 @@ Value ObserverInserter::insertObserver(Value v, ObsCtor ctor) {
     rewriter.setInsertionPointToStart(arg.getOwner());
   else
     rewriter.setInsertionPointAfter(v.getDefiningOp());
+  std::string prefix =
+      options.modulePath.empty() ? "" : options.modulePath + ".";
   Location loc = NameLoc::get(rewriter.getStringAttr(
-      "activation_post_process_" + std::to_string(nextIndex++)));
+      prefix + "activation_post_process_" + std::to_string(nextIndex++)));
   ++numInserted;
   if (ctor.fakeQuant)
     return FakeQuantizeOp::create(rewriter, loc, v.getType(), v,
@@ -79,11 +81,6 @@ Value ObserverInserter::maybeObserveArg(Operation *node, Value arg, Role role,
     return insertObserver(arg, ctor);
   }
   bool argDynamic = role == Role::Activation && t.inputDynamic;
-  if (m.standalone) {
-    // Standalone modules: only the args their own input_quantized_idxs
-    // name are observed; qfx's standalone configs have none.
-    return arg;
-  }
   bool reuseInput = q.getActivation() &&
                     q.getActivation().getKind() == ObserverKind::reuse_input &&
                     (!q.getWeight() ||
@@ -93,20 +90,53 @@ Value ObserverInserter::maybeObserveArg(Operation *node, Value arg, Role role,
              (argDynamic && isFirstArg);
   if (!needsObs || !ctor)
     return arg;
-  // Reuse an observer of the same class and dtype already on `arg`.
+  return reuseOrInsertObserver(arg, ctor, argIn);
+}
+
+/// Reuses an observer of the same class and dtype already on `arg`
+/// (one observer per value), else inserts one.
+Value ObserverInserter::reuseOrInsertObserver(Value arg, ObsCtor ctor,
+                                              DType dtype) {
   for (Operation *user : arg.getUsers()) {
     if (auto o = dyn_cast<ObserverOp>(user)) {
-      if (!ctor.fakeQuant && o.getConfig().getKind() == ctor.observer.getKind() &&
-          dtypeOf(o.getConfig()) == argIn)
+      if (!ctor.fakeQuant &&
+          o.getConfig().getKind() == ctor.observer.getKind() &&
+          dtypeOf(o.getConfig()) == dtype)
         return o.getResult();
     } else if (auto f = dyn_cast<FakeQuantizeOp>(user)) {
       if (ctor.fakeQuant &&
           f.getConfig().getKind() == ctor.fakeQuant.getKind() &&
-          dtypeOf(f.getObserver()) == argIn)
+          dtypeOf(f.getObserver()) == dtype)
         return f.getResult();
     }
   }
   return insertObserver(arg, ctor);
+}
+
+/// The custom flow of maybe_insert_input_observer_for_arg_or_kwarg for a
+/// standalone module call: arg i is observed with the parent's activation
+/// observer when the module's own input_quantized_idxs contain i and the
+/// arg is not quint8 already. The call's operands are its FX args.
+void ObserverInserter::insertStandaloneInputObservers(Operation *op,
+                                                      const Match &m,
+                                                      QConfigAttr q) {
+  const PrepareCustomConfig *sm =
+      m.standaloneConfig ? m.standaloneConfig->prepareCustomConfig.get()
+                         : nullptr;
+  ObsCtor ctor = getActivationCtor(q);
+  if (!sm || !ctor)
+    return;
+  for (OpOperand &operand : op->getOpOperands()) {
+    Value arg = operand.get();
+    if (!isNodeValue(arg) ||
+        !llvm::is_contained(sm->inputQuantizedIndexes,
+                            operand.getOperandNumber()) ||
+        getArgOutputDType(arg) == DType::QUInt8)
+      continue;
+    Value observed = reuseOrInsertObserver(arg, ctor, DType::QUInt8);
+    if (observed != arg)
+      rewriter.modifyOpInPlace(op, [&] { operand.set(observed); });
+  }
 }
 
 void ObserverInserter::insertInputObservers(Operation *op, const Match &m,
@@ -342,7 +372,9 @@ FailureOr<ObserverInsertionResult> ObserverInserter::run() {
         insertWeightOnlyObserver(op, m, q);
       continue;
     }
-    if (op == m.root)
+    if (op == m.root && m.standalone)
+      insertStandaloneInputObservers(op, m, q);
+    else if (op == m.root)
       insertInputObservers(op, m, q);
     if (op != m.last || m.standalone || op->getNumResults() != 1)
       continue;

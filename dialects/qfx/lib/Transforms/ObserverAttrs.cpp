@@ -13,6 +13,8 @@
 
 #include "qfx/Dialect/QFX/ObserverInsertion.h"
 
+#include "qfx/Config/ConfigJson.h"
+
 #include "llvm/Support/JSON.h"
 
 using namespace mlir;
@@ -213,12 +215,14 @@ static llvm::Error readInts(const llvm::json::Object &o, llvm::StringRef key,
   return llvm::Error::success();
 }
 
-llvm::Expected<PrepareCustomConfig>
-qfx::parsePrepareCustomConfig(llvm::StringRef text) {
-  llvm::Expected<llvm::json::Value> v = llvm::json::parse(text);
-  if (!v)
-    return v.takeError();
-  const llvm::json::Object *o = v->getAsObject();
+/// One standalone module entry: [key, qconfig_mapping, example_inputs,
+/// prepare_custom_config, backend_config], Nones as null.
+static llvm::Expected<StandaloneModuleConfig>
+parseStandaloneEntry(const llvm::json::Value &e, llvm::StringRef where);
+
+static llvm::Expected<PrepareCustomConfig>
+parsePrepareCustomConfigObject(const llvm::json::Value &v) {
+  const llvm::json::Object *o = v.getAsObject();
   if (!o)
     return llvm::createStringError("prepare custom config must be an object");
   PrepareCustomConfig c;
@@ -234,6 +238,22 @@ qfx::parsePrepareCustomConfig(llvm::StringRef text) {
   if (llvm::Error e = readStrings(*o, "standalone_module_class",
                                   c.standaloneModuleClasses, true))
     return std::move(e);
+  for (auto [key, out] : {std::make_pair("standalone_module_name",
+                                         &c.standaloneModuleNameConfigs),
+                          std::make_pair("standalone_module_class",
+                                         &c.standaloneModuleClassConfigs)}) {
+    const llvm::json::Array *arr = o->getArray(key);
+    if (!arr)
+      continue;
+    for (auto [i, e] : llvm::enumerate(*arr)) {
+      std::string where = (llvm::Twine(key) + "[" + llvm::Twine(i) + "]").str();
+      llvm::Expected<StandaloneModuleConfig> entry =
+          parseStandaloneEntry(e, where);
+      if (!entry)
+        return entry.takeError();
+      out->push_back(std::move(*entry));
+    }
+  }
   if (llvm::Error e = readStrings(*o, "non_traceable_module_name",
                                   c.nonTraceableModuleNames))
     return std::move(e);
@@ -248,4 +268,70 @@ qfx::parsePrepareCustomConfig(llvm::StringRef text) {
         for (const auto &[floatClass, observed] : *pairs)
           c.floatToObservedClasses.push_back(floatClass.str());
   return c;
+}
+
+static llvm::Expected<StandaloneModuleConfig>
+parseStandaloneEntry(const llvm::json::Value &e, llvm::StringRef where) {
+  auto fail = [&](llvm::StringRef field, llvm::Error err) {
+    return llvm::createStringError("%s%s: %s", where.str().c_str(),
+                                   field.str().c_str(),
+                                   llvm::toString(std::move(err)).c_str());
+  };
+  const llvm::json::Array *a = e.getAsArray();
+  // Entries are read by readStrings first, so `a` is a non-empty list
+  // whose first element is a string.
+  StandaloneModuleConfig c;
+  c.key = (*a)[0].getAsString()->str();
+  if (a->size() > 5)
+    return llvm::createStringError(
+        "%s: expected [key, qconfig_mapping, example_inputs, "
+        "prepare_custom_config, backend_config]",
+        where.str().c_str());
+  auto field = [&](size_t i) -> const llvm::json::Value * {
+    return i < a->size() && !(*a)[i].getAsNull() ? &(*a)[i] : nullptr;
+  };
+  if (const llvm::json::Value *m = field(1)) {
+    llvm::Expected<config::QConfigMapping> mapping =
+        config::qconfigMappingFromJson(*m);
+    if (!mapping)
+      return fail(".qconfig_mapping", mapping.takeError());
+    c.qconfigMapping = std::move(*mapping);
+  }
+  if (const llvm::json::Value *p = field(3)) {
+    llvm::Expected<PrepareCustomConfig> nested =
+        parsePrepareCustomConfigObject(*p);
+    if (!nested)
+      return fail(".prepare_custom_config", nested.takeError());
+    c.prepareCustomConfig =
+        std::make_shared<const PrepareCustomConfig>(std::move(*nested));
+  }
+  if (const llvm::json::Value *b = field(4)) {
+    llvm::Expected<config::BackendConfig> backend =
+        config::backendConfigFromJson(*b);
+    if (!backend)
+      return fail(".backend_config", backend.takeError());
+    c.backendConfig = std::move(*backend);
+  }
+  return c;
+}
+
+llvm::Expected<PrepareCustomConfig>
+qfx::parsePrepareCustomConfig(llvm::StringRef text) {
+  llvm::Expected<llvm::json::Value> v = llvm::json::parse(text);
+  if (!v)
+    return v.takeError();
+  return parsePrepareCustomConfigObject(*v);
+}
+
+const StandaloneModuleConfig *
+qfx::findStandaloneModuleConfig(const PrepareCustomConfig &config,
+                                llvm::StringRef path, llvm::StringRef cls) {
+  // get_standalone_module_configs: the name entry has precedence.
+  for (const StandaloneModuleConfig &c : config.standaloneModuleNameConfigs)
+    if (c.key == path)
+      return &c;
+  for (const StandaloneModuleConfig &c : config.standaloneModuleClassConfigs)
+    if (c.key == cls)
+      return &c;
+  return nullptr;
 }

@@ -48,6 +48,9 @@ struct Match {
   bool shareWithInput = false;
   bool inputOutputObserved = true;
   bool standalone = false;
+  /// The standalone module's own config (nullptr: none given, so its
+  /// inputs stay float).
+  const StandaloneModuleConfig *standaloneConfig = nullptr;
   bool custom = false;
 };
 
@@ -117,10 +120,13 @@ private:
   }
   ObsCtor getOutputCtor(mlir::Operation *op, const Match &m, QConfigAttr q);
   mlir::Value insertObserver(mlir::Value v, ObsCtor ctor);
+  mlir::Value reuseOrInsertObserver(mlir::Value arg, ObsCtor ctor, DType dtype);
   mlir::Value maybeObserveArg(mlir::Operation *node, mlir::Value arg, Role role,
                               QConfigAttr qconfig, const Match &m,
                               bool isFirstArg);
   void insertInputObservers(mlir::Operation *op, const Match &m, QConfigAttr q);
+  void insertStandaloneInputObservers(mlir::Operation *op, const Match &m,
+                                      QConfigAttr q);
   void insertWeightObserversInBody(FusedOp fused, QConfigAttr q);
   void insertWeightOnlyObserver(mlir::Operation *op, const Match &m,
                                 QConfigAttr q);

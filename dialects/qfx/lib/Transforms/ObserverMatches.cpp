@@ -117,13 +117,19 @@ void ObserverInserter::findMatches(Block &body) {
   auto overrideMatches = [&](auto isSelected, bool standalone) {
     for (Operation &op : body) {
       NodeAttr node = getNode(&op);
-      if (!node || node.getKind() != NodeKind::call_module ||
-          !isSelected(node.getModule().getValue(), node.getTarget().getValue()))
+      if (!node || node.getKind() != NodeKind::call_module)
+        continue;
+      std::optional<StringRef> path = getRelativeModulePath(
+          node.getModule().getValue(), options.modulePath);
+      if (!path || !isSelected(*path, node.getTarget().getValue()))
         continue;
       Match m;
       m.root = m.last = &op;
       m.standalone = standalone;
       m.custom = !standalone;
+      if (standalone)
+        m.standaloneConfig =
+            findStandaloneModuleConfig(cc, *path, node.getTarget().getValue());
       matches[&op] = m;
     }
   };
@@ -138,4 +144,15 @@ void ObserverInserter::findMatches(Block &body) {
                llvm::is_contained(cc.standaloneModuleClasses, cls);
       },
       /*standalone=*/true);
+}
+
+std::optional<StringRef> qfx::getRelativeModulePath(StringRef path,
+                                                    StringRef modulePath) {
+  if (modulePath.empty())
+    return path;
+  if (path == modulePath)
+    return StringRef();
+  if (!path.consume_front(modulePath) || !path.consume_front("."))
+    return std::nullopt;
+  return path;
 }

@@ -19,12 +19,16 @@
 #define QFX_DIALECT_QFX_OBSERVERINSERTION_H
 
 #include "qfx/Config/BackendConfig.h"
+#include "qfx/Config/QConfigMapping.h"
 #include "qfx/Dialect/QFX/QFXOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/PatternMatch.h"
 
 #include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
 namespace qfx {
@@ -49,17 +53,35 @@ config::ObserverSpec getObserverSpec(ObserverConfigAttr observer,
 /// A #qfx.qconfig as a config::QConfig (for checkQConfigSupported).
 config::QConfig getQConfig(QConfigAttr qconfig);
 
+struct PrepareCustomConfig;
+
+/// One `standalone_module_name` / `standalone_module_class` entry:
+/// (key, qconfig_mapping, example_inputs, prepare_custom_config,
+/// backend_config); None stays unset (prepare then falls back to the
+/// parent's qconfig for the call as global qconfig, an empty custom config
+/// and the parent's backend, as get_standalone_module_configs does).
+/// Example inputs are not needed (the nested function has its shapes).
+struct StandaloneModuleConfig {
+  std::string key;
+  std::optional<config::QConfigMapping> qconfigMapping;
+  std::shared_ptr<const PrepareCustomConfig> prepareCustomConfig;
+  std::optional<config::BackendConfig> backendConfig;
+};
+
 /// prepare_fx's PrepareCustomConfig, as far as qfx implements it.
 struct PrepareCustomConfig {
   /// Graph inputs (placeholders, in order) that arrive quantized (quint8).
   std::vector<int64_t> inputQuantizedIndexes;
   /// `[0]`: the graph output is quantized (quint8) and observed.
   std::vector<int64_t> outputQuantizedIndexes;
-  /// Modules (qualified names) prepared as standalone modules: observed at
-  /// their boundary only, as `input/output_quantized_indexes` of their own
-  /// config say (qfx: float boundary, nothing inside is observed).
+  /// Modules (qualified names / classes) prepared as standalone modules:
+  /// the parent observes a standalone call's inputs as the module's own
+  /// `input_quantized_idxs` say, never its output; the module's body (a
+  /// nested function) is prepared with its own configs.
   std::vector<std::string> standaloneModuleNames;
   std::vector<std::string> standaloneModuleClasses;
+  std::vector<StandaloneModuleConfig> standaloneModuleNameConfigs;
+  std::vector<StandaloneModuleConfig> standaloneModuleClassConfigs;
   /// Module classes kept as opaque custom modules (input observed, output
   /// observed, as prepare_fx does for custom module classes).
   std::vector<std::string> floatToObservedClasses;
@@ -74,10 +96,36 @@ struct PrepareCustomConfig {
 llvm::Expected<PrepareCustomConfig>
 parsePrepareCustomConfig(llvm::StringRef text);
 
+/// The config of the standalone module called as `path` (a qualified
+/// module name) of class `cls`: the class entry, overridden by the name
+/// entry; nullptr if neither exists.
+const StandaloneModuleConfig *
+findStandaloneModuleConfig(const PrepareCustomConfig &config,
+                           llvm::StringRef path, llvm::StringRef cls);
+
 struct ObserverInsertionOptions {
   bool isQAT = false;
   PrepareCustomConfig customConfig;
+  /// The qualified name of the standalone module whose nested function is
+  /// prepared ("" for the top-level graph): its observers are its
+  /// submodules (`sub.activation_post_process_0`), and the names in its
+  /// own custom config are relative to it, as the module paths in its
+  /// function are not (they are the model's).
+  std::string modulePath;
 };
+
+/// Discardable attributes --qfx-prepare puts on a standalone module's
+/// nested function whose own config has input / output_quantized_idxs
+/// (PyTorch's `_standalone_module_input_quantized_idxs`).
+inline constexpr llvm::StringLiteral kStandaloneInputQuantizedIdxsAttrName =
+    "qfx.standalone_input_quantized_idxs";
+inline constexpr llvm::StringLiteral kStandaloneOutputQuantizedIdxsAttrName =
+    "qfx.standalone_output_quantized_idxs";
+
+/// `path` relative to the standalone module `modulePath` ("" for the
+/// graph's own root); std::nullopt if `path` is not inside it.
+std::optional<llvm::StringRef>
+getRelativeModulePath(llvm::StringRef path, llvm::StringRef modulePath);
 
 /// What insertObservers did.
 struct ObserverInsertionResult {

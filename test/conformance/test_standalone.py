@@ -1,0 +1,300 @@
+"""Standalone modules: --qfx-prepare against PyTorch 1.13's prepare_fx /
+prepare_qat_fx with a PrepareCustomConfig naming standalone modules.
+
+    /usr/bin/python3 test_standalone.py --qfx-opt build/bin/qfx-opt [cases...]
+
+Every case exports a model with `qfx_torch.export(...,
+standalone_modules=cfg)` (each standalone module a nested function called
+by `func.call`), writes `cfg` with `save_prepare_custom_config` and runs
+`qfx-opt --qfx-prepare` with it. PyTorch prepares the same model with the
+same PrepareCustomConfig. The observers of the parent graph and those of
+each standalone module's own graph (PyTorch: the ObservedStandaloneGraphModule
+at the module's path; qfx: the nested function `@"<path>.forward"`) are
+compared as test_prepare.py compares them: every distinct observer by the
+FX node whose value it observes and its configuration; observers are
+named as their graph's submodules (`sub.activation_post_process_N`).
+
+Cases cover standalone modules selected by name and by class, without a
+config of their own (the parent's qconfig for the call becomes the global
+qconfig), with input/output_quantized_idxs, with their own qconfig mapping,
+with a parent qconfig of None, and standalone entries in a standalone
+module's own config (ignored by 1.13's tracer). PTQ is
+compared; with QAT (prepare_qat_fx swaps a standalone module's submodules to
+QAT modules with the parent's qconfigs before preparing it, which qfx does
+not model) qfx must fail with its diagnostic, and where PyTorch raises
+(a fixed-qparams op under a plain global qconfig) qfx must fail too.
+"""
+
+import argparse
+import copy
+import os
+import re
+import subprocess
+import sys
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, _HERE)
+sys.path.insert(0, os.path.join(_HERE, "..", "..", "python"))
+
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+from torch.ao.quantization import (  # noqa: E402
+    QConfigMapping, default_qconfig, get_default_qat_qconfig_mapping,
+    get_default_qconfig_mapping)
+from torch.ao.quantization.fx.custom_config import PrepareCustomConfig  # noqa: E402
+from torch.ao.quantization.quantize_fx import prepare_fx, prepare_qat_fx  # noqa: E402
+
+import qfx_torch  # noqa: E402
+from qfx_torch.config_io import save_prepare_custom_config  # noqa: E402
+from test_prepare import compare, qfx_observers, run, torch_observers  # noqa: E402
+
+
+class Block(nn.Module):
+    """conv + relu (fused), a linear and a residual add: observers on the
+    input, the fused conv, the linear and the add."""
+
+    def __init__(self, c=4):
+        super().__init__()
+        self.conv = nn.Conv2d(c, c, 3, padding=1)
+        self.relu = nn.ReLU()
+        self.fc = nn.Linear(8, 8)
+
+    def forward(self, x):
+        y = self.relu(self.conv(x))
+        return self.fc(y) + x
+
+
+class Inner(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+
+    def forward(self, x):
+        return torch.sigmoid(self.fc(x))
+
+
+class Outer(nn.Module):
+    """A standalone module with a standalone module of its own."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(4, 4, 1)
+        self.inner = Inner()
+
+    def forward(self, x):
+        return self.inner(self.conv(x)) * 2.0
+
+
+class Parent(nn.Module):
+    """conv -> sub (standalone) -> linear; a second Block `other` that is
+    standalone only when selected by class."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+        self.sub = Block()
+        self.other = Block()
+        self.fc = nn.Linear(8, 4)
+
+    def forward(self, x):
+        return self.fc(self.other(self.sub(self.conv(x))))
+
+
+class InputFirst(nn.Module):
+    """The standalone module reads the graph input and writes the graph
+    output: with input_quantized_idxs the parent observes the float input
+    for it."""
+
+    def __init__(self):
+        super().__init__()
+        self.sub = Block(3)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+
+    def forward(self, x):
+        return self.pool(self.sub(x)), torch.relu(x)
+
+
+class Nested(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 1)
+        self.outer = Outer()
+
+    def forward(self, x):
+        return self.outer(self.conv(x)) + 1.0
+
+
+def _idx(inputs=(), outputs=()):
+    return PrepareCustomConfig().set_input_quantized_indexes(
+        list(inputs)).set_output_quantized_indexes(list(outputs))
+
+
+def _own_mapping():
+    # Differs from the parent's: only the module's `fc` is quantized, with
+    # default_qconfig (MinMaxObserver, reduce_range).
+    return QConfigMapping().set_module_name("fc", default_qconfig)
+
+
+def _cases():
+    """name -> (model factory, input shape, custom config factory,
+    parent mapping adjustment or None)."""
+    x = (1, 3, 8, 8)
+    return {
+        "name_plain": (Parent, x, lambda ex: PrepareCustomConfig()
+                       .set_standalone_module_name("sub", None, ex, None, None), None),
+        "name_idx": (Parent, x, lambda ex: PrepareCustomConfig()
+                     .set_standalone_module_name("sub", None, ex, _idx([0], [0]), None),
+                     None),
+        "class_own_mapping": (Parent, x, lambda ex: PrepareCustomConfig()
+                              .set_standalone_module_class(Block, _own_mapping(), ex,
+                                                           _idx([0]), None), None),
+        "name_over_class": (Parent, x, lambda ex: PrepareCustomConfig()
+                            .set_standalone_module_class(Block, _own_mapping(), ex,
+                                                         _idx([0]), None)
+                            .set_standalone_module_name("other", None, ex,
+                                                        _idx([], [0]), None), None),
+        "input_idx": (InputFirst, x, lambda ex: PrepareCustomConfig()
+                      .set_standalone_module_name("sub", None, ex, _idx([0], [0]), None),
+                      None),
+        "parent_none": (Parent, x, lambda ex: PrepareCustomConfig()
+                        .set_standalone_module_name("sub", None, ex, _idx([0]), None),
+                        lambda m: m.set_module_name("sub", None)),
+        # 1.13 traces through the standalone modules inside a standalone
+        # module (its own config's standalone entries only select leaf
+        # calls): `inner` is part of `outer`, its sigmoid resolves to the
+        # outer call's qconfig and both prepare_fx and qfx reject it.
+        "nested": (Nested, x, lambda ex: PrepareCustomConfig()
+                   .set_standalone_module_name(
+                       "outer", None, ex,
+                       _idx([0]).set_standalone_module_name(
+                           "inner", get_default_qconfig_mapping("qnnpack"), ex,
+                           _idx([0], [0]), None), None), None),
+        # With the default mapping as its own, the sigmoid gets its
+        # fixed-qparams observer.
+        "nested_own_mapping": (Nested, x, lambda ex: PrepareCustomConfig()
+                               .set_standalone_module_name(
+                                   "outer", get_default_qconfig_mapping("qnnpack"),
+                                   ex, _idx([0], [0]), None), None),
+    }
+
+
+def _split_functions(text):
+    """{function symbol: its text plus the location aliases}."""
+    lines = text.split("\n")
+    aliases = [l for l in lines if l.startswith("#loc")]
+    funcs, current = {}, None
+    for line in lines:
+        m = re.match(r'\s*func\.func (?:private )?@"?([^"(]+)"?\(', line)
+        if m:
+            current = m.group(1)
+            funcs[current] = []
+        if current is not None:
+            funcs[current].append(line)
+    return {k: "\n".join(v + aliases) for k, v in funcs.items()}
+
+
+def _torch_graphs(prepared, prefix=""):
+    """{module path ("" for the parent): its prepared GraphModule}, the
+    standalone modules' own graphs included, recursively."""
+    graphs = {prefix: prepared}
+    for node in prepared.graph.nodes:
+        if node.op != "call_module":
+            continue
+        mod = prepared.get_submodule(node.target)
+        if hasattr(mod, "_standalone_module_input_quantized_idxs"):
+            path = prefix + "." + node.target if prefix else node.target
+            graphs.update(_torch_graphs(mod, path))
+    return graphs
+
+
+def check_case(name, qat, args):
+    factory, shape, make_cfg, adjust = _cases()[name]
+    torch.manual_seed(0)
+    model = factory().train(qat)
+    ex = (torch.randn(*shape),)
+    cfg = make_cfg(ex)
+    mapping = (get_default_qat_qconfig_mapping if qat
+               else get_default_qconfig_mapping)("qnnpack")
+    if adjust:
+        adjust(mapping)
+    prepare = prepare_qat_fx if qat else prepare_fx
+    try:
+        prepared = prepare(copy.deepcopy(model), mapping, ex,
+                           prepare_custom_config=cfg)
+    except ValueError as e:
+        prepared, torch_error = None, str(e).split("\n")[0]
+    workdir = os.path.join(args.workdir, "%s-%s" % (name, "qat" if qat else "ptq"))
+    os.makedirs(workdir, exist_ok=True)
+    path = os.path.join(workdir, name + ".mlir")
+    cfg_path = os.path.join(workdir, "custom.json")
+    mapping_path = os.path.join(workdir, "mapping.json")
+    save_prepare_custom_config(cfg, cfg_path)
+    qfx_torch.config_io.save_qconfig_mapping(mapping, mapping_path)
+    qfx_torch.export(model, ex, path, standalone_modules=cfg, qfx_opt=args.qfx_opt)
+    out = os.path.join(workdir, name + ".prepared.mlir")
+    cmd = [args.qfx_opt, path, "--qfx-prepare=backend=native qconfig-mapping=%s "
+           "qat=%s prepare-custom-config=%s" % (mapping_path, "true" if qat else "false",
+                                                cfg_path),
+           "--mlir-print-debuginfo", "-o", out]
+    if prepared is None or qat:
+        # Where PyTorch raises, qfx must reject the model too; QAT of
+        # traced standalone modules is a documented error.
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        want = ("prepare_qat_fx of a traced standalone module is not supported"
+                if qat else "fixed-qparams op")
+        if proc.returncode == 0 or want not in proc.stderr:
+            return 0, ["expected qfx-opt to fail with %r (PyTorch: %s), got "
+                       "status %d: %s" % (want, "accepts" if prepared else torch_error,
+                                          proc.returncode, proc.stderr[-500:])]
+        return 0, []
+    run(cmd)
+    with open(out) as f:
+        funcs = _split_functions(f.read())
+    diffs, total = [], 0
+    graphs = _torch_graphs(prepared)
+    symbols = {"": "forward"}
+    symbols.update({p: p + ".forward" for p in graphs if p})
+    if set(funcs) != set(symbols.values()):
+        diffs.append("functions: qfx %s, expected %s" % (sorted(funcs),
+                                                         sorted(symbols.values())))
+    for path, gm in sorted(graphs.items()):
+        expected, _ = torch_observers(gm, qat)
+        actual, names = qfx_observers(funcs.get(symbols[path], ""))
+        total += sum(expected.values())
+        diffs += ["%s: %s" % (path or "<parent>", d) for d in compare(expected, actual)]
+        # Observers are submodules of their graph's module.
+        prefix = path + ".activation_post_process_" if path else "activation_post_process_"
+        bad = sorted(n for n in names.values() if not n.startswith(prefix) or
+                     not n[len(prefix):].isdigit())
+        if bad:
+            diffs.append("%s: observer names %s, expected %s<N>" % (
+                path or "<parent>", bad, prefix))
+    return total, diffs
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser()
+    p.add_argument("cases", nargs="*")
+    p.add_argument("--qfx-opt", required=True)
+    p.add_argument("--workdir", default=os.path.join(os.getcwd(), "standalone-work"))
+    args = p.parse_args(argv)
+    failed = 0
+    for name in args.cases or list(_cases()):
+        for qat in (False, True):
+            label = "%s/%s" % (name, "qat" if qat else "ptq")
+            try:
+                total, diffs = check_case(name, qat, args)
+            except Exception as e:  # report and go on with the next case
+                print("FAIL %s\n  %s: %s" % (label, type(e).__name__, str(e)[:2000]))
+                failed += 1
+                continue
+            print("%s %-28s observers %d" % ("FAIL" if diffs else "PASS", label, total))
+            for d in diffs:
+                print("    " + d)
+            failed += bool(diffs)
+    print("%d failures" % failed)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
