@@ -126,7 +126,7 @@ public:
   Status run() override {
     switch (kind_) {
     case QPoolKind::Max:
-      qmaxPool(d_, x_, y_);
+      qmaxPoolFast(d_, x_, y_);
       break;
     case QPoolKind::Avg:
       qavgPool(d_, x_, pi_, y_, po_);
@@ -137,7 +137,11 @@ public:
     }
     return Status::success();
   }
-  std::string implName() const override { return "reference:pool"; }
+  std::string implName() const override {
+    if (kind_ == QPoolKind::Max && cpuHasAvx2())
+      return "qfx:maxpool-avx2";
+    return "reference:pool";
+  }
 
 private:
   QPoolKind kind_;

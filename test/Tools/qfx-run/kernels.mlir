@@ -7,7 +7,7 @@
 // CHECK: qfx-run: profile (mean over 1 run(s))
 // CHECK: 'qfxk.to_nhwc'
 // CHECK: 'qfxk.conv2d'  [onednn:u8s8s32-checked: {{.*}}]
-// CHECK: 'qfxk.max_pool2d'  [reference:pool]
+// CHECK: 'qfxk.max_pool2d'  [{{qfx:maxpool-avx2|reference:pool}}]
 // CHECK: ms  total
 // EXACT: max-lsb 0
 

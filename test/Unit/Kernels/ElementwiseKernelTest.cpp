@@ -235,3 +235,35 @@ TEST_CASE("quantizeU8Fast equals rt::quantizeValue bit for bit", "[kernels]") {
   // The specials land in the vector loop too (they start at index 1597).
   CHECK(cpuHasAvx2() == bool(__builtin_cpu_supports("avx2")));
 }
+
+TEST_CASE("qmaxPoolFast equals qmaxPool", "[kernels]") {
+  struct S {
+    int64_t n, h, w, c, kh, kw, sh, sw, ph, pw, dil;
+  };
+  const S shapes[] = {
+      {1, 15, 15, 64, 3, 3, 2, 2, 1, 1, 1}, // resnet stem pool, odd size
+      {2, 9, 7, 35, 3, 3, 1, 1, 1, 1, 2},   // 32 + 3 tail channels, dilated
+      {1, 6, 6, 7, 2, 2, 2, 2, 0, 0, 1},    // tail only
+      {1, 5, 8, 96, 3, 2, 2, 1, 1, 0, 1},   // rectangular window
+  };
+  std::mt19937 rng(8);
+  std::uniform_int_distribution<int> xd(0, 255);
+  for (const S &s : shapes) {
+    PoolDesc d;
+    d.n = s.n, d.h = s.h, d.w = s.w, d.c = s.c, d.kh = s.kh, d.kw = s.kw;
+    d.strideH = s.sh, d.strideW = s.sw, d.padT = s.ph, d.padL = s.pw;
+    d.dilH = d.dilW = s.dil;
+    d.oh = (s.h + 2 * s.ph - s.dil * (s.kh - 1) - 1) / s.sh + 1;
+    d.ow = (s.w + 2 * s.pw - s.dil * (s.kw - 1) - 1) / s.sw + 1;
+    std::vector<uint8_t> x(d.n * d.h * d.w * d.c);
+    for (auto &v : x)
+      v = uint8_t(xd(rng));
+    std::vector<uint8_t> ref(d.n * d.oh * d.ow * d.c), got(ref.size(), 7);
+    qmaxPool(d, x.data(), ref.data());
+    qmaxPoolFast(d, x.data(), got.data());
+    INFO("c=" << s.c << " k=" << s.kh << "x" << s.kw);
+    CHECK(got == ref);
+  }
+  // The AVX2 loop runs where the CPU has it (else qmaxPool itself).
+  CHECK(cpuHasAvx2() == bool(__builtin_cpu_supports("avx2")));
+}
