@@ -37,6 +37,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <ctime>
 #include <unistd.h>
 
 using namespace mlir;
@@ -81,7 +82,8 @@ static cl::opt<std::string> entryName("entry", cl::desc("function to run"),
                                       cl::init("forward"), cl::cat(runCat));
 static cl::opt<bool> printTiming(
     "time",
-    cl::desc("print the time per run (per batch with --calibrate) to stderr"),
+    cl::desc("print the wall-clock and CPU time per run (per batch with "
+             "--calibrate) to stderr"),
     cl::cat(runCat));
 
 static cl::opt<bool> profile("profile",
@@ -101,6 +103,13 @@ static Status runProfiled(Plan &plan, std::vector<double> &ms) {
                  .count();
   }
   return Status::success();
+}
+
+/// CPU time of the process (all threads) in milliseconds.
+static double processCpuMs() {
+  timespec t;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return t.tv_sec * 1e3 + t.tv_nsec * 1e-6;
 }
 
 static int fail(const std::string &msg) {
@@ -239,6 +248,7 @@ static int runModel(LoadedModel &model) {
   }
   std::vector<double> kernelMs;
   auto start = std::chrono::steady_clock::now();
+  const double startCpu = processCpuMs();
   for (int64_t r = 0; r < b.runs; ++r) {
     copyRunInputs(plan, b, r);
     if (Status s = profile ? runProfiled(plan, kernelMs) : plan.run();
@@ -273,9 +283,13 @@ static int runModel(LoadedModel &model) {
     double ms = std::chrono::duration<double, std::milli>(
                     std::chrono::steady_clock::now() - start)
                     .count();
+    // CPU time (all threads) too: on a shared machine it is the steadier
+    // number.
+    const int64_t runs = std::max<int64_t>(b.runs, 1);
     llvm::errs() << "qfx-run: " << b.runs << " run(s), "
-                 << llvm::format("%.3f", ms / std::max<int64_t>(b.runs, 1))
-                 << " ms per run\n";
+                 << llvm::format("%.3f", ms / runs) << " ms per run, "
+                 << llvm::format("%.3f", (processCpuMs() - startCpu) / runs)
+                 << " ms CPU per run\n";
   }
   if (outputPath.empty()) {
     for (size_t i = 0; i < outs.size(); ++i)
