@@ -15,6 +15,11 @@ using namespace qfx::kern;
 ConvKernel::~ConvKernel() = default;
 
 namespace {
+/// The vectorised correction costs about as much as the split kernel's
+/// second half when a tenth of the inputs exceed the limit (resnet18 conv
+/// shapes, docs/kernels.md); full-range activations after a ReLU have 1-6 %.
+constexpr int64_t kCorrectedShare = 10;
+
 class ReferenceConv : public ConvKernel {
 public:
   explicit ReferenceConv(ConvDesc d) : ConvKernel(std::move(d), Impl::Reference) {}
@@ -24,9 +29,10 @@ public:
 };
 /// The direct oneDNN kernel where the data allows it, the split one
 /// otherwise: one pass over the input finds its largest value and counts the
-/// values above the direct kernel's limit. A few such values (at most 1/64
-/// of the input) take the direct kernel on the clipped input plus an exact
-/// correction (runOneDnnClipped); more take the split kernel.
+/// values above the direct kernel's limit. A few such values (at most
+/// 1/kCorrectedShare of the input) take the direct kernel on the clipped
+/// input plus an exact correction (runOneDnnClipped); more take the split
+/// kernel.
 class CheckedConv : public ConvKernel {
 public:
   CheckedConv(ConvDesc d, std::unique_ptr<ConvKernel> direct,
@@ -53,7 +59,7 @@ public:
       last_ = Impl::OneDnnU8S8;
       ++directRuns_;
       direct_->run(in, out);
-    } else if (zpOk && above <= numel_ / 64) {
+    } else if (zpOk && above * kCorrectedShare <= numel_) {
       last_ = Impl::OneDnnU8S8Corrected;
       ++correctedRuns_;
       runOneDnnClipped(*direct_, in, out, limit_);

@@ -71,6 +71,24 @@ std::unique_ptr<ConvKernel> createOneDnnConv(ConvDesc d, bool split,
 /// inputs above it to the int32 accumulators: exact on any data.
 void runOneDnnClipped(ConvKernel &direct, const uint8_t *in, uint8_t *out,
                       int32_t limit);
+/// An input value above a clipping limit: its pixel in the row, its
+/// channel, and x - limit.
+struct ClippedValue {
+  int32_t pixel, channel, rest;
+};
+/// dst[i] = min(src[i], limit) for i < len (a row of pixels of \p c
+/// channels); appends every src[i] > limit to \p out in increasing i (AVX2
+/// where the CPU has it).
+void clipRow(const uint8_t *src, uint8_t *dst, int64_t len, int64_t c,
+             uint8_t limit, std::vector<ClippedValue> &out);
+/// Adds (x - limit) * w of every clipped value (row r of the input, image
+/// r / h, in values[rowStart[r] .. rowStart[r + 1])) to the int32
+/// accumulators it feeds: per output pixel, \p factor * oc of them, group g
+/// at g * ocg * factor. \p wT is the weight as [group][i][ky][kx][j] (the
+/// output channels of one tap contiguous). AVX2 where the CPU has it.
+void correctClipped(const ConvDesc &d, int64_t factor, const int8_t *wT,
+                    const std::vector<ClippedValue> &values,
+                    const std::vector<int64_t> &rowStart, int32_t *acc);
 std::unique_ptr<ConvKernel> createXnnpackConv(ConvDesc d, std::string &error);
 /// qfx's depthwise kernel (groups == c == oc, float requantization); AVX2
 /// unless \p scalar or the CPU lacks it.

@@ -106,27 +106,20 @@ public:
   void runClipped(const uint8_t *in, uint8_t *out, int32_t limit) {
     const ConvDesc &d = desc_;
     const uint8_t *x = in;
-    outliers_.clear();
+    clipped_.clear();
+    rowStart_.clear();
     if (padded_ || limit < 255) {
       if (pad_.empty())
         pad_.assign(d.n * ph_ * pw_ * d.c, static_cast<uint8_t>(d.in.zeroPoint));
-      const uint8_t lim = static_cast<uint8_t>(limit);
       const int64_t rowLen = d.w * d.c;
       for (int64_t n = 0; n < d.n; ++n)
         for (int64_t y = 0; y < d.h; ++y) {
-          const uint8_t *src = in + (n * d.h + y) * rowLen;
-          uint8_t *dst = &pad_[((n * ph_ + y + d.padT) * pw_ + d.padL) * d.c];
-          uint8_t m = 0;
-          for (int64_t i = 0; i < rowLen; ++i) {
-            dst[i] = std::min(src[i], lim);
-            m = std::max(m, src[i]);
-          }
-          if (m > lim)
-            for (int64_t i = 0; i < rowLen; ++i)
-              if (src[i] > lim)
-                outliers_.push_back({n, y + d.padT, i / d.c + d.padL, i % d.c,
-                                     int32_t(src[i]) - limit});
+          rowStart_.push_back(clipped_.size());
+          clipRow(in + (n * d.h + y) * rowLen,
+                  &pad_[((n * ph_ + y + d.padT) * pw_ + d.padL) * d.c], rowLen,
+                  d.c, static_cast<uint8_t>(limit), clipped_);
         }
+      rowStart_.push_back(clipped_.size());
       x = pad_.data();
     }
     src_.set_data_handle(const_cast<uint8_t *>(x));
@@ -145,20 +138,14 @@ public:
   }
 
 private:
-  /// An input above the clipping limit, in padded coordinates.
-  struct Outlier {
-    int64_t n, y, x, c;
-    int32_t rest;
-  };
-
-  /// Adds rest * w to every accumulator an outlier feeds (into the "high"
-  /// half of a split kernel; the epilogue sums both halves).
+  /// Adds rest * w of every input above the limit to every accumulator it
+  /// feeds (into the "high" half of a split kernel; the epilogue sums both
+  /// halves).
   void correct() {
-    if (outliers_.empty())
+    if (rowStart_.empty() || rowStart_.back() == 0)
       return;
     const ConvDesc &d = desc_;
     const int64_t icg = d.c / d.groups, ocg = d.oc / d.groups;
-    const int64_t oh = d.oh(), ow = d.ow(), toc = d.oc * factor_;
     if (wT_.empty()) {
       // [group][i][ky][kx][j]: the output channels of one tap contiguous.
       wT_.resize(d.weight.size());
@@ -168,25 +155,7 @@ private:
             wT_[(((o / ocg) * icg + i) * d.kh * d.kw + t) * ocg + o % ocg] =
                 d.weight[(o * icg + i) * d.kh * d.kw + t];
     }
-    for (const Outlier &e : outliers_) {
-      const int64_t g = e.c / icg, i = e.c % icg;
-      for (int64_t ky = 0; ky < d.kh; ++ky) {
-        const int64_t ty = e.y - ky * d.dilH;
-        if (ty < 0 || ty % d.strideH || ty / d.strideH >= oh)
-          continue;
-        for (int64_t kx = 0; kx < d.kw; ++kx) {
-          const int64_t tx = e.x - kx * d.dilW;
-          if (tx < 0 || tx % d.strideW || tx / d.strideW >= ow)
-            continue;
-          const int64_t pix = (e.n * oh + ty / d.strideH) * ow + tx / d.strideW;
-          int32_t *a = acc_.data() + pix * toc + g * ocg * factor_;
-          const int8_t *w =
-              wT_.data() + ((g * icg + i) * d.kh * d.kw + ky * d.kw + kx) * ocg;
-          for (int64_t j = 0; j < ocg; ++j)
-            a[j] += e.rest * int32_t(w[j]);
-        }
-      }
-    }
+    correctClipped(d, factor_, wT_.data(), clipped_, rowStart_, acc_.data());
   }
 
   std::string implInfo_;
@@ -196,7 +165,10 @@ private:
   std::vector<int32_t> wsum_, offset_, acc_;
   std::vector<uint8_t> pad_;
   std::vector<int8_t> wT_;
-  std::vector<Outlier> outliers_;
+  /// The inputs above the limit of the last run, row by row: row r's are
+  /// clipped_[rowStart_[r] .. rowStart_[r + 1]).
+  std::vector<ClippedValue> clipped_;
+  std::vector<int64_t> rowStart_;
   dnnl::convolution_forward::primitive_desc pd_;
   dnnl::convolution_forward prim_;
   dnnl::memory weights_, src_, dst_;
