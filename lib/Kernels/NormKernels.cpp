@@ -107,60 +107,157 @@ QFX_AVX2_FMA void batchNormAvx2(const BatchNormDesc &d, const uint8_t *in,
     }
 }
 
-/// Sum and sum of squares of x - zp over one row (exact integers).
-void rowSums(const uint8_t *x, int64_t n, int32_t zp, int64_t &s1,
-             int64_t &s2) {
-  s1 = s2 = 0;
-  for (int64_t j = 0; j < n; ++j) {
-    int64_t v = int32_t(x[j]) - zp;
-    s1 += v;
-    s2 += v * v;
-  }
+// Layer-norm moments: ATen's RowwiseMoments in float32, on the dequantized
+// row. Eight lanes (one AVX2 vector) each run Welford's update over chunks
+// of up to 16 vectors; chunk results are combined in a binary cascade
+// (stack level j holds 2^j chunks); the tail past the last full vector runs
+// a scalar Welford, and the eight lanes are then added to it one by one.
+// No multiply-add is fused: PyTorch's build does not contract this code
+// (checked against torch.native_layer_norm's mean and rstd).
+
+constexpr int64_t kLanes = 8, kChunk = 16;
+
+int64_t cascadeDepth(int64_t chunks) {
+  int64_t d = 1;
+  while ((int64_t(1) << d) < chunks)
+    ++d;
+  return d;
 }
 
-QFX_AVX2_FMA void rowSumsAvx2(const uint8_t *x, int64_t n, int32_t zp,
-                              int64_t &s1, int64_t &s2) {
-  s1 = s2 = 0;
-  const __m256i z = _mm256_set1_epi16(static_cast<int16_t>(zp)),
-                ones = _mm256_set1_epi16(1);
-  int64_t j = 0;
-  while (j + 16 <= n) {
-    // |x - zp| <= 255: a pair of squares is < 2^17, so 4096 steps of
-    // int32 lanes cannot overflow before they are flushed to int64.
-    __m256i a1 = _mm256_setzero_si256(), a2 = _mm256_setzero_si256();
-    for (int step = 0; step < 4096 && j + 16 <= n; ++step, j += 16) {
-      __m256i v =
-          _mm256_sub_epi16(_mm256_cvtepu8_epi16(_mm_loadu_si128(
-                               reinterpret_cast<const __m128i *>(x + j))),
-                           z);
-      a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(v, ones));
-      a2 = _mm256_add_epi32(a2, _mm256_madd_epi16(v, v));
-    }
-    alignas(32) int32_t l1[8], l2[8];
-    _mm256_store_si256(reinterpret_cast<__m256i *>(l1), a1);
-    _mm256_store_si256(reinterpret_cast<__m256i *>(l2), a2);
-    for (int l = 0; l < 8; ++l) {
-      s1 += l1[l];
-      s2 += l2[l];
-    }
+/// One lane's running (count, mean, sum of squared deviations).
+struct Moments {
+  int64_t count = 0;
+  float m1 = 0.0f, m2 = 0.0f;
+  /// Chan et al.'s combination of another run's moments into this one.
+  void add(int64_t oCount, float oM1, float oM2) {
+    const int64_t n = count + oCount;
+    const float c = n == 0 ? 0.0f : float(oCount) / float(n);
+    const float delta = oM1 - m1;
+    m1 += c * delta;
+    m2 += oM2 + delta * delta * c * float(count);
+    count = n;
   }
-  for (; j < n; ++j) {
-    int64_t v = int32_t(x[j]) - zp;
-    s1 += v;
-    s2 += v * v;
+};
+
+/// Mean and biased variance of one row, lane by lane (the definition).
+void rowMoments(const uint8_t *x, int64_t n, const QParams &p, float &mean,
+                float &var) {
+  const int64_t vecs = n / kLanes, chunks = (vecs + kChunk - 1) / kChunk;
+  const int64_t depth = cascadeDepth(chunks);
+  std::vector<Moments> stack(depth * kLanes);
+  for (int64_t i = 0; i < chunks; ++i) {
+    const int64_t m0 = std::min(kChunk, vecs - i * kChunk);
+    for (int64_t l = 0; l < kLanes; ++l) {
+      float m1 = 0.0f, m2 = 0.0f;
+      for (int64_t j = 0; j < m0; ++j) {
+        const float v = deq(x[(i * kChunk + j) * kLanes + l], p);
+        const float delta = v - m1;
+        m1 += delta * (1.0f / float(j + 1));
+        m2 += delta * (v - m1);
+      }
+      stack[l].add(m0, m1, m2);
+    }
+    int64_t mask = i + 1;
+    for (int64_t j = 1; j < depth && (mask & 1) == 0; ++j, mask >>= 1)
+      for (int64_t l = 0; l < kLanes; ++l) {
+        Moments &lo = stack[(j - 1) * kLanes + l];
+        stack[j * kLanes + l].add(lo.count, lo.m1, lo.m2);
+        lo = Moments();
+      }
   }
+  for (int64_t j = 1; j < depth; ++j)
+    for (int64_t l = 0; l < kLanes; ++l) {
+      const Moments &hi = stack[j * kLanes + l];
+      stack[l].add(hi.count, hi.m1, hi.m2);
+    }
+  Moments tail;
+  for (int64_t i = vecs * kLanes; i < n; ++i) {
+    const float v = deq(x[i], p);
+    const float delta = v - tail.m1;
+    ++tail.count;
+    tail.m1 += delta / float(tail.count);
+    tail.m2 += delta * (v - tail.m1);
+  }
+  for (int64_t l = 0; l < kLanes; ++l)
+    tail.add(vecs, stack[l].m1, stack[l].m2);
+  mean = tail.m1;
+  var = tail.m2 / float(n);
 }
 
-/// rstd and -rstd * mean of one row from its exact integer sums.
-void rowStats(const LayerNormDesc &d, int64_t s1, int64_t s2, float &rstd,
-              float &nb) {
-  const double sc = d.in.scale, n = static_cast<double>(d.n);
-  const float mean = static_cast<float>(sc * static_cast<double>(s1) / n);
-  // n * S2 - S1^2 >= 0 exactly (Cauchy-Schwarz), no cancellation.
-  const __int128 m2 =
-      static_cast<__int128>(d.n) * s2 - static_cast<__int128>(s1) * s1;
-  const float var =
-      static_cast<float>(sc * sc * static_cast<double>(m2) / (n * n));
+/// Moments of the eight lanes of one AVX2 vector.
+struct VecMoments {
+  int64_t count;
+  __m256 m1, m2;
+};
+
+QFX_AVX2_FMA inline VecMoments zeroMoments() {
+  return {0, _mm256_setzero_ps(), _mm256_setzero_ps()};
+}
+
+/// Moments::add on eight lanes.
+QFX_AVX2_FMA inline void addMoments(VecMoments &to, int64_t oCount, __m256 oM1,
+                                    __m256 oM2) {
+  const int64_t n = to.count + oCount;
+  const __m256 c = _mm256_set1_ps(n == 0 ? 0.0f : float(oCount) / float(n));
+  const __m256 delta = _mm256_sub_ps(oM1, to.m1);
+  to.m1 = _mm256_add_ps(to.m1, _mm256_mul_ps(c, delta));
+  const __m256 t = _mm256_mul_ps(_mm256_mul_ps(_mm256_mul_ps(delta, delta), c),
+                                 _mm256_set1_ps(float(to.count)));
+  to.m2 = _mm256_add_ps(to.m2, _mm256_add_ps(oM2, t));
+  to.count = n;
+}
+
+/// rowMoments with the eight lanes in one AVX2 vector (no FMA: the same
+/// float32 operations per lane).
+QFX_AVX2_FMA void rowMomentsAvx2(const uint8_t *x, int64_t n, const QParams &p,
+                                 float &mean, float &var) {
+  const int64_t vecs = n / kLanes, chunks = (vecs + kChunk - 1) / kChunk;
+  const int64_t depth = cascadeDepth(chunks); // <= 61 for any int64 size
+  const __m256i zp = _mm256_set1_epi32(p.zeroPoint);
+  const __m256 s = _mm256_set1_ps(p.scale);
+  VecMoments stack[64];
+  for (int64_t j = 0; j < depth; ++j)
+    stack[j] = zeroMoments();
+  for (int64_t i = 0; i < chunks; ++i) {
+    const int64_t m0 = std::min(kChunk, vecs - i * kChunk);
+    __m256 m1 = _mm256_setzero_ps(), m2 = _mm256_setzero_ps();
+    for (int64_t j = 0; j < m0; ++j) {
+      const __m256 v = deq8(x + (i * kChunk + j) * kLanes, zp, s);
+      const __m256 delta = _mm256_sub_ps(v, m1);
+      m1 = _mm256_add_ps(
+          m1, _mm256_mul_ps(delta, _mm256_set1_ps(1.0f / float(j + 1))));
+      m2 = _mm256_add_ps(m2, _mm256_mul_ps(delta, _mm256_sub_ps(v, m1)));
+    }
+    addMoments(stack[0], m0, m1, m2);
+    int64_t mask = i + 1;
+    for (int64_t j = 1; j < depth && (mask & 1) == 0; ++j, mask >>= 1) {
+      addMoments(stack[j], stack[j - 1].count, stack[j - 1].m1,
+                 stack[j - 1].m2);
+      stack[j - 1] = zeroMoments();
+    }
+  }
+  for (int64_t j = 1; j < depth; ++j)
+    addMoments(stack[0], stack[j].count, stack[j].m1, stack[j].m2);
+  alignas(32) float l1[kLanes], l2[kLanes];
+  _mm256_store_ps(l1, stack[0].m1);
+  _mm256_store_ps(l2, stack[0].m2);
+  Moments tail;
+  for (int64_t i = vecs * kLanes; i < n; ++i) {
+    const float v = deq(x[i], p);
+    const float delta = v - tail.m1;
+    ++tail.count;
+    tail.m1 += delta / float(tail.count);
+    tail.m2 += delta * (v - tail.m1);
+  }
+  for (int64_t l = 0; l < kLanes; ++l)
+    tail.add(vecs, l1[l], l2[l]);
+  mean = tail.m1;
+  var = tail.m2 / float(n);
+}
+
+/// ATen's rstd and -rstd * mean.
+void rowAffine(const LayerNormDesc &d, float mean, float var, float &rstd,
+               float &nb) {
   rstd = 1.0f / std::sqrt(var + static_cast<float>(d.eps));
   nb = -rstd * mean;
 }
@@ -176,10 +273,9 @@ QFX_AVX2_FMA void layerNormAvx2(const LayerNormDesc &d, const uint8_t *in,
   for (int64_t r = 0; r < d.rows; ++r) {
     const uint8_t *x = in + r * d.n;
     uint8_t *y = out + r * d.n;
-    int64_t s1, s2;
-    rowSumsAvx2(x, d.n, d.in.zeroPoint, s1, s2);
-    float rstd, nb;
-    rowStats(d, s1, s2, rstd, nb);
+    float mean, var, rstd, nb;
+    rowMomentsAvx2(x, d.n, d.in, mean, var);
+    rowAffine(d, mean, var, rstd, nb);
     const __m256 vr = _mm256_set1_ps(rstd), vb = _mm256_set1_ps(nb);
     int64_t j = 0;
     for (; j + 8 <= d.n; j += 8) {
@@ -251,10 +347,9 @@ void qfx::kern::referenceLayerNorm(const LayerNormDesc &d, const uint8_t *in,
   for (int64_t r = 0; r < d.rows; ++r) {
     const uint8_t *x = in + r * d.n;
     uint8_t *y = out + r * d.n;
-    int64_t s1, s2;
-    rowSums(x, d.n, d.in.zeroPoint, s1, s2);
-    float rstd, nb;
-    rowStats(d, s1, s2, rstd, nb);
+    float mean, var, rstd, nb;
+    rowMoments(x, d.n, d.in, mean, var);
+    rowAffine(d, mean, var, rstd, nb);
     for (int64_t j = 0; j < d.n; ++j) {
       float t = std::fma(deq(x[j], d.in), rstd, nb);
       float v = d.gamma.empty() ? t : std::fma(t, d.gamma[j], d.beta[j]);

@@ -128,8 +128,8 @@ class ConvTransposeModel(nn.Module):
 
 class NormModel(nn.Module):
     """Eval batch norm (standalone after a conv, fused BNReLU2d, BatchNorm3d)
-    and layer norm (last dim, and the last two without affine parameters):
-    qfx's own kernels (neither library has them quantized)."""
+    and layer norm (last dim, the last two without affine parameters, and a
+    row of 1152): qfx's own kernels (neither library has them quantized)."""
 
     def __init__(self):
         super().__init__()
@@ -140,13 +140,14 @@ class NormModel(nn.Module):
         self.relu2 = nn.ReLU()
         self.ln1 = nn.LayerNorm(12)
         self.ln2 = nn.LayerNorm([12, 12], elementwise_affine=False)
+        self.ln3 = nn.LayerNorm(1152)  # 144 vectors: ATen's 4-level cascade
         self.bn3 = nn.BatchNorm3d(8)
 
     def forward(self, x):
         a = self.relu(self.conv(x))
         b = self.bn1(a)
         c = self.relu2(self.bn2(b + a))
-        d = self.ln2(self.ln1(c))
+        d = self.ln3(self.ln2(self.ln1(c)).reshape(-1, 1152))
         return self.bn3(d.reshape(-1, 8, 2, 6, 12))
 
 

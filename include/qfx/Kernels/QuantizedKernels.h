@@ -253,14 +253,12 @@ void referenceBatchNorm(const BatchNormDesc &d, const uint8_t *in,
 Impl qbatchNorm(const BatchNormDesc &d, const uint8_t *in, uint8_t *out,
                 bool allowSimd = true);
 
-/// Layer norm over rows of n contiguous values:
-///   mean and variance of dq(x) from exact integer sums S1 = sum(x - zp),
-///   S2 = sum((x - zp)^2): mean = float(s * S1 / n),
-///   var = float(s^2 * (n * S2 - S1^2) / n^2) (in double),
-///   rstd = 1 / sqrt(var + float(eps)), nb = -rstd * mean (float32);
+/// Layer norm over rows of n contiguous values, ATen's layer_norm in
+/// float32 on dq(x): mean and biased variance by ATen's RowwiseMoments
+/// (Welford per lane of eight over chunks of 16 vectors, a binary cascade
+/// of chunks, the scalar tail, then the lanes; no fused multiply-add),
+/// rstd = 1 / sqrt(var + float(eps)), nb = -rstd * mean;
 ///   y = fma(fma(dq(x), rstd, nb), gamma[j], beta[j]);  q = quantize(y)
-/// ATen's formula after its moments; ATen computes the moments with a
-/// float32 Welford cascade instead, whose last bits differ (<= 1 LSB).
 struct LayerNormDesc {
   int64_t rows = 1, n = 1;
   QParams in, out;

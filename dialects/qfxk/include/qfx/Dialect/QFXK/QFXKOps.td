@@ -312,9 +312,9 @@ def QFXK_LayerNormOp : QFXK_Op<"layer_norm", [Pure]> {
   let summary = "layer norm over the trailing dims of quantized integers";
   let description = [{
     Per row of the trailing `normalized_dims` dims (PyTorch's logical
-    layout): mean and variance of `dq(x)` from exact integer sums, then
-    `q_out(fma(fma(dq(x), rstd, -rstd * mean), weight[j], bias[j]))` in
-    float32 (ATen's formula; docs/kernels.md). `weight` / `bias` are the
+    layout): ATen's float32 layer norm of `dq(x)` (its moments, then
+    `fma(fma(dq(x), rstd, -rstd * mean), weight[j], bias[j])`), quantized
+    (docs/kernels.md). `weight` / `bias` are the
     float elementwise affine parameters (absent: 1 and 0).
 
     ```mlir
