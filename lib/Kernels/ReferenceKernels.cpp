@@ -38,6 +38,8 @@ const char *qfx::kern::implName(Impl impl) {
     return "qfx:dw-u8s8-scalar";
   case Impl::Lut:
     return "lut";
+  case Impl::NormAvx2:
+    return "qfx:norm-avx2";
   }
   return "?";
 }

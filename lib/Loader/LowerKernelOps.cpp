@@ -74,6 +74,15 @@ static Status readPackedWeight(qk::PackedWeightOp w, kern::ConvDesc &d) {
   return Status::success();
 }
 
+/// The values of a float32 elements attribute (splats expanded).
+static std::vector<float> floatValues(DenseElementsAttr a) {
+  std::vector<float> out;
+  out.reserve(a.getNumElements());
+  for (float v : a.getValues<float>())
+    out.push_back(v);
+  return out;
+}
+
 #define QFX_TRY(var, expr)                                                     \
   int var;                                                                     \
   {                                                                            \
@@ -154,6 +163,10 @@ Status ModelBuilder::lowerKernelOp(Operation *op, bool &handled) {
     d.requant = c.getRequant() == qk::Requant::float_ ? kern::Requant::Float
                                                       : kern::Requant::Fp32;
     d.relu = c.getRelu();
+    if (auto cl = c.getClamp()) {
+      d.clampLo = static_cast<int32_t>((*cl)[0]);
+      d.clampHi = static_cast<int32_t>((*cl)[1]);
+    }
     QFX_TRY(x, slotOf(op, c.getInput()));
     QFX_TRY(y, newBuffer(op, c.getResult()));
     add(op, createQConv3dKernel(x, y, std::move(cd), kern::ImplChoice::Auto));
@@ -271,6 +284,37 @@ Status ModelBuilder::lowerKernelOp(Operation *op, bool &handled) {
     }
     QFX_TRY(y, newBuffer(op, c.getResult()));
     add(op, createQCatKernel(ins, y, c.getDim(), pis, po));
+    return Status::success();
+  }
+  if (auto bn = dyn_cast<qk::BatchNormOp>(op)) {
+    kern::BatchNormDesc d;
+    QFX_CHECK(activationParams(bn.getInput().getType(), d.in));
+    QFX_CHECK(activationParams(bn.getResult().getType(), d.out));
+    d.alpha = floatValues(bn.getMultiplier());
+    d.beta = floatValues(bn.getOffset());
+    d.relu = bn.getRelu();
+    QFX_TRY(x, slotOf(op, bn.getInput()));
+    QFX_TRY(y, newBuffer(op, bn.getResult()));
+    add(op, createQBatchNormKernel(x, y, std::move(d), bn.getChannelDim()));
+    return Status::success();
+  }
+  if (auto ln = dyn_cast<qk::LayerNormOp>(op)) {
+    kern::LayerNormDesc d;
+    QFX_CHECK(activationParams(ln.getInput().getType(), d.in));
+    QFX_CHECK(activationParams(ln.getResult().getType(), d.out));
+    if (auto w = ln.getWeightAttr())
+      d.gamma = floatValues(w);
+    if (auto b = ln.getBiasAttr())
+      d.beta = floatValues(b);
+    // One of the two alone: the other is the identity (1 or 0).
+    if (d.gamma.empty() && !d.beta.empty())
+      d.gamma.assign(d.beta.size(), 1.0f);
+    if (d.beta.empty() && !d.gamma.empty())
+      d.beta.assign(d.gamma.size(), 0.0f);
+    d.eps = ln.getEps().convertToDouble();
+    QFX_TRY(x, slotOf(op, ln.getInput()));
+    QFX_TRY(y, newBuffer(op, ln.getResult()));
+    add(op, createQLayerNormKernel(x, y, std::move(d), ln.getNormalizedDims()));
     return Status::success();
   }
   if (auto r = dyn_cast<qk::ReshapeOp>(op)) {

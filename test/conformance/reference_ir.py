@@ -7,7 +7,8 @@ so that lowering is checked against PyTorch alone. It covers the node kinds
 of torchvision resnet18 / mobilenet_v2 and small op models: conv1d/2d/3d
 (+relu) with groups, conv_transpose2d, linear(+relu), add / mul (+relu), relu, ReLU6 / hardtanh,
 hardswish, sigmoid, tanh, hardsigmoid, softmax, dropout, identity, max pool,
-(adaptive) average pool, flatten, reshape / view, cat.
+(adaptive) average pool, flatten, reshape / view, cat, eval batch norm
+(+relu) and layer norm.
 """
 
 import operator
@@ -127,6 +128,44 @@ class Emitter:
             r = r2
         return r
 
+    def get_param(self, name, t):
+        """A get_attr of a float parameter (None for None)."""
+        if t is None:
+            return None, None
+        sym = self.param(name, t.detach())
+        g = self.fresh()
+        self.emit('%s = qfx.get_attr @"%s" : %s' % (g, sym, _ftype(t)))
+        return g, _ftype(t)
+
+    def norm(self, v, node, mod, x, xt, out):
+        """Eval batch norm (+relu for BNReLU2d/3d) and layer norm."""
+        relu = type(mod).__name__ in ("BNReLU2d", "BNReLU3d")
+        if relu:
+            mod = mod[0]
+        prefix = str(node.target)
+        if isinstance(mod, nn.LayerNorm):
+            names = [("weight", mod.weight), ("bias", mod.bias)]
+        else:
+            names = [("weight", mod.weight), ("bias", mod.bias),
+                     ("mean", mod.running_mean), ("var", mod.running_var)]
+        pieces, tys = [], [xt]
+        for key, t in names:
+            g, ty = self.get_param("%s.%s" % (prefix, {"mean": "running_mean", "var": "running_var"}.get(key, key)), t)
+            if g:
+                pieces.append("%s %s" % (key, g))
+                tys.append(ty)
+        r = self.fresh() if relu else v
+        if isinstance(mod, nn.LayerNorm):
+            self.emit("%s = qfx.layer_norm %s %s normalized_shape = [%s] eps = %s : (%s) -> %s" % (
+                r, x, " ".join(pieces), ", ".join(map(str, mod.normalized_shape)),
+                "%.17e" % mod.eps, ", ".join(tys), _ftype(out)))
+        else:
+            self.emit("%s = qfx.batch_norm %s %s eps = %s momentum = %s : (%s) -> %s" % (
+                r, x, " ".join(pieces), "%.17e" % mod.eps, "%.17e" % mod.momentum,
+                ", ".join(tys), _ftype(out)))
+        if relu:
+            self.emit("%s = qfx.relu %s : %s" % (v, r, _ftype(out)))
+
     def hardtanh(self, v, x, lo, hi, out):
         self.emit("%s = qfx.hardtanh %s min_val = %s max_val = %s : %s" % (
             v, x, repr(float(lo)), repr(float(hi)), _ftype(out)))
@@ -179,6 +218,9 @@ class Emitter:
                                           "Conv1d", "Conv2d", "Conv3d", "ConvTranspose2d",
                                           "Linear"):
                     v = self.weighted(node, mod, x, out)
+                elif isinstance(mod, (nn.BatchNorm2d, nn.BatchNorm3d, nn.LayerNorm)) or \
+                        type(mod).__name__ in ("BNReLU2d", "BNReLU3d"):
+                    self.norm(v, node, mod, x, xt, out)
                 elif isinstance(mod, nn.ReLU):
                     self.emit("%s = qfx.relu %s : %s" % (v, x, _ftype(out)))
                 elif isinstance(mod, nn.Hardtanh):  # ReLU6 too

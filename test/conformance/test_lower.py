@@ -95,18 +95,20 @@ class Conv1dModel(nn.Module):
 
 
 class Conv3dModel(nn.Module):
-    """3-d convolutions (+relu, strided, grouped, 1x1x1): oneDNN for both
-    families (XNNPACK 2022 has no 3-d convolution)."""
+    """3-d convolutions (+relu, strided grouped + ReLU6, 1x1x1): oneDNN for
+    both families (XNNPACK 2022 has no 3-d convolution); the ReLU6 folds
+    into the convolution's output clamp."""
 
     def __init__(self):
         super().__init__()
         self.conv1 = nn.Conv3d(2, 8, 3, 1, 1)
         self.relu = nn.ReLU()
         self.conv2 = nn.Conv3d(8, 8, 3, 2, 1, groups=2)
+        self.relu6 = nn.ReLU6()
         self.conv3 = nn.Conv3d(8, 6, 1)
 
     def forward(self, x):
-        return self.conv3(self.conv2(self.relu(self.conv1(x))))
+        return self.conv3(self.relu6(self.conv2(self.relu(self.conv1(x)))))
 
 
 class ConvTransposeModel(nn.Module):
@@ -124,6 +126,31 @@ class ConvTransposeModel(nn.Module):
         return self.up3(self.up2(self.up1(self.conv1(x))))
 
 
+class NormModel(nn.Module):
+    """Eval batch norm (standalone after a conv, fused BNReLU2d, BatchNorm3d)
+    and layer norm (last dim, the last two without affine parameters, and a
+    row of 1152): qfx's own kernels (neither library has them quantized)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, 1, 1)
+        self.relu = nn.ReLU()
+        self.bn1 = nn.BatchNorm2d(8)
+        self.bn2 = nn.BatchNorm2d(8)
+        self.relu2 = nn.ReLU()
+        self.ln1 = nn.LayerNorm(12)
+        self.ln2 = nn.LayerNorm([12, 12], elementwise_affine=False)
+        self.ln3 = nn.LayerNorm(1152)  # 144 vectors: ATen's 4-level cascade
+        self.bn3 = nn.BatchNorm3d(8)
+
+    def forward(self, x):
+        a = self.relu(self.conv(x))
+        b = self.bn1(a)
+        c = self.relu2(self.bn2(b + a))
+        d = self.ln3(self.ln2(self.ln1(c)).reshape(-1, 1152))
+        return self.bn3(d.reshape(-1, 8, 2, 6, 12))
+
+
 # The library every weighted op of a case must run, when not the family's
 # own (XNNPACK for qnnpack, oneDNN for x86).
 LIBRARY = {"conv3d": {"qnnpack": ("onednn",)},
@@ -132,7 +159,7 @@ LIBRARY = {"conv3d": {"qnnpack": ("onednn",)},
 
 def randomize_bn(model, gen):
     for m in model.modules():
-        if isinstance(m, nn.BatchNorm2d):
+        if isinstance(m, (nn.BatchNorm2d, nn.BatchNorm3d)):
             m.running_mean.uniform_(-0.2, 0.2, generator=gen)
             m.running_var.uniform_(0.5, 1.5, generator=gen)
             m.weight.data.uniform_(0.5, 1.5, generator=gen)
@@ -398,6 +425,7 @@ def main():
         cases.append(("conv1d", Conv1dModel, (1, 4, 32)))
         cases.append(("conv3d", Conv3dModel, (1, 2, 6, 12, 12)))
         cases.append(("conv_transpose", ConvTransposeModel, (1, 3, 16, 16)))
+        cases.append(("norms", NormModel, (1, 3, 12, 12)))
     pipeline = [("resnet18-qfx", lambda: torchvision.models.resnet18(), (1, 3, size, size)),
                 ("mobilenet_v2-qfx", lambda: torchvision.models.mobilenet_v2(),
                  (1, 3, size, size))]

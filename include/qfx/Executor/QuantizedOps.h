@@ -58,6 +58,14 @@ std::unique_ptr<Kernel> createQCatKernel(std::vector<int> inputs, int output,
                                          int64_t dim,
                                          std::vector<kern::QParams> pis,
                                          kern::QParams po);
+/// Eval batch norm along physical dim \p channelDim (sizes from the slot).
+std::unique_ptr<Kernel> createQBatchNormKernel(int input, int output,
+                                               kern::BatchNormDesc desc,
+                                               int64_t channelDim);
+/// Layer norm over the trailing \p normalizedDims dims.
+std::unique_ptr<Kernel> createQLayerNormKernel(int input, int output,
+                                               kern::LayerNormDesc desc,
+                                               int64_t normalizedDims);
 /// NCHW <-> NHWC of a rank-4 one-byte tensor.
 std::unique_ptr<Kernel> createLayoutKernel(int input, int output, bool toNhwc);
 

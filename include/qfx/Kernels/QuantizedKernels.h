@@ -73,6 +73,9 @@ enum class Impl : uint8_t {
   DepthwiseScalar,
   /// A 256-entry lookup table (elementwise ops of one uint8 input).
   Lut,
+  /// qfx's own batch norm / layer norm, eight values at a time with AVX2 and
+  /// FMA (the reference's float32 operations, bit for bit).
+  NormAvx2,
 };
 const char *implName(Impl impl);
 
@@ -230,6 +233,46 @@ void applyLut(const uint8_t *lut, const uint8_t *in, uint8_t *out,
 void qcat(const std::vector<const uint8_t *> &ins,
           const std::vector<QParams> &pis, const std::vector<int64_t> &inner,
           int64_t outer, uint8_t *out, const QParams &po);
+
+/// Eval-mode batch norm on a buffer of outer x c x inner values (channel
+/// dim in the middle: NCHW has inner = H * W, NHWC inner = 1):
+///   y = fma(dq(x), alpha[c], beta[c]);  q = quantize(y)
+/// in float32, with ATen's constants alpha = w * invstd and
+/// beta = fma(-mean, alpha, b) (NormConstants.h). relu clamps at the
+/// output zero point.
+struct BatchNormDesc {
+  int64_t outer = 1, c = 1, inner = 1;
+  QParams in, out;
+  std::vector<float> alpha, beta;
+  bool relu = false;
+  /// Checks sizes; returns an error message or "".
+  std::string validate() const;
+};
+/// The definition (scalar, std::fma).
+void referenceBatchNorm(const BatchNormDesc &d, const uint8_t *in,
+                        uint8_t *out);
+/// referenceBatchNorm bit for bit, vectorised (AVX2 + FMA) where the CPU has
+/// it and \p allowSimd; returns the implementation that ran.
+Impl qbatchNorm(const BatchNormDesc &d, const uint8_t *in, uint8_t *out,
+                bool allowSimd = true);
+
+/// Layer norm over rows of n contiguous values, ATen's layer_norm in
+/// float32 on dq(x): mean and biased variance by ATen's RowwiseMoments
+/// (Welford per lane of eight over chunks of 16 vectors, a binary cascade
+/// of chunks, the scalar tail, then the lanes; no fused multiply-add),
+/// rstd = 1 / sqrt(var + float(eps)), nb = -rstd * mean;
+///   y = fma(fma(dq(x), rstd, nb), gamma[j], beta[j]);  q = quantize(y)
+struct LayerNormDesc {
+  int64_t rows = 1, n = 1;
+  QParams in, out;
+  std::vector<float> gamma, beta; ///< n values each, or empty (1 / 0).
+  double eps = 1e-5;
+  std::string validate() const;
+};
+void referenceLayerNorm(const LayerNormDesc &d, const uint8_t *in,
+                        uint8_t *out);
+Impl qlayerNorm(const LayerNormDesc &d, const uint8_t *in, uint8_t *out,
+                bool allowSimd = true);
 
 /// NCHW <-> NHWC of one-byte elements.
 void nchwToNhwc(const uint8_t *in, uint8_t *out, int64_t n, int64_t c,

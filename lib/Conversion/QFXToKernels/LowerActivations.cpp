@@ -158,8 +158,9 @@ struct FoldClampIntoProducer : OpRewritePattern<qk::ClampOp> {
   LogicalResult matchAndRewrite(qk::ClampOp c,
                                 PatternRewriter &rw) const override {
     Operation *p = c.getInput().getDefiningOp();
-    if (!p || !isa<qk::Conv2dOp, qk::LinearOp>(p))
-      return rw.notifyMatchFailure(c, "not produced by conv2d / linear");
+    if (!p || !isa<qk::Conv2dOp, qk::Conv3dOp, qk::LinearOp>(p))
+      return rw.notifyMatchFailure(c,
+                                   "not produced by conv2d / conv3d / linear");
     if (!p->getResult(0).hasOneUse())
       return rw.notifyMatchFailure(c, "the producer has other users");
     UQ t = u8Activation(c.getType());

@@ -83,6 +83,15 @@ struct Recorder {
   }
 };
 
+/// The values of the float32 parameter \p sym (dense or resource data).
+mlir::FailureOr<std::vector<float>> readFloats(mlir::Operation *from,
+                                               mlir::FlatSymbolRefAttr sym);
+
+/// Eval batch norm (+relu, BNReLU2d/3d) and layer norm: qfxk.batch_norm
+/// with ATen's per-channel constants folded, qfxk.layer_norm.
+void populateNormPatterns(mlir::RewritePatternSet &patterns,
+                          LowerFailures *failures);
+
 /// Activation patterns (clamps, tables, softmax, identities) and the fold
 /// of a clamp into the convolution / linear layer producing its input.
 void populateActivationPatterns(mlir::RewritePatternSet &patterns,

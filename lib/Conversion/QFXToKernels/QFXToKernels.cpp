@@ -32,10 +32,8 @@ using namespace qfx;
 namespace qk = qfx::kernels;
 using namespace qfx::lowering;
 
-namespace {
-
-/// Reads a float32 parameter's values.
-FailureOr<std::vector<float>> readFloats(Operation *from, FlatSymbolRefAttr sym) {
+FailureOr<std::vector<float>> qfx::lowering::readFloats(Operation *from,
+                                                        FlatSymbolRefAttr sym) {
   auto p = SymbolTable::lookupNearestSymbolFrom<ParameterOp>(from, sym);
   if (!p)
     return failure();
@@ -61,6 +59,8 @@ FailureOr<std::vector<float>> readFloats(Operation *from, FlatSymbolRefAttr sym)
   }
   return failure();
 }
+
+namespace {
 
 /// [A, B, L] as [A, B, 1, L]: a 1-d convolution's tensors as 2-d ones.
 RankedTensorType as2d(Type t) {
@@ -288,12 +288,13 @@ struct LowerWeighted : OpRewritePattern<QuantizeOp>, Recorder {
           rw.getI64IntegerAttr(convT.getGroups()), rq, rw.getBoolAttr(m->relu));
       result = qk::ToNchwOp::create(rw, loc, outT, y);
     } else if (is3d) {
-      result = qk::Conv3dOp::create(rw, loc, q.getType(), xq, sym,
-                                    rw.getDenseI64ArrayAttr(conv.getStride()),
-                                    rw.getDenseI64ArrayAttr(conv.getPadding()),
-                                    rw.getDenseI64ArrayAttr(conv.getDilation()),
-                                    rw.getI64IntegerAttr(conv.getGroups()), rq,
-                                    rw.getBoolAttr(m->relu));
+      result =
+          qk::Conv3dOp::create(rw, loc, q.getType(), xq, sym,
+                               rw.getDenseI64ArrayAttr(conv.getStride()),
+                               rw.getDenseI64ArrayAttr(conv.getPadding()),
+                               rw.getDenseI64ArrayAttr(conv.getDilation()),
+                               rw.getI64IntegerAttr(conv.getGroups()), rq,
+                               rw.getBoolAttr(m->relu), DenseI64ArrayAttr());
     } else if (conv) {
       Value xin = xq;
       Type outT = q.getType();
@@ -521,4 +522,5 @@ void qfx::populateQFXToKernelsPatterns(RewritePatternSet &patterns,
                ElementwiseInNhwc<qk::ClampOp>, CatInNhwc>(
       patterns.getContext());
   populateActivationPatterns(patterns, failures);
+  populateNormPatterns(patterns, failures);
 }

@@ -69,3 +69,33 @@ func.func @conv3d_affine_weight(%x: tensor<1x3x2x4x4xf32>) -> tensor<1x2x2x4x4xf
   %cd = qfx.dequantize %cq : tensor<1x2x2x4x4x!in> -> tensor<1x2x2x4x4xf32>
   return %cd : tensor<1x2x2x4x4xf32>
 }
+
+// -----
+
+// ReLU6 (hardtanh 0..6 on the convolution's own qparams) folds into
+// qfxk.conv3d as its output clamp [q(0), q(6)] = [10, 130], as for conv2d.
+!in = !quant.uniform<u8:f32, 5.000000e-02:62>
+!act = !quant.uniform<u8:f32, 5.000000e-02:10>
+!w = !quant.uniform<i8:f32, 1.0e-3>
+qfx.parameter @c.weight parameter = dense<0.1> : tensor<2x3x1x1x1xf32>
+
+// CHECK-LABEL: func.func @conv3d_relu6
+// CHECK: %[[C:.*]] = qfxk.conv3d %{{.*}} requant = {{float|fp32}} relu = false clamp = [10, 130] : tensor<1x3x2x4x4x{{.*}}> -> tensor<1x2x2x4x4x
+// CHECK-NEXT: qfx.dequantize %[[C]]
+// CHECK-NOT: qfxk.clamp
+// QNNPACK-LABEL: func.func @conv3d_relu6
+// QNNPACK: qfxk.conv3d {{.*}} requant = fp32 relu = false clamp = [10, 130]
+func.func @conv3d_relu6(%x: tensor<1x3x2x4x4xf32>) -> tensor<1x2x2x4x4xf32> {
+  %xq = qfx.quantize %x : tensor<1x3x2x4x4xf32> -> tensor<1x3x2x4x4x!in>
+  %xd = qfx.dequantize %xq : tensor<1x3x2x4x4x!in> -> tensor<1x3x2x4x4xf32>
+  %w = qfx.get_attr @c.weight : tensor<2x3x1x1x1xf32>
+  %wq = qfx.quantize %w : tensor<2x3x1x1x1xf32> -> tensor<2x3x1x1x1x!w>
+  %wd = qfx.dequantize %wq : tensor<2x3x1x1x1x!w> -> tensor<2x3x1x1x1xf32>
+  %c = qfx.conv %xd, %wd stride = [1, 1, 1] padding = [0, 0, 0] dilation = [1, 1, 1] groups = 1 : (tensor<1x3x2x4x4xf32>, tensor<2x3x1x1x1xf32>) -> tensor<1x2x2x4x4xf32>
+  %cq = qfx.quantize %c : tensor<1x2x2x4x4xf32> -> tensor<1x2x2x4x4x!act>
+  %cd = qfx.dequantize %cq : tensor<1x2x2x4x4x!act> -> tensor<1x2x2x4x4xf32>
+  %r = qfx.hardtanh %cd min_val = 0.0 max_val = 6.0 : tensor<1x2x2x4x4xf32>
+  %rq = qfx.quantize %r : tensor<1x2x2x4x4xf32> -> tensor<1x2x2x4x4x!act>
+  %rd = qfx.dequantize %rq : tensor<1x2x2x4x4x!act> -> tensor<1x2x2x4x4xf32>
+  return %rd : tensor<1x2x2x4x4xf32>
+}

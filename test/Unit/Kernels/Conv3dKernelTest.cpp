@@ -242,3 +242,44 @@ TEST_CASE("conv3d reference: float requantization within 1 LSB of "
           }
   CHECK(maxDiff <= 1);
 }
+
+TEST_CASE("conv3d: a fused output clamp (ReLU6) is exact on every path",
+          "[kernels][conv3d]") {
+  std::mt19937 rng(17);
+  struct Path {
+    Requant rq;
+    int32_t inQmax;
+    Data data;
+    ImplChoice choice;
+  };
+  for (Path p : {Path{Requant::Float, 127, Data::Random, ImplChoice::OneDnn},
+                 Path{Requant::Float, 255, Data::Random, ImplChoice::Auto},
+                 Path{Requant::Float, 255, Data::Small, ImplChoice::Auto},
+                 Path{Requant::Fp32, 255, Data::Random, ImplChoice::Auto}})
+    for (const Shape3 &s : kShapes3) {
+      Conv3dDesc d = makeDesc(s, p.rq, p.inQmax, p.data, rng, false);
+      auto x = makeInput(d, p.data, rng);
+      std::vector<uint8_t> plain(outSize(d)), ref(plain.size()),
+          out(plain.size(), 7);
+      referenceConv3d(d, x.data(), plain.data());
+      d.base.clampLo = d.base.out.zeroPoint;
+      d.base.clampHi = d.base.out.zeroPoint + 40;
+      referenceConv3d(d, x.data(), ref.data());
+      std::string err;
+      auto k = createConv3dKernel(d, p.choice, err);
+      REQUIRE(k);
+      k->run(x.data(), out.data());
+      INFO(k->libraryInfo());
+      size_t mismatches = 0, wrongClamp = 0, clamped = 0;
+      for (size_t i = 0; i < ref.size(); ++i) {
+        mismatches += out[i] != ref[i];
+        wrongClamp +=
+            int(ref[i]) !=
+            std::min(std::max<int>(plain[i], d.base.clampLo), d.base.clampHi);
+        clamped += plain[i] > d.base.clampHi || plain[i] < d.base.clampLo;
+      }
+      CHECK(mismatches == 0);
+      CHECK(wrongClamp == 0);
+      CHECK(clamped > 0); // the clamp matters on this data
+    }
+}

@@ -206,7 +206,7 @@ LogicalResult Conv3dOp::verify() {
     return failure();
   if (static_cast<int64_t>(getGroups()) < 1)
     return emitOpError() << "'groups' must be positive";
-  return success();
+  return checkOptionalClamp(*this, getClamp(), getResult().getType());
 }
 
 LogicalResult Conv3dOp::verifySymbolUses(SymbolTableCollection &tables) {
@@ -342,6 +342,56 @@ LogicalResult SoftmaxOp::verify() {
   if (dim < 0 || dim >= t.getRank())
     return emitOpError() << "'dim' " << dim << " out of range for rank "
                          << t.getRank();
+  return success();
+}
+
+/// A per-channel float32 vector of \p n values.
+static LogicalResult checkVector(Operation *op, ElementsAttr a, int64_t n,
+                                 StringRef name) {
+  auto t = cast<ShapedType>(a.getType());
+  if (t.getRank() != 1 || t.getDimSize(0) != n)
+    return op->emitOpError()
+           << "expects '" << name << "' of " << n << " values, got " << t;
+  return success();
+}
+
+LogicalResult BatchNormOp::verify() {
+  if (failed(checkActivations(*this)))
+    return failure();
+  auto t = getInput().getType();
+  if (t.getShape() != getResult().getType().getShape() || !t.hasStaticShape())
+    return emitOpError() << "expects static shapes, the input's on the result";
+  int64_t dim = getChannelDim();
+  if (t.getRank() < 2 || dim < 1 || dim >= t.getRank())
+    return emitOpError() << "'channel_dim' " << dim
+                         << " must be a non-batch dim of the rank-"
+                         << t.getRank() << " input";
+  int64_t c = t.getDimSize(dim);
+  if (failed(checkVector(*this, getMultiplier(), c, "multiplier")) ||
+      failed(checkVector(*this, getOffset(), c, "offset")))
+    return failure();
+  return success();
+}
+
+LogicalResult LayerNormOp::verify() {
+  if (failed(checkActivations(*this)))
+    return failure();
+  auto t = getInput().getType();
+  if (t.getShape() != getResult().getType().getShape() || !t.hasStaticShape())
+    return emitOpError() << "expects static shapes, the input's on the result";
+  int64_t dims = getNormalizedDims();
+  if (dims < 1 || dims > t.getRank())
+    return emitOpError() << "'normalized_dims' " << dims
+                         << " out of range for rank " << t.getRank();
+  if (!(getEps().convertToDouble() >= 0.0))
+    return emitOpError() << "'eps' must be >= 0";
+  int64_t n = 1;
+  for (int64_t d : t.getShape().take_back(dims))
+    n *= d;
+  if (auto w = getWeightAttr(); w && failed(checkVector(*this, w, n, "weight")))
+    return failure();
+  if (auto b = getBiasAttr(); b && failed(checkVector(*this, b, n, "bias")))
+    return failure();
   return success();
 }
 

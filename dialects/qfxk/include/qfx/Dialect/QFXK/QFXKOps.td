@@ -119,6 +119,8 @@ def QFXK_Conv3dOp : QFXK_Op<"conv3d", [Pure,
     O x C/groups x KD x KH x KW). Input and result keep PyTorch's NCDHW
     layout (there is no 5-d layout op: the runtime converts to channels-last
     inside the kernel); `stride`, `padding` and `dilation` are (D, H, W).
+    The optional `clamp = [lo, hi]` is a fused ReLU6 / hardtanh, as in
+    `qfxk.conv2d`.
 
     ```mlir
     %y = qfxk.conv3d %x weight = @conv.weight.q stride = [1, 1, 1]
@@ -131,12 +133,13 @@ def QFXK_Conv3dOp : QFXK_Op<"conv3d", [Pure,
   let arguments = (ins QFXK_QTensor:$input, FlatSymbolRefAttr:$weight,
     DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$padding,
     DenseI64ArrayAttr:$dilation, I64Attr:$groups, QFXK_RequantAttr:$requant,
-    BoolAttr:$relu);
+    BoolAttr:$relu, OptionalAttr<DenseI64ArrayAttr>:$clamp);
   let results = (outs QFXK_QTensor:$result);
   let assemblyFormat = [{
     $input `weight` `=` $weight `stride` `=` $stride `padding` `=` $padding
     `dilation` `=` $dilation `groups` `=` $groups `requant` `=` $requant
-    `relu` `=` $relu attr-dict `:` type($input) `->` type($result)
+    `relu` `=` $relu (`clamp` `=` $clamp^)? attr-dict `:` type($input)
+    `->` type($result)
   }];
   let hasVerifier = 1;
 }
@@ -273,6 +276,62 @@ def QFXK_SoftmaxOp : QFXK_Op<"softmax", [Pure]> {
   let results = (outs QFXK_QTensor:$result);
   let assemblyFormat = [{
     $input `dim` `=` $dim attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def QFXK_BatchNormOp : QFXK_Op<"batch_norm", [Pure]> {
+  let summary = "eval-mode batch norm on quantized integers (+relu)";
+  let description = [{
+    `q_out(fma(dq(x), multiplier[c], offset[c]))` per channel `c` along the
+    physical dim `channel_dim`, in float32: ATen's eval batch norm with
+    `multiplier = w * invstd` and `offset = fma(-mean, multiplier, b)`
+    folded at compile time (docs/kernels.md). `relu` clamps at the output
+    zero point (BNReLU2d / BNReLU3d). Any rank >= 2; NCHW (channel_dim = 1)
+    or NHWC (channel_dim = 3).
+
+    ```mlir
+    %y = qfxk.batch_norm %x multiplier = dense<[1.5, 0.5]> : tensor<2xf32>
+        offset = dense<[0.1, -0.2]> : tensor<2xf32> channel_dim = 3 relu = false
+        : tensor<1x4x4x2x!quant.uniform<u8:f32, 0.1:3>>
+        -> tensor<1x4x4x2x!quant.uniform<u8:f32, 0.2:100>>
+    ```
+  }];
+  let arguments = (ins QFXK_QTensor:$input, FloatElementsAttr<32>:$multiplier,
+    FloatElementsAttr<32>:$offset, I64Attr:$channel_dim, BoolAttr:$relu);
+  let results = (outs QFXK_QTensor:$result);
+  let assemblyFormat = [{
+    $input `multiplier` `=` $multiplier `offset` `=` $offset
+    `channel_dim` `=` $channel_dim `relu` `=` $relu attr-dict
+    `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def QFXK_LayerNormOp : QFXK_Op<"layer_norm", [Pure]> {
+  let summary = "layer norm over the trailing dims of quantized integers";
+  let description = [{
+    Per row of the trailing `normalized_dims` dims (PyTorch's logical
+    layout): ATen's float32 layer norm of `dq(x)` (its moments, then
+    `fma(fma(dq(x), rstd, -rstd * mean), weight[j], bias[j])`), quantized
+    (docs/kernels.md). `weight` / `bias` are the
+    float elementwise affine parameters (absent: 1 and 0).
+
+    ```mlir
+    %y = qfxk.layer_norm %x weight = dense<1.0> : tensor<8xf32>
+        bias = dense<0.0> : tensor<8xf32> normalized_dims = 1 eps = 1.0e-05
+        : tensor<2x8x!quant.uniform<u8:f32, 0.1:3>>
+        -> tensor<2x8x!quant.uniform<u8:f32, 0.02:128>>
+    ```
+  }];
+  let arguments = (ins QFXK_QTensor:$input,
+    OptionalAttr<FloatElementsAttr<32>>:$weight, OptionalAttr<FloatElementsAttr<32>>:$bias,
+    I64Attr:$normalized_dims, F64Attr:$eps);
+  let results = (outs QFXK_QTensor:$result);
+  let assemblyFormat = [{
+    $input (`weight` `=` $weight^)? (`bias` `=` $bias^)?
+    `normalized_dims` `=` $normalized_dims `eps` `=` $eps attr-dict
+    `:` type($input) `->` type($result)
   }];
   let hasVerifier = 1;
 }
