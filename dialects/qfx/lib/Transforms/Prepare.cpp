@@ -180,10 +180,10 @@ LogicalResult GraphPreparer::prepare(func::FuncOp func,
       const OpQConfigInfo *info = annotation->lookup(&op);
       QConfigAttr attr;
       if (info)
-        callQConfigs[&op] = info->resolution.qconfig;
-      if (info && info->resolution.qconfig) {
+        callQConfigs[&op] = info->resolution->qconfig;
+      if (info && info->resolution->qconfig) {
         FailureOr<QConfigAttr> a =
-            getQConfigAttr(op.getContext(), *info->resolution.qconfig);
+            getQConfigAttr(op.getContext(), *info->resolution->qconfig);
         if (failed(a))
           return op.emitError()
                  << "qconfig of standalone module '"
