@@ -54,7 +54,8 @@ public:
     const float scale = static_cast<float>(qp->scale);
     const int64_t zp = qp->zeroPoint;
     for (int64_t i = 0; i < numel_; ++i)
-      xq_[i] = static_cast<uint8_t>(rt::quantizeValue(x_[i], scale, zp, 0, 255));
+      xq_[i] =
+          static_cast<uint8_t>(rt::quantizeValue(x_[i], scale, zp, 0, 255));
     kernel_->run(xq_.data(), scale, static_cast<int32_t>(zp), y_);
     return Status::success();
   }

@@ -249,9 +249,9 @@ public:
   }
   Impl lastImpl() const override { return last_; }
   std::string libraryInfo() const override {
-    return std::string(implName(impl_)) + ": " + onednn_->libraryInfo() +
-           " " + std::to_string(onednnRuns_) + ", " + exact_->libraryInfo() +
-           " " + std::to_string(exactRuns_) + " run(s)";
+    return std::string(implName(impl_)) + ": " + onednn_->libraryInfo() + " " +
+           std::to_string(onednnRuns_) + ", " + exact_->libraryInfo() + " " +
+           std::to_string(exactRuns_) + " run(s)";
   }
 
 private:

@@ -87,14 +87,16 @@ struct LowerDynamicLinear : RewritePattern, Recorder {
                   "(qint8 and float16 dynamic quantization stay reference)");
     auto inT = cast<RankedTensorType>(qd.getInput().getType());
     if (inT.getRank() < 2 || !inT.hasStaticShape())
-      return fail(rw, op, "dynamic linear kernels take static inputs of rank >= 2");
+      return fail(rw, op,
+                  "dynamic linear kernels take static inputs of rank >= 2");
 
     // Weight: dq(q(get_attr)), symmetric int8; bias: get_attr or none.
     auto wdq = lin.getWeight().getDefiningOp<DequantizeOp>();
     auto wq = wdq ? wdq.getInput().getDefiningOp<QuantizeOp>() : QuantizeOp();
     auto wget = wq ? wq.getInput().getDefiningOp<GetAttrOp>() : GetAttrOp();
     if (!wget)
-      return fail(rw, op, "the weight is not a quantize -> dequantize of a parameter");
+      return fail(rw, op,
+                  "the weight is not a quantize -> dequantize of a parameter");
     GetAttrOp bget;
     if (lin.getBias()) {
       bget = lin.getBias().getDefiningOp<GetAttrOp>();
@@ -110,12 +112,15 @@ struct LowerDynamicLinear : RewritePattern, Recorder {
     if (auto pa = dyn_cast<quant::UniformQuantizedPerAxisType>(qet)) {
       if (pa.getQuantizedDimension() != 0 ||
           llvm::any_of(pa.getZeroPoints(), [](int64_t z) { return z != 0; }))
-        return fail(rw, op, "per-channel weights must be symmetric along axis 0");
+        return fail(rw, op,
+                    "per-channel weights must be symmetric along axis 0");
       for (int64_t c = 0; c < oc; ++c)
         scales[c] = static_cast<float>(pa.getScales()[c]);
     } else if (auto u = dyn_cast<UQ>(qet)) {
       if (u.getZeroPoint() != 0)
-        return fail(rw, op, "the weight zero point is not 0 (affine weights have no kernel)");
+        return fail(
+            rw, op,
+            "the weight zero point is not 0 (affine weights have no kernel)");
       std::fill(scales.begin(), scales.end(), static_cast<float>(u.getScale()));
     } else {
       return fail(rw, op, "the weight is not uniformly quantized");
@@ -161,8 +166,8 @@ struct LowerDynamicLinear : RewritePattern, Recorder {
     }
     auto y = qk::DynamicLinearOp::create(
         rw, op->getLoc(), op->getResult(0).getType(), qd.getInput(),
-        FlatSymbolRefAttr::get(ctx, name),
-        rw.getBoolAttr(qd.getReduceRange()), rw.getBoolAttr(relu));
+        FlatSymbolRefAttr::get(ctx, name), rw.getBoolAttr(qd.getReduceRange()),
+        rw.getBoolAttr(relu));
     rw.replaceOp(op, y.getResult());
     succeeded(op);
     return success();

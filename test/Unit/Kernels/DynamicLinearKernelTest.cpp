@@ -102,8 +102,8 @@ TEST_CASE("dynamic linear kernels equal the reference bit for bit",
           if (data == Data::ReduceRange)
             CHECK(a->lastImpl() == Impl::OneDnnU8S8);
           if (data == Data::Adversarial)
-            CHECK(a->lastImpl() == (cpuHasAvx2() ? Impl::GemmS16Avx2
-                                                 : Impl::Reference));
+            CHECK(a->lastImpl() ==
+                  (cpuHasAvx2() ? Impl::GemmS16Avx2 : Impl::Reference));
           INFO(a->libraryInfo());
           CHECK(a->libraryInfo().find("matmul") != std::string::npos);
         }

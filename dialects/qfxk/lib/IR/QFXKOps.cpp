@@ -311,8 +311,7 @@ LogicalResult DynamicLinearOp::verify() {
   return success();
 }
 
-LogicalResult
-DynamicLinearOp::verifySymbolUses(SymbolTableCollection &tables) {
+LogicalResult DynamicLinearOp::verifySymbolUses(SymbolTableCollection &tables) {
   auto w = lookupWeight(*this, tables, getWeightAttr(), Requant::float_, 2);
   if (failed(w))
     return failure();
