@@ -118,6 +118,9 @@ std::unique_ptr<ConvKernel> ConvKernel::create(ConvDesc d, ImplChoice choice,
   case ImplChoice::DepthwiseScalar:
     return createDepthwiseConv(std::move(d),
                                choice == ImplChoice::DepthwiseScalar, error);
+  case ImplChoice::GemmS16:
+    error = "qfx's int16 matrix product runs dynamic linear layers only";
+    return nullptr;
   case ImplChoice::Auto:
     break;
   }

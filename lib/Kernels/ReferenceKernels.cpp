@@ -40,6 +40,8 @@ const char *qfx::kern::implName(Impl impl) {
     return "lut";
   case Impl::NormAvx2:
     return "qfx:norm-avx2";
+  case Impl::GemmS16Avx2:
+    return "qfx:gemm-u8s8-s16-avx2";
   }
   return "?";
 }

@@ -137,6 +137,29 @@ Status ModelBuilder::lowerKernelOp(Operation *op, bool &handled) {
     add(op, createQConvKernel(x, y, std::move(d), kern::ImplChoice::Auto));
     return Status::success();
   }
+  if (auto l = dyn_cast<qk::DynamicLinearOp>(op)) {
+    auto w = SymbolTable::lookupNearestSymbolFrom<qk::PackedWeightOp>(
+        op, l.getWeightAttr());
+    if (!w)
+      return error(op, "no qfxk.packed_weight for the weight");
+    kern::ConvDesc cd;
+    QFX_CHECK(readPackedWeight(w, cd));
+    kern::DynamicLinearDesc d;
+    auto it = l.getInput().getType();
+    auto wt = cast<RankedTensorType>(w.getType());
+    d.k = it.getShape().back();
+    d.m = it.getNumElements() / d.k;
+    d.n = wt.getDimSize(0);
+    d.weight = std::move(cd.weight);
+    d.wScales = std::move(cd.wScales);
+    d.bias = std::move(cd.biasF);
+    d.relu = l.getRelu();
+    QFX_TRY(x, slotOf(op, l.getInput()));
+    QFX_TRY(y, newBuffer(op, l.getResult()));
+    add(op, createQDynamicLinearKernel(x, y, std::move(d), l.getReduceRange(),
+                                       kern::ImplChoice::Auto));
+    return Status::success();
+  }
   if (auto c = dyn_cast<qk::Conv3dOp>(op)) {
     kern::Conv3dDesc cd;
     kern::ConvDesc &d = cd.base;

@@ -17,6 +17,7 @@
 #include "qfx/Executor/Plan.h"
 #include "qfx/Kernels/Conv3dKernel.h"
 #include "qfx/Kernels/ConvTransposeKernel.h"
+#include "qfx/Kernels/DynamicLinearKernel.h"
 #include "qfx/Kernels/QuantizedKernels.h"
 
 namespace qfx::exec {
@@ -32,6 +33,13 @@ std::unique_ptr<Kernel> createQConv3dKernel(int input, int output,
 /// 2-d transposed convolution on NHWC slots.
 std::unique_ptr<Kernel> createQConvTransposeKernel(int input, int output,
                                                    kern::ConvTransposeDesc desc,
+                                                   kern::ImplChoice choice);
+/// Dynamic linear on float slots ([..., K] -> [..., N], m = the leading
+/// dims' product): qparams chosen per run (ATen's ChooseQuantizationParams,
+/// [0, 127] with \p reduceRange), exact int8 product, float epilogue.
+std::unique_ptr<Kernel> createQDynamicLinearKernel(int input, int output,
+                                                   kern::DynamicLinearDesc desc,
+                                                   bool reduceRange,
                                                    kern::ImplChoice choice);
 std::unique_ptr<Kernel> createQAddKernel(int lhs, int rhs, int output,
                                          kern::QParams pl, kern::QParams pr,

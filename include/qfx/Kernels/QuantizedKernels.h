@@ -76,6 +76,9 @@ enum class Impl : uint8_t {
   /// qfx's own batch norm / layer norm, eight values at a time with AVX2 and
   /// FMA (the reference's float32 operations, bit for bit).
   NormAvx2,
+  /// qfx's own u8 x s8 -> s32 matrix product: x - zp widened to int16,
+  /// products summed in pairs into int32 by vpmaddwd (exact on any data).
+  GemmS16Avx2,
 };
 const char *implName(Impl impl);
 
@@ -93,6 +96,8 @@ enum class ImplChoice : uint8_t {
   /// scalar one (forced).
   Depthwise,
   DepthwiseScalar,
+  /// qfx's AVX2 int16 matrix product (dynamic linear).
+  GemmS16,
 };
 
 /// A 2-d convolution (a linear layer is a 1x1 convolution over 1x1 images).

@@ -92,6 +92,11 @@ mlir::FailureOr<std::vector<float>> readFloats(mlir::Operation *from,
 void populateNormPatterns(mlir::RewritePatternSet &patterns,
                           LowerFailures *failures);
 
+/// Dynamic linear: linear (+relu) on dq(quantize_dynamic(x)) with a
+/// q/dq'd int8 weight becomes qfxk.dynamic_linear on x.
+void populateDynamicPatterns(mlir::RewritePatternSet &patterns,
+                             LowerFailures *failures);
+
 /// Activation patterns (clamps, tables, softmax, identities) and the fold
 /// of a clamp into the convolution / linear layer producing its input.
 void populateActivationPatterns(mlir::RewritePatternSet &patterns,

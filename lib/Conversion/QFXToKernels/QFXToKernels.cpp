@@ -516,6 +516,7 @@ void qfx::populateQFXToKernelsPatterns(RewritePatternSet &patterns,
                                        qk::Requant requant,
                                        LowerFailures *failures) {
   patterns.add<LowerWeighted>(patterns.getContext(), requant, failures);
+  populateDynamicPatterns(patterns, failures);
   patterns.add<LowerElementwise>(patterns.getContext(), failures);
   patterns.add<ReshapeOfOneByOne, ElementwiseInNhwc<qk::AddOp>,
                ElementwiseInNhwc<qk::MulOp>, ElementwiseInNhwc<qk::UnaryOp>,

@@ -299,6 +299,30 @@ LogicalResult LinearOp::verifySymbolUses(SymbolTableCollection &tables) {
   return success();
 }
 
+LogicalResult DynamicLinearOp::verify() {
+  auto it = getInput().getType(), ot = getResult().getType();
+  if (it.getRank() < 2 || !it.hasStaticShape() || !ot.hasStaticShape() ||
+      ot.getRank() != it.getRank())
+    return emitOpError()
+           << "expects static float tensors of one rank >= 2, [..., K] -> "
+              "[..., N]";
+  if (it.getShape().drop_back() != ot.getShape().drop_back())
+    return emitOpError() << "leading dims change";
+  return success();
+}
+
+LogicalResult DynamicLinearOp::verifySymbolUses(SymbolTableCollection &tables) {
+  auto w = lookupWeight(*this, tables, getWeightAttr(), Requant::float_, 2);
+  if (failed(w))
+    return failure();
+  ArrayRef<int64_t> ws = cast<RankedTensorType>(w->getType()).getShape();
+  if (getInput().getType().getShape().back() != ws[1] ||
+      getResult().getType().getShape().back() != ws[0])
+    return emitOpError() << "shapes do not match the " << ws[0] << "x" << ws[1]
+                         << " weight";
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Elementwise, pooling, data movement
 //===----------------------------------------------------------------------===//

@@ -201,6 +201,33 @@ def QFXK_LinearOp : QFXK_Op<"linear", [Pure,
   let hasVerifier = 1;
 }
 
+def QFXK_DynamicLinearOp : QFXK_Op<"dynamic_linear", [Pure,
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "dynamically quantized linear layer on float tensors";
+  let description = [{
+    PyTorch's dynamic linear: the float input [..., K] is quantized to
+    quint8 with qparams chosen from its own min / max on every run (ATen's
+    ChooseQuantizationParams, the range [0, 127] with `reduce_range`),
+    multiplied exactly in int32 with the int8 weight [N, K] and scaled back
+    with fbgemm's float convention, `float(acc) * float(s_x * s_w[c]) +
+    bias[c]` (float bias, `relu` after it). The result is float
+    [..., N]. The weight's bias, if any, is f32.
+
+    ```mlir
+    %y = qfxk.dynamic_linear %x weight = @fc.weight.packed reduce_range = true
+        relu = false : tensor<4x16xf32> -> tensor<4x32xf32>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[F32]>:$input, FlatSymbolRefAttr:$weight,
+    BoolAttr:$reduce_range, BoolAttr:$relu);
+  let results = (outs RankedTensorOf<[F32]>:$result);
+  let assemblyFormat = [{
+    $input `weight` `=` $weight `reduce_range` `=` $reduce_range `relu` `=`
+    $relu attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 def QFXK_AddOp : QFXK_Op<"add", [Pure]> {
   let summary = "quantized elementwise add (same shapes), optionally with relu";
   let description = [{
