@@ -160,6 +160,52 @@ Status ModelBuilder::lowerKernelOp(Operation *op, bool &handled) {
                                        kern::ImplChoice::Auto));
     return Status::success();
   }
+  if (auto e = dyn_cast<qk::EmbeddingBagOp>(op)) {
+    auto t = SymbolTable::lookupNearestSymbolFrom<qk::PackedEmbeddingOp>(
+        op, e.getTableAttr());
+    if (!t)
+      return error(op, "no qfxk.packed_embedding for the table");
+    auto data = dyn_cast<DenseElementsAttr>(t.getData());
+    auto sc = dyn_cast<DenseElementsAttr>(t.getScales());
+    auto zp = dyn_cast<DenseElementsAttr>(t.getZeroPoints());
+    if (!data || !sc || !zp)
+      return error(op, "packed embedding data must be dense attributes");
+    kern::PackedEmbedding table;
+    table.rows = cast<ShapedType>(data.getType()).getDimSize(0);
+    table.dim = static_cast<int64_t>(t.getDim());
+    table.bits = static_cast<int>(t.getBits());
+    for (int8_t v : data.getValues<int8_t>())
+      table.data.push_back(static_cast<uint8_t>(v));
+    if (data.isSplat())
+      table.data.assign(data.getNumElements(), table.data.front());
+    for (float v : sc.getValues<float>())
+      table.scales.push_back(v);
+    if (sc.isSplat())
+      table.scales.assign(table.rows, table.scales.front());
+    for (float v : zp.getValues<float>())
+      table.zeroPoints.push_back(v);
+    if (zp.isSplat())
+      table.zeroPoints.assign(table.rows, table.zeroPoints.front());
+    QEmbeddingBagParams p;
+    QFX_TRY(i, slotOf(op, e.getIndices()));
+    p.indices = i;
+    if (e.getOffsets()) {
+      QFX_TRY(o, slotOf(op, e.getOffsets()));
+      p.offsets = o;
+    }
+    if (e.getPerSampleWeights()) {
+      QFX_TRY(w, slotOf(op, e.getPerSampleWeights()));
+      p.perSampleWeights = w;
+    }
+    QFX_TRY(y, newBuffer(op, e.getResult()));
+    p.output = y;
+    p.mode = static_cast<kern::EmbeddingBagMode>(e.getMode());
+    p.includeLastOffset = e.getIncludeLastOffset();
+    if (auto pi = e.getPaddingIdxAttr())
+      p.paddingIdx = pi.getInt();
+    add(op, createQEmbeddingBagKernel(std::move(p), std::move(table)));
+    return Status::success();
+  }
   if (auto c = dyn_cast<qk::Conv3dOp>(op)) {
     kern::Conv3dDesc cd;
     kern::ConvDesc &d = cd.base;

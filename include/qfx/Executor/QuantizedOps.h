@@ -18,7 +18,10 @@
 #include "qfx/Kernels/Conv3dKernel.h"
 #include "qfx/Kernels/ConvTransposeKernel.h"
 #include "qfx/Kernels/DynamicLinearKernel.h"
+#include "qfx/Kernels/EmbeddingBagKernel.h"
+
 #include "qfx/Kernels/QuantizedKernels.h"
+#include <optional>
 
 namespace qfx::exec {
 
@@ -41,6 +44,16 @@ std::unique_ptr<Kernel> createQDynamicLinearKernel(int input, int output,
                                                    kern::DynamicLinearDesc desc,
                                                    bool reduceRange,
                                                    kern::ImplChoice choice);
+/// Slots of a packed-table embedding bag (offsets, per-sample weights: -1
+/// when absent).
+struct QEmbeddingBagParams {
+  int indices = -1, offsets = -1, perSampleWeights = -1, output = -1;
+  kern::EmbeddingBagMode mode = kern::EmbeddingBagMode::Sum;
+  bool includeLastOffset = false;
+  std::optional<int64_t> paddingIdx;
+};
+std::unique_ptr<Kernel> createQEmbeddingBagKernel(QEmbeddingBagParams params,
+                                                  kern::PackedEmbedding table);
 std::unique_ptr<Kernel> createQAddKernel(int lhs, int rhs, int output,
                                          kern::QParams pl, kern::QParams pr,
                                          kern::QParams po, bool relu);

@@ -97,6 +97,11 @@ void populateNormPatterns(mlir::RewritePatternSet &patterns,
 void populateDynamicPatterns(mlir::RewritePatternSet &patterns,
                              LowerFailures *failures);
 
+/// Weight-only embedding bags (float qparams, quint8 / quint4x2) become
+/// qfxk.embedding_bag over a qfxk.packed_embedding.
+void populateEmbeddingPatterns(mlir::RewritePatternSet &patterns,
+                               LowerFailures *failures);
+
 /// Activation patterns (clamps, tables, softmax, identities) and the fold
 /// of a clamp into the convolution / linear layer producing its input.
 void populateActivationPatterns(mlir::RewritePatternSet &patterns,

@@ -517,6 +517,7 @@ void qfx::populateQFXToKernelsPatterns(RewritePatternSet &patterns,
                                        LowerFailures *failures) {
   patterns.add<LowerWeighted>(patterns.getContext(), requant, failures);
   populateDynamicPatterns(patterns, failures);
+  populateEmbeddingPatterns(patterns, failures);
   patterns.add<LowerElementwise>(patterns.getContext(), failures);
   patterns.add<ReshapeOfOneByOne, ElementwiseInNhwc<qk::AddOp>,
                ElementwiseInNhwc<qk::MulOp>, ElementwiseInNhwc<qk::UnaryOp>,

@@ -324,6 +324,59 @@ LogicalResult DynamicLinearOp::verifySymbolUses(SymbolTableCollection &tables) {
 }
 
 //===----------------------------------------------------------------------===//
+// packed_embedding / embedding_bag
+//===----------------------------------------------------------------------===//
+
+LogicalResult PackedEmbeddingOp::verify() {
+  int64_t bits = static_cast<int64_t>(getBits()),
+          dim = static_cast<int64_t>(getDim());
+  if (bits != 8 && bits != 4)
+    return emitOpError() << "expects bits = 8 (quint8) or 4 (quint4x2)";
+  if (dim < 1)
+    return emitOpError() << "expects a positive dim";
+  auto data = cast<ShapedType>(getData().getType());
+  int64_t rowBytes = bits == 8 ? dim : (dim + 1) / 2;
+  if (data.getRank() != 2 || !data.getElementType().isInteger(8) ||
+      data.getDimSize(1) != rowBytes)
+    return emitOpError() << "data must be rows x " << rowBytes
+                         << " 8-bit integers";
+  for (auto [name, attr] :
+       {std::pair<StringRef, ElementsAttr>{"scales", getScales()},
+        {"zero_points", getZeroPoints()}}) {
+    auto t = cast<ShapedType>(attr.getType());
+    if (t.getRank() != 1 || !t.getElementType().isF32() ||
+        t.getDimSize(0) != data.getDimSize(0))
+      return emitOpError() << "'" << name << "' must be one f32 per row";
+  }
+  return success();
+}
+
+LogicalResult EmbeddingBagOp::verify() {
+  auto it = getIndices().getType(), rt = getResult().getType();
+  if (rt.getRank() != 2)
+    return emitOpError() << "expects a 2-d result";
+  if (getOffsets() ? it.getRank() != 1 : it.getRank() != 2)
+    return emitOpError()
+           << "expects 1-d indices with offsets, 2-d indices without";
+  if (getPerSampleWeights() && getMode() != BagMode::sum)
+    return emitOpError() << "per_sample_weights needs mode 'sum'";
+  return success();
+}
+
+LogicalResult EmbeddingBagOp::verifySymbolUses(SymbolTableCollection &tables) {
+  auto t =
+      tables.lookupNearestSymbolFrom<PackedEmbeddingOp>(*this, getTableAttr());
+  if (!t)
+    return emitOpError() << "'" << getTable()
+                         << "' is not a qfxk.packed_embedding";
+  if (getResult().getType().getDimSize(1) != static_cast<int64_t>(t.getDim()))
+    return emitOpError() << "result rows have "
+                         << getResult().getType().getDimSize(1)
+                         << " values, the table " << t.getDim();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // Elementwise, pooling, data movement
 //===----------------------------------------------------------------------===//
 

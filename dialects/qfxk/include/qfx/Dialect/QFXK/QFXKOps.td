@@ -228,6 +228,72 @@ def QFXK_DynamicLinearOp : QFXK_Op<"dynamic_linear", [Pure,
   let hasVerifier = 1;
 }
 
+def QFXK_BagMode : I32EnumAttr<"BagMode", "embedding bag reduction", [
+    I32EnumAttrCase<"sum", 0>, I32EnumAttrCase<"mean", 1>,
+    I32EnumAttrCase<"max", 2>]> {
+  let cppNamespace = "::qfx::kernels";
+  let genSpecializedAttr = 0;
+}
+def QFXK_BagModeAttr : EnumAttr<QFXK_Dialect, QFXK_BagMode, "bag_mode">;
+
+def QFXK_PackedEmbeddingOp : QFXK_Op<"packed_embedding", [Symbol]> {
+  let summary = "a weight-only quantized embedding table, rows packed";
+  let description = [{
+    The embedding table of a weight-only quantized `nn.EmbeddingBag`
+    (float qparams per row), quantized at compile time from the float
+    parameter `source`: `bits = 8` (quint8, one code per byte) or `bits = 4`
+    (quint4x2, two codes per byte, element 2i in the low nibble), `data`
+    is rows x bytes-per-row, and every row has a float32 scale and zero
+    point (PyTorch's float zero points are not integers).
+
+    ```mlir
+    qfxk.packed_embedding @bag.weight.packed source = @bag.weight bits = 4 dim = 8
+        data = dense<...> : tensor<30x4xi8> scales = dense<...> : tensor<30xf32>
+        zero_points = dense<...> : tensor<30xf32>
+    ```
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name, FlatSymbolRefAttr:$source,
+    I64Attr:$bits, I64Attr:$dim, ElementsAttr:$data, ElementsAttr:$scales,
+    ElementsAttr:$zero_points);
+  let assemblyFormat = [{
+    $sym_name `source` `=` $source `bits` `=` $bits `dim` `=` $dim
+    `data` `=` $data `scales` `=` $scales `zero_points` `=` $zero_points
+    attr-dict
+  }];
+  let hasVerifier = 1;
+}
+
+def QFXK_EmbeddingBagOp : QFXK_Op<"embedding_bag", [Pure,
+    AttrSizedOperandSegments, DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "embedding bag over a packed quantized table";
+  let description = [{
+    `nn.EmbeddingBag` whose weight is a `qfxk.packed_embedding`: each row
+    is dequantized as the reference model does, `(float(q) - zp[r]) *
+    scale[r]`, and reduced with the reference model's float32 operations
+    (sum with optional per-sample weights, mean, max; offsets,
+    include_last_offset, padding_idx as in `qfx.embedding_bag`).
+
+    ```mlir
+    %y = qfxk.embedding_bag %idx offsets %off table = @bag.weight.packed mode = mean
+        : (tensor<10xi64>, tensor<3xi64>) -> tensor<3x8xf32>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[I64, I32]>:$indices,
+    Optional<RankedTensorOf<[I64, I32]>>:$offsets,
+    Optional<RankedTensorOf<[F32]>>:$per_sample_weights,
+    FlatSymbolRefAttr:$table, QFXK_BagModeAttr:$mode,
+    UnitAttr:$include_last_offset, OptionalAttr<I64Attr>:$padding_idx);
+  let results = (outs RankedTensorOf<[F32]>:$result);
+  let assemblyFormat = [{
+    $indices (`offsets` $offsets^)?
+    (`per_sample_weights` $per_sample_weights^)? `table` `=` $table
+    `mode` `=` $mode (`include_last_offset` $include_last_offset^)?
+    (`padding_idx` `=` $padding_idx^)? attr-dict
+    `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def QFXK_AddOp : QFXK_Op<"add", [Pure]> {
   let summary = "quantized elementwise add (same shapes), optionally with relu";
   let description = [{
