@@ -9,6 +9,7 @@
 #include "qfx/Executor/Kernels.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <limits>
 
@@ -429,9 +430,14 @@ public:
         if (p_.mode == BagMode::Max)
           for (int64_t j = 0; j < dim_; ++j)
             y[j] = std::max(y[j], row[j]);
+        else if (psw_)
+          // ATen scales each row with BLAS axpy, whose AVX2 kernels fuse the
+          // multiply-add: one rounding per element, not two.
+          for (int64_t j = 0; j < dim_; ++j)
+            y[j] = std::fma(row[j], s, y[j]);
         else
           for (int64_t j = 0; j < dim_; ++j)
-            y[j] += row[j] * s;
+            y[j] += row[j];
       }
       // ATen quirk: with include_last_offset, the mean of the last bag
       // divides by the number of indices from its offset to the end of

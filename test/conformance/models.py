@@ -334,13 +334,18 @@ class EmbeddingBag(nn.Module):
         self.bag = nn.EmbeddingBag(30, 8, mode="sum")
         self.bag_mean = nn.EmbeddingBag(30, 8, mode="mean", include_last_offset=True)
         self.w = nn.Parameter(torch.randn(30, 4))
+        # per_sample_weights: ATen scales rows with a fused multiply-add.
+        self.wide = nn.Parameter(torch.randn(30, 37))
+        self.register_buffer("sample_weights", torch.randn(10))
 
     def forward(self, idx, offsets):
         a = self.bag(idx, offsets)
         b = self.bag_mean(idx, offsets)
         c = F.embedding(idx, self.w)
         d = F.embedding_bag(idx, self.w, offsets, mode="max")
-        return a, b, c, d
+        e = F.embedding_bag(idx, self.wide, offsets, mode="sum",
+                            per_sample_weights=self.sample_weights)
+        return a, b, c, d, e
 
 
 class NormsActivations(nn.Module):
