@@ -8,6 +8,8 @@
 
 #include "qfx/Executor/QuantizedOps.h"
 
+#include "ConvKernelOp.h"
+
 using namespace qfx;
 using namespace qfx::exec;
 using namespace qfx::kern;
@@ -23,38 +25,26 @@ Status expectU8(const Plan &plan, int slot, size_t rank, const char *what) {
   return Status::success();
 }
 
-class QConvOp : public Kernel {
+class QConvOp : public ConvKernelOp {
 public:
   QConvOp(int in, int out, ConvDesc d, ImplChoice c)
-      : in_(in), out_(out), desc_(std::move(d)), choice_(c) {}
-  Status prepare(Plan &plan) override {
+      : ConvKernelOp(in, out), desc_(std::move(d)), choice_(c) {}
+
+private:
+  Status checkSlots(const Plan &plan) const override {
     int64_t outNumel = desc_.n * desc_.oh() * desc_.ow() * desc_.oc;
     if (plan.slot(in_).numel() != desc_.n * desc_.h * desc_.w * desc_.c ||
         plan.slot(out_).numel() != outNumel)
       return Status::error("convolution slots do not match its shapes");
-    std::string err;
-    kernel_ = ConvKernel::create(std::move(desc_), choice_, err);
-    if (!kernel_)
-      return Status::error("cannot create the convolution: " + err);
-    x_ = plan.data<uint8_t>(in_);
-    y_ = plan.data<uint8_t>(out_);
     return Status::success();
   }
-  Status run() override {
-    kernel_->run(x_, y_);
-    return Status::success();
+  std::unique_ptr<ConvKernel> createKernel(std::string &err) override {
+    return ConvKernel::create(std::move(desc_), choice_, err);
   }
-  std::string implName() const override {
-    return kernel_ ? kernel_->libraryInfo() : std::string();
-  }
+  const char *what() const override { return "convolution"; }
 
-private:
-  int in_, out_;
   ConvDesc desc_;
   ImplChoice choice_;
-  std::unique_ptr<ConvKernel> kernel_;
-  const uint8_t *x_ = nullptr;
-  uint8_t *y_ = nullptr;
 };
 
 class QAddOp : public Kernel {
