@@ -249,6 +249,11 @@ Status ModelBuilder::lowerBlock(Block &block, int depth,
     }
     if (isa<func::ReturnOp>(op))
       continue;
+    if (auto call = dyn_cast<func::CallOp>(op)) {
+      if (Status st = lowerCall(call); st.failed())
+        return st;
+      continue;
+    }
     if (auto fused = dyn_cast<FusedOp>(op)) {
       Block &body = fused.getBody().front();
       for (auto [arg, in] : llvm::zip(body.getArguments(), fused.getInputs())) {
@@ -270,6 +275,42 @@ Status ModelBuilder::lowerBlock(Block &block, int depth,
     }
     if (Status st = lowerOp(&op); st.failed())
       return st;
+  }
+  return Status::success();
+}
+
+// A call runs its callee's body inline, on the caller's slots. The
+// callee's ops get kernels at every call site, but its observers keep one
+// state (sharedObservers_ is keyed by op): PyTorch's standalone module is
+// one GraphModule, so a module called twice observes both calls.
+Status ModelBuilder::lowerCall(func::CallOp call) {
+  auto callee = symbols_->lookup<func::FuncOp>(call.getCallee());
+  if (!callee)
+    return error(call, "no function named '" + call.getCallee().str() + "'");
+  if (callee.isExternal())
+    return error(call, "function '" + call.getCallee().str() + "' has no body");
+  if (llvm::is_contained(callStack_, callee.getOperation()))
+    return error(call, "recursive call of '" + call.getCallee().str() + "'");
+  Block &body = callee.getBody().front();
+  if (body.getNumArguments() != call.getNumOperands())
+    return error(call, "operand count differs from the callee's arguments");
+  for (auto [arg, in] : llvm::zip(body.getArguments(), call.getOperands())) {
+    auto s = slotOf(call, in);
+    if (s.failed())
+      return s.status();
+    slots_[arg] = *s;
+  }
+  callStack_.push_back(callee);
+  Status st = lowerBlock(body, 0, nullptr);
+  callStack_.pop_back();
+  if (st.failed())
+    return st;
+  auto ret = cast<func::ReturnOp>(body.getTerminator());
+  for (auto [res, v] : llvm::zip(call.getResults(), ret.getOperands())) {
+    auto s = slotOf(ret, v);
+    if (s.failed())
+      return s.status();
+    slots_[res] = *s;
   }
   return Status::success();
 }

@@ -13,9 +13,11 @@
 #include "qfx/Loader/Loader.h"
 #include "qfx/Runtime/Observer.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "mlir/IR/SymbolTable.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringMap.h"
 
 namespace qfx {
@@ -46,6 +48,8 @@ public:
 
 private:
   exec::Status lowerOp(mlir::Operation *op);
+  /// func.call: the callee's body, lowered at the call site.
+  exec::Status lowerCall(mlir::func::CallOp call);
   exec::Status lowerQuantOp(mlir::Operation *op, bool &handled);
   /// quantize_affine / dequantize_affine (decomposed form).
   exec::Status lowerAffineQuantOp(mlir::Operation *op);
@@ -75,8 +79,15 @@ private:
   mlir::SymbolTable *symbols_;
   llvm::DenseMap<mlir::Value, int> slots_;
   /// Observers of one `qfx.observer_group` share their statistics.
-  llvm::DenseMap<mlir::Attribute, std::shared_ptr<rt::Observer>>
+  /// An observer op (or a `qfx.observer_group` of one function) has one
+  /// state wherever its function is called.
+  llvm::DenseMap<std::pair<mlir::Operation *, mlir::Attribute>,
+                 std::shared_ptr<rt::Observer>>
       sharedObservers_;
+  /// Observer and fake-quantize ops already lowered (at an earlier call).
+  llvm::DenseSet<mlir::Operation *> loweredStateOps_;
+  /// Functions being lowered, innermost last.
+  llvm::SmallVector<mlir::Operation *> callStack_;
   llvm::StringMap<int> params_;
   /// The float64 [scale, zero point] slot of each qfx.quantize_dynamic
   /// result: its qparams exist only at run time.

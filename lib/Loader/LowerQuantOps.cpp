@@ -136,28 +136,30 @@ Status ModelBuilder::lowerQuantOp(Operation *op, bool &handled) {
       return slot.status();
     // Observers of one group (PyTorch's shared observer instance) share
     // their statistics.
+    // An observer in a function called several times is lowered at each
+    // call and keeps one state, as a module's observer does in PyTorch.
     Attribute group = op->getAttr(QFXDialect::getObserverGroupAttrName());
-    std::shared_ptr<rt::Observer> shared;
-    if (group) {
-      auto it = sharedObservers_.find(group);
-      if (it != sharedObservers_.end())
-        shared = it->second;
-    }
+    std::pair<Operation *, Attribute> key{op, nullptr};
+    if (group)
+      key = {op->getParentOfType<func::FuncOp>(), group};
+    std::shared_ptr<rt::Observer> &shared = sharedObservers_[key];
     if (!shared) {
       auto obs = createRuntimeObserver(o.getConfig(), o.getStateAttr());
       if (obs.failed())
         return error(op, obs.message());
       shared = obs.take();
-      if (group)
-        sharedObservers_[group] = shared;
     }
     auto kernel = std::make_unique<ObserverKernel>(*slot, shared);
     auto *k = static_cast<ObserverKernel *>(add(op, std::move(kernel)));
     slots_[o.getResult()] = *slot;
-    model_->observers_.push_back({op, k});
+    if (loweredStateOps_.insert(op).second)
+      model_->observers_.push_back({op, k});
     return Status::success();
   }
   if (auto f = dyn_cast<FakeQuantizeOp>(op)) {
+    if (!loweredStateOps_.insert(op).second)
+      return error(op, "a fake_quantize in a function called more than once "
+                       "is not supported");
     auto in = slotOf(op, f.getInput());
     if (in.failed())
       return in.status();

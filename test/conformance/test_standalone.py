@@ -1,7 +1,8 @@
 """Standalone modules: --qfx-prepare against PyTorch 1.13's prepare_fx /
 prepare_qat_fx with a PrepareCustomConfig naming standalone modules.
 
-    /usr/bin/python3 test_standalone.py --qfx-opt build/bin/qfx-opt [cases...]
+    /usr/bin/python3 test_standalone.py --qfx-opt build/bin/qfx-opt \
+        [--qfx-run build/bin/qfx-run] [cases...]
 
 Every case exports a model with `qfx_torch.export(...,
 standalone_modules=cfg)` (each standalone module a nested function called
@@ -13,6 +14,9 @@ at the module's path; qfx: the nested function `@"<path>.forward"`) are
 compared as test_prepare.py compares them: every distinct observer by the
 FX node whose value it observes and its configuration; observers are
 named as their graph's submodules (`sub.activation_post_process_N`).
+With --qfx-run, PTQ cases are then calibrated with the same batches in
+PyTorch and `qfx-run --calibrate` (which runs the func.calls), and every
+activation observer's recorded state must equal PyTorch's bit for bit.
 
 Cases cover standalone modules selected by name and by class, without a
 config of their own (the parent's qconfig for the call becomes the global
@@ -36,17 +40,21 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, _HERE)
 sys.path.insert(0, os.path.join(_HERE, "..", "..", "python"))
 
+import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 from torch.ao.quantization import (  # noqa: E402
     QConfigMapping, default_qconfig, get_default_qat_qconfig_mapping,
     get_default_qconfig_mapping)
 from torch.ao.quantization.fx.custom_config import PrepareCustomConfig  # noqa: E402
+from torch.ao.quantization.observer import ObserverBase  # noqa: E402
 from torch.ao.quantization.quantize_fx import prepare_fx, prepare_qat_fx  # noqa: E402
 
 import qfx_torch  # noqa: E402
 from qfx_torch.config_io import save_prepare_custom_config  # noqa: E402
-from test_prepare import compare, qfx_observers, run, torch_observers  # noqa: E402
+from test_prepare import (  # noqa: E402
+    _LOC_ALIAS_RE, _LOC_RE, _OBS_RE, _minmax_rel_diff, _same_state, _state_fields,
+    compare, qfx_observers, run, torch_observers)
 
 
 class Block(nn.Module):
@@ -207,6 +215,65 @@ def _torch_graphs(prepared, prefix=""):
     return graphs
 
 
+def _states_by_name(prepared_path, calibrated_path):
+    """{observer name: its state literal}: qfx-run prints the ops in order
+    without locations, so the i-th observer of the calibrated model is the
+    i-th of the prepared one (functions included)."""
+    with open(prepared_path) as f:
+        prepared = f.read().split("\n")
+    with open(calibrated_path) as f:
+        calibrated = [l for l in f.read().split("\n") if _OBS_RE.search(l)]
+    aliases = dict(m.groups() for m in map(_LOC_ALIAS_RE.match, prepared) if m)
+    states = {}
+    for p_line, c_line in zip([l for l in prepared if _OBS_RE.search(l)], calibrated):
+        state = re.search(r'state = (<[^>]*>)', c_line)
+        loc = _LOC_RE.search(p_line)
+        if state and loc:
+            states[loc.group(1) or aliases.get(loc.group(2))] = state.group(1)
+    return states
+
+
+def check_calibration(prepared, graphs, observed, prepared_path, shape, args,
+                      workdir, batches=3):
+    """The same batches through PyTorch's prepared model and `qfx-run
+    --calibrate`: every activation observer of the parent and of each
+    standalone module must record PyTorch's min/max (and histogram) bit
+    for bit."""
+    torch.manual_seed(1)
+    data = [torch.randn(*shape) for _ in range(batches)]
+    # PyTorch's convolution algorithm depends on its thread count
+    # (docs/numerics.md); qfx-run reproduces the one-thread choice.
+    torch.set_num_threads(1)
+    with torch.no_grad():
+        for x in data:
+            prepared(x)
+    calib = os.path.join(workdir, "calib.npy")
+    np.save(calib, np.stack([x.numpy() for x in data]))
+    calibrated = prepared_path + ".calibrated.mlir"
+    run([args.qfx_run, prepared_path, "--calibrate", calib, "--torch-threads", "1",
+         "-o", calibrated])
+    states = _states_by_name(prepared_path, calibrated)
+    count, diffs = 0, []
+    for path, gm in sorted(graphs.items()):
+        sites, names = observed[path]
+        modules = dict(gm.named_modules(remove_duplicate=False))
+        for key, target in sorted(sites.items(), key=str):
+            mod = modules[target]
+            if not isinstance(mod, ObserverBase) or not hasattr(mod, "min_val"):
+                continue
+            qname = names.get(key)
+            if qname not in states:
+                diffs.append("%s: no calibrated state for %s (qfx %s)" % (
+                    path or "<parent>", target, qname))
+                continue
+            fields = _state_fields(states[qname])
+            count += 1
+            if not _same_state(mod, fields):
+                diffs.append("%s (%s): state differs from PyTorch's, min/max rel "
+                             "diff %.3g" % (qname, target, _minmax_rel_diff(mod, fields)))
+    return count, diffs
+
+
 def check_case(name, qat, args):
     factory, shape, make_cfg, adjust = _cases()[name]
     torch.manual_seed(0)
@@ -257,9 +324,11 @@ def check_case(name, qat, args):
     if set(funcs) != set(symbols.values()):
         diffs.append("functions: qfx %s, expected %s" % (sorted(funcs),
                                                          sorted(symbols.values())))
+    observed = {}
     for path, gm in sorted(graphs.items()):
-        expected, _ = torch_observers(gm, qat)
+        expected, sites = torch_observers(gm, qat)
         actual, names = qfx_observers(funcs.get(symbols[path], ""))
+        observed[path] = (sites, names)
         total += sum(expected.values())
         diffs += ["%s: %s" % (path or "<parent>", d) for d in compare(expected, actual)]
         # Observers are submodules of their graph's module.
@@ -269,6 +338,12 @@ def check_case(name, qat, args):
         if bad:
             diffs.append("%s: observer names %s, expected %s<N>" % (
                 path or "<parent>", bad, prefix))
+    if args.qfx_run and not diffs:
+        calibrated, cal_diffs = check_calibration(prepared, graphs, observed, out,
+                                                  shape, args, workdir)
+        diffs += cal_diffs
+        print("    %s: %d calibrated observer states identical to PyTorch's" % (
+            name, calibrated - len(cal_diffs)))
     return total, diffs
 
 
@@ -276,6 +351,8 @@ def main(argv=None):
     p = argparse.ArgumentParser()
     p.add_argument("cases", nargs="*")
     p.add_argument("--qfx-opt", required=True)
+    p.add_argument("--qfx-run", help="also calibrate (PTQ) and compare the "
+                   "observers' state with PyTorch's")
     p.add_argument("--workdir", default=os.path.join(os.getcwd(), "standalone-work"))
     args = p.parse_args(argv)
     failed = 0
