@@ -29,6 +29,14 @@ static std::string roleName(Importer &imp, const onnx::NodeProto &node,
   return path + "." + role.str();
 }
 
+/// Input 2, the optional bias, as a value (null when omitted).
+static FailureOr<Value> getOptionalBias(Importer &imp,
+                                        const onnx::NodeProto &node) {
+  if (!imp.hasInput(node, 2))
+    return Value();
+  return imp.getInput(node, 2, roleName(imp, node, "bias"));
+}
+
 /// The module path implied by a torch-named weight (`conv1.weight`), for
 /// graphs without scope names.
 static std::string modulePathFromWeight(Importer &imp,
@@ -192,26 +200,22 @@ static LogicalResult convertConv(Importer &imp, const onnx::NodeProto &node) {
   auto weight = imp.getInput(node, 1, roleName(imp, node, "weight"));
   if (failed(weight))
     return failure();
-  Value bias;
-  if (imp.hasInput(node, 2)) {
-    auto b = imp.getInput(node, 2, roleName(imp, node, "bias"));
-    if (failed(b))
-      return failure();
-    bias = *b;
-  }
+  auto bias = getOptionalBias(imp, node);
+  if (failed(bias))
+    return failure();
   OpBuilder &b = imp.builder;
   Operation *op;
   if (transposed)
     op = ConvTransposeOp::create(b, imp.getLoc(node), *resultType, *input,
-                                 *weight, bias,
+                                 *weight, *bias,
                                  b.getDenseI64ArrayAttr((*spatial)->stride),
                                  b.getDenseI64ArrayAttr(pad.symmetric),
                                  b.getDenseI64ArrayAttr(outputPadding),
                                  b.getDenseI64ArrayAttr((*spatial)->dilation),
                                  b.getI64IntegerAttr(*group));
   else
-    op = ConvOp::create(b, imp.getLoc(node), *resultType, *input, *weight, bias,
-                        b.getDenseI64ArrayAttr((*spatial)->stride),
+    op = ConvOp::create(b, imp.getLoc(node), *resultType, *input, *weight,
+                        *bias, b.getDenseI64ArrayAttr((*spatial)->stride),
                         b.getDenseI64ArrayAttr(pad.symmetric),
                         b.getDenseI64ArrayAttr((*spatial)->dilation),
                         b.getI64IntegerAttr(*group));
@@ -259,15 +263,11 @@ static LogicalResult convertGemm(Importer &imp, const onnx::NodeProto &node) {
   } else {
     return imp.emitGenericCall(node);
   }
-  Value bias;
-  if (imp.hasInput(node, 2)) {
-    auto b = imp.getInput(node, 2, roleName(imp, node, "bias"));
-    if (failed(b))
-      return failure();
-    bias = *b;
-  }
+  auto bias = getOptionalBias(imp, node);
+  if (failed(bias))
+    return failure();
   auto op = LinearOp::create(imp.builder, imp.getLoc(node), *resultType, *input,
-                             weight, bias);
+                             weight, *bias);
   setWeightedProvenance(imp, op, node, "torch.nn.modules.linear.Linear",
                         "torch.nn.functional.linear", 1);
   imp.setResult(node, 0, op.getResult());
@@ -379,16 +379,12 @@ static LogicalResult convertLayerNorm(Importer &imp,
   auto weight = imp.getInput(node, 1, roleName(imp, node, "weight"));
   if (failed(input) || failed(weight))
     return failure();
-  Value bias;
-  if (imp.hasInput(node, 2)) {
-    auto v = imp.getInput(node, 2, roleName(imp, node, "bias"));
-    if (failed(v))
-      return failure();
-    bias = *v;
-  }
+  auto bias = getOptionalBias(imp, node);
+  if (failed(bias))
+    return failure();
   OpBuilder &b = imp.builder;
   auto op = LayerNormOp::create(
-      b, imp.getLoc(node), *resultType, *input, *weight, bias,
+      b, imp.getLoc(node), *resultType, *input, *weight, *bias,
       b.getDenseI64ArrayAttr(normShape), b.getF64FloatAttr(*eps));
   setWeightedProvenance(imp, op, node,
                         "torch.nn.modules.normalization.LayerNorm",

@@ -69,8 +69,8 @@ static LogicalResult convertSlice(Importer &imp, const onnx::NodeProto &node) {
   if (node.input_size() < 3)
     return imp.emitError(node) << "expects at least 3 inputs (data, starts, "
                                   "ends)";
-  auto starts = imp.getConstInts(node, 1), ends = imp.getConstInts(node, 2);
-  if (!starts || !ends)
+  auto args = imp.getConstSliceArgs(node);
+  if (!args)
     return imp.emitGenericCall(node);
   auto input = imp.getInput(node, 0);
   if (failed(input))
@@ -79,23 +79,9 @@ static LogicalResult convertSlice(Importer &imp, const onnx::NodeProto &node) {
   if (!inType)
     return imp.emitGenericCall(node);
   int64_t rank = inType.getRank();
-  size_t n = starts->size();
-  SmallVector<int64_t> axes, steps(n, 1);
-  for (size_t i = 0; i < n; ++i)
-    axes.push_back(i);
-  if (imp.hasInput(node, 3)) {
-    auto a = imp.getConstInts(node, 3);
-    if (!a)
-      return imp.emitGenericCall(node);
-    axes = *a;
-  }
-  if (imp.hasInput(node, 4)) {
-    auto s = imp.getConstInts(node, 4);
-    if (!s)
-      return imp.emitGenericCall(node);
-    steps = *s;
-  }
-  if (ends->size() != n || axes.size() != n || steps.size() != n)
+  const auto &[starts, ends, axes, steps] = *args;
+  size_t n = starts.size();
+  if (ends.size() != n || axes.size() != n || steps.size() != n)
     return imp.emitError(node) << "starts, ends, axes and steps must have the "
                                   "same length";
   OpBuilder &b = imp.builder;
@@ -117,8 +103,8 @@ static LogicalResult convertSlice(Importer &imp, const onnx::NodeProto &node) {
       return imp.emitGenericCall(node);
     if (index.size() <= static_cast<size_t>(axis))
       index.resize(axis + 1, fullSlice(b));
-    index[axis] = sliceEntry(b, (*starts)[i], (*ends)[i], steps[i]);
-    shape[axis] = slicedSize(shape[axis], (*starts)[i], (*ends)[i], steps[i]);
+    index[axis] = sliceEntry(b, starts[i], ends[i], steps[i]);
+    shape[axis] = slicedSize(shape[axis], starts[i], ends[i], steps[i]);
   }
   // ONNX shape inference gives up when the bounds came from a shape
   // subgraph that we folded; the constant bounds give the result.

@@ -218,28 +218,14 @@ static bool foldSlice(Importer &imp, const onnx::NodeProto &node) {
   if (!c || c->data->shape.empty() || !isIntDType(c->data->dtype) ||
       c->data->numElements() > kMaxFoldElements)
     return false;
-  auto starts = imp.getConstInts(node, 1), ends = imp.getConstInts(node, 2);
-  if (!starts || !ends || starts->size() != ends->size())
+  auto args = imp.getConstSliceArgs(node);
+  if (!args)
     return false;
-  size_t n = starts->size();
+  const auto &[starts, ends, axes, steps] = *args;
+  size_t n = starts.size();
   ArrayRef<int64_t> shape = c->data->shape;
   int64_t rank = shape.size();
-  SmallVector<int64_t> axes, steps(n, 1);
-  for (size_t i = 0; i < n; ++i)
-    axes.push_back(i);
-  if (imp.hasInput(node, 3)) {
-    auto a = imp.getConstInts(node, 3);
-    if (!a)
-      return false;
-    axes = *a;
-  }
-  if (imp.hasInput(node, 4)) {
-    auto st = imp.getConstInts(node, 4);
-    if (!st)
-      return false;
-    steps = *st;
-  }
-  if (axes.size() != n || steps.size() != n)
+  if (ends.size() != n || axes.size() != n || steps.size() != n)
     return false;
   SmallVector<int64_t> begin(rank, 0), step(rank, 1), count(shape);
   for (size_t i = 0; i < n; ++i) {
@@ -247,7 +233,7 @@ static bool foldSlice(Importer &imp, const onnx::NodeProto &node) {
     if (axis < 0 || axis >= rank || steps[i] == 0)
       return false;
     int64_t dim = shape[axis], st = steps[i];
-    int64_t b = (*starts)[i], e = (*ends)[i];
+    int64_t b = starts[i], e = ends[i];
     if (b < 0)
       b = b < -dim ? -1 : b + dim;
     if (e < 0)

@@ -156,6 +156,24 @@ Importer::getConstDoubles(const onnx::NodeProto &node, int idx) const {
   return c->data->toDoubles();
 }
 
+std::optional<Importer::SliceArgs>
+Importer::getConstSliceArgs(const onnx::NodeProto &node) const {
+  auto starts = getConstInts(node, 1), ends = getConstInts(node, 2);
+  if (!starts || !ends)
+    return std::nullopt;
+  SliceArgs args{*starts, *ends, {}, SmallVector<int64_t>(starts->size(), 1)};
+  for (size_t i = 0; i < starts->size(); ++i)
+    args.axes.push_back(i);
+  for (auto [idx, out] : {std::pair{3, &args.axes}, std::pair{4, &args.steps}})
+    if (hasInput(node, idx)) {
+      auto v = getConstInts(node, idx);
+      if (!v)
+        return std::nullopt;
+      *out = *v;
+    }
+  return args;
+}
+
 Value Importer::lookupValue(StringRef name) const {
   return values.lookup(name);
 }

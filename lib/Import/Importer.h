@@ -152,6 +152,13 @@ public:
   /// Input `idx` as constant doubles, if it is a known constant.
   std::optional<llvm::SmallVector<double>>
   getConstDoubles(const onnx::NodeProto &node, int idx) const;
+  /// A Slice node's constant operands: starts, ends and the optional axes
+  /// (default 0..n-1) and steps (default 1); none when one is not a known
+  /// constant. Their lengths are not checked.
+  struct SliceArgs {
+    llvm::SmallVector<int64_t> starts, ends, axes, steps;
+  };
+  std::optional<SliceArgs> getConstSliceArgs(const onnx::NodeProto &node) const;
   /// The type of tensor `name` as inferred (ranked; dynamic dims as `?`).
   mlir::FailureOr<mlir::RankedTensorType>
   getTensorType(llvm::StringRef name, const onnx::NodeProto *user = nullptr);
