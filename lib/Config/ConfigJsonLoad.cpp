@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "JsonPath.h"
 #include "ObserverKwargs.h"
 
 #include "qfx/Config/ConfigJson.h"
@@ -19,18 +20,7 @@ using namespace qfx::config;
 using llvm::json::Array;
 using llvm::json::Object;
 using llvm::json::Value;
-
-static llvm::Error err(const llvm::Twine &path, const llvm::Twine &msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                 (path + ": " + msg).str());
-}
-
-static std::string at(llvm::StringRef path, llvm::StringRef key) {
-  return path.empty() ? key.str() : (path + "." + key).str();
-}
-static std::string at(llvm::StringRef path, size_t i) {
-  return (path + "[" + llvm::Twine(i) + "]").str();
-}
+using namespace qfx::config::json_path;
 
 static llvm::Expected<const Object *> asObject(const Value &v,
                                                llvm::StringRef path) {

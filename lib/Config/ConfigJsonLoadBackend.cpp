@@ -4,6 +4,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "JsonPath.h"
+
 #include "qfx/Config/ConfigJson.h"
 
 #include "llvm/ADT/StringSwitch.h"
@@ -12,17 +14,7 @@ using namespace qfx::config;
 using llvm::json::Array;
 using llvm::json::Object;
 using llvm::json::Value;
-
-static llvm::Error err(const llvm::Twine &path, const llvm::Twine &msg) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                 (path + ": " + msg).str());
-}
-static std::string at(llvm::StringRef path, llvm::StringRef key) {
-  return (path + "." + key).str();
-}
-static std::string at(llvm::StringRef path, size_t i) {
-  return (path + "[" + llvm::Twine(i) + "]").str();
-}
+using namespace qfx::config::json_path;
 
 static llvm::Expected<DType> parseDType(const Value &v, llvm::StringRef path) {
   auto s = v.getAsString();
