@@ -291,28 +291,10 @@ Configs common::getDefaultOpConfigs(const DTypeConfigs &dtypes) {
 }
 
 Configs common::getFixedQParamsOpConfigs(const DTypeConfigs &dtypes) {
-  // _FIXED_QPARAMS_OP_TO_OBSERVER, in order; true = range [0, 1].
-  static const std::pair<const char *, bool> ops[] = {
-      {"torch.nn.modules.activation.Hardsigmoid", true},
-      {"torch.nn.functional.hardsigmoid", true},
-      {"hardsigmoid", true},
-      {"hardsigmoid_", true},
-      {"torch.nn.modules.activation.Sigmoid", true},
-      {"torch.sigmoid", true},
-      {"sigmoid", true},
-      {"sigmoid_", true},
-      {"torch.nn.modules.activation.Softmax", true},
-      {"torch.nn.modules.activation.Tanh", false},
-      {"torch.tanh", false},
-      {"tanh", false},
-      {"tanh_", false},
-  };
   Configs c;
-  for (const auto &[op, zeroToOne] : ops) {
-    ObserverSpec observer =
-        zeroToOne ? named::defaultFixedQParamsRange0To1Observer()
-                  : named::defaultFixedQParamsRangeNeg1To1Observer();
-    BackendPatternConfig conf = makeConfig(Pattern(op), dtypes);
+  for (const named::FixedQParamsOp &op : named::fixedQParamsOps()) {
+    ObserverSpec observer = op.observer();
+    BackendPatternConfig conf = makeConfig(Pattern(op.target), dtypes);
     conf.overwriteOutputFakeQuantize = named::fixedQParamsFakeQuant(observer);
     conf.overwriteOutputObserver = observer;
     c.push_back(conf);

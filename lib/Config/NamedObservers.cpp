@@ -150,3 +150,27 @@ ObserverSpec named::fusedPerChannelWtFakeQuantRangeNeg127To127() {
 ObserverSpec named::fixedQParamsFakeQuant(ObserverSpec obs) {
   return ObserverSpec(OC::FixedQParamsFakeQuantize).withObserver(obs);
 }
+
+ObserverSpec named::FixedQParamsOp::observer() const {
+  return zeroToOne ? defaultFixedQParamsRange0To1Observer()
+                   : defaultFixedQParamsRangeNeg1To1Observer();
+}
+
+llvm::ArrayRef<named::FixedQParamsOp> named::fixedQParamsOps() {
+  static const FixedQParamsOp ops[] = {
+      {"torch.nn.modules.activation.Hardsigmoid", true},
+      {"torch.nn.functional.hardsigmoid", true},
+      {"hardsigmoid", true},
+      {"hardsigmoid_", true},
+      {"torch.nn.modules.activation.Sigmoid", true},
+      {"torch.sigmoid", true},
+      {"sigmoid", true},
+      {"sigmoid_", true},
+      {"torch.nn.modules.activation.Softmax", true},
+      {"torch.nn.modules.activation.Tanh", false},
+      {"torch.tanh", false},
+      {"tanh", false},
+      {"tanh_", false},
+  };
+  return ops;
+}

@@ -14,6 +14,8 @@
 
 #include "qfx/Config/QConfig.h"
 
+#include "llvm/ADT/ArrayRef.h"
+
 namespace qfx::config {
 namespace named {
 
@@ -45,6 +47,18 @@ ObserverSpec fusedWtFakeQuantRangeNeg127To127();
 ObserverSpec fusedPerChannelWtFakeQuantRangeNeg127To127();
 /// FixedQParamsFakeQuantize.with_args(observer=obs).
 ObserverSpec fixedQParamsFakeQuant(ObserverSpec obs);
+
+/// One entry of 1.13's `_FIXED_QPARAMS_OP_TO_OBSERVER`: an op whose output
+/// has fixed qparams (the default mapping's qconfig and the backend's
+/// overwrite observer both come from it).
+struct FixedQParamsOp {
+  const char *target;
+  bool zeroToOne; // else [-1, 1]
+  /// default_fixed_qparams_range_0to1_observer or _neg1to1_.
+  ObserverSpec observer() const;
+};
+/// The entries of `_FIXED_QPARAMS_OP_TO_OBSERVER`, in its order.
+llvm::ArrayRef<FixedQParamsOp> fixedQParamsOps();
 
 } // namespace named
 } // namespace qfx::config

@@ -10,29 +10,7 @@
 
 using namespace qfx::config;
 
-namespace {
-/// One entry of 1.13's `_FIXED_QPARAMS_OP_TO_OBSERVER`, in its order.
-struct FixedQParamsOp {
-  const char *target;
-  bool zeroToOne; // else [-1, 1]
-};
-} // namespace
-
-static const FixedQParamsOp kFixedQParamsOps[] = {
-    {"torch.nn.modules.activation.Hardsigmoid", true},
-    {"torch.nn.functional.hardsigmoid", true},
-    {"hardsigmoid", true},
-    {"hardsigmoid_", true},
-    {"torch.nn.modules.activation.Sigmoid", true},
-    {"torch.sigmoid", true},
-    {"sigmoid", true},
-    {"sigmoid_", true},
-    {"torch.nn.modules.activation.Softmax", true},
-    {"torch.nn.modules.activation.Tanh", false},
-    {"torch.tanh", false},
-    {"tanh", false},
-    {"tanh_", false},
-};
+using named::FixedQParamsOp;
 
 static QConfigMapping buildDefaultMapping(bool isQat, llvm::StringRef backend,
                                           const QConfig &qconfig) {
@@ -73,10 +51,8 @@ static QConfigMapping buildDefaultMapping(bool isQat, llvm::StringRef backend,
   m.setObjectType("torch.nn.functional.layer_norm", layerNorm)
       .setObjectType("torch.nn.modules.normalization.LayerNorm", layerNorm);
 
-  for (const FixedQParamsOp &op : kFixedQParamsOps) {
-    ObserverSpec observer =
-        op.zeroToOne ? named::defaultFixedQParamsRange0To1Observer()
-                     : named::defaultFixedQParamsRangeNeg1To1Observer();
+  for (const FixedQParamsOp &op : named::fixedQParamsOps()) {
+    ObserverSpec observer = op.observer();
     ObserverSpec activation =
         isQat ? named::fixedQParamsFakeQuant(observer) : observer;
     m.setObjectType(op.target, QConfig{activation, defaultWeight});
@@ -103,7 +79,7 @@ bool qfx::config::isInvalidFixedQParamsQConfig(NodeKind kind,
       (kind != NodeKind::CallModule && kind != NodeKind::CallFunction))
     return false;
   const FixedQParamsOp *op = nullptr;
-  for (const FixedQParamsOp &candidate : kFixedQParamsOps)
+  for (const FixedQParamsOp &candidate : named::fixedQParamsOps())
     if (target == candidate.target)
       op = &candidate;
   if (!op)
@@ -115,9 +91,7 @@ bool qfx::config::isInvalidFixedQParamsQConfig(NodeKind kind,
       allowed.push_back(*q->activation);
     else if (!q)
       llvm::consumeError(q.takeError());
-  allowed.push_back(op->zeroToOne
-                        ? named::defaultFixedQParamsRange0To1Observer()
-                        : named::defaultFixedQParamsRangeNeg1To1Observer());
+  allowed.push_back(op->observer());
   if (!qconfig->activation)
     return true;
   for (const ObserverSpec &ctor : allowed)
