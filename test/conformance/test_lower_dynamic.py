@@ -16,6 +16,10 @@ dequantized products in float32); the kernel that ran: oneDNN's u8s8s32
 matmul on reduce_range activations (<= 127 cannot saturate its int16 pair
 sums), qfx's exact AVX2 int16 kernel on full-range ones.
 
+Decomposed cases convert with `decomposed=true` (choose_qparams ->
+quantize_affine -> dequantize_affine) and must lower just as completely,
+with outputs bit-identical to the lowered reference form's.
+
 Also printed, not checked: PyTorch's own dynamic model (convert_fx, its
 onednn / qnnpack engine) against the same reference model.
 
@@ -44,15 +48,17 @@ from torch.ao.quantization.quantize_fx import convert_fx  # noqa: E402
 
 MAX_REL = 1e-5
 
-# (model, qconfig, engine at convert, lowering backend)
+# (model, qconfig, engine at convert, lowering backend, decomposed)
 CASES = [
-    ("mlp", "dynamic", "x86", "x86"),
-    ("mlp", "per_channel_dynamic", "onednn", "onednn"),
-    ("mlp", "dynamic", "qnnpack", "qnnpack"),
-    ("seq_linear", "per_channel_dynamic", "x86", "fbgemm"),
-    ("seq_linear", "dynamic", "onednn", "onednn"),
-    ("conv_linear", "dynamic", "qnnpack", "qnnpack"),
-    ("conv_linear", "per_channel_dynamic", "x86", "x86"),
+    ("mlp", "dynamic", "x86", "x86", False),
+    ("mlp", "per_channel_dynamic", "onednn", "onednn", False),
+    ("mlp", "dynamic", "qnnpack", "qnnpack", False),
+    ("seq_linear", "per_channel_dynamic", "x86", "fbgemm", False),
+    ("seq_linear", "dynamic", "onednn", "onednn", False),
+    ("conv_linear", "dynamic", "qnnpack", "qnnpack", False),
+    ("conv_linear", "per_channel_dynamic", "x86", "x86", False),
+    ("mlp", "per_channel_dynamic", "x86", "x86", True),
+    ("seq_linear", "dynamic", "qnnpack", "qnnpack", True),
 ]
 
 _PROFILE = re.compile(r"'qfxk\.dynamic_linear'.*matmul \([^)]*\) (\d+), "
@@ -87,14 +93,11 @@ def rel_error(got, expected):
                  max(float(np.max(np.abs(expected))), 1e-30))
 
 
-def run_case(name, qconfig, engine, backend, qfx_opt, qfx_run, workdir):
-    model, prepared, ref, _, inputs = torch_reference(name, qconfig, engine)
-    base = os.path.join(workdir, "%s_%s_%s_%s" % (name, qconfig, engine, backend))
-    prepared_path, converted, lowered = (base + ".prepared.mlir", base + ".ref.mlir",
-                                         base + ".lowered.mlir")
-    qfx_torch.export(prepared, inputs, prepared_path)
-    proc = subprocess.run([qfx_opt, prepared_path, "--qfx-convert=engine=" + engine,
-                           "-o", converted], capture_output=True, text=True)
+def convert_and_lower(qfx_opt, prepared_path, engine, backend, decomposed, base):
+    converted, lowered = base + ".ref.mlir", base + ".lowered.mlir"
+    convert = "--qfx-convert=engine=%s%s" % (engine, " decomposed=true" if decomposed else "")
+    proc = subprocess.run([qfx_opt, prepared_path, convert, "-o", converted],
+                          capture_output=True, text=True)
     if proc.returncode != 0:
         raise Mismatch("qfx-opt --qfx-convert failed:\n" + proc.stderr[-3000:])
     proc = subprocess.run([qfx_opt, converted, "--qfx-lower=backend=" + backend,
@@ -103,11 +106,24 @@ def run_case(name, qconfig, engine, backend, qfx_opt, qfx_run, workdir):
         raise Mismatch("qfx-opt --qfx-lower failed:\n" + proc.stderr[-3000:])
     if "remark" in proc.stderr:
         raise Mismatch("remarks:\n" + proc.stderr[-2000:])
+    return lowered
+
+
+def run_case(name, qconfig, engine, backend, decomposed, qfx_opt, qfx_run, workdir):
+    model, prepared, ref, _, inputs = torch_reference(name, qconfig, engine)
+    base = os.path.join(workdir, "%s_%s_%s_%s%s" % (name, qconfig, engine, backend,
+                                                   "_decomposed" if decomposed else ""))
+    prepared_path = base + ".prepared.mlir"
+    qfx_torch.export(prepared, inputs, prepared_path)
+    lowered = convert_and_lower(qfx_opt, prepared_path, engine, backend, decomposed, base)
+    plain = (convert_and_lower(qfx_opt, prepared_path, engine, backend, False, base + ".plain")
+             if decomposed else None)
     with open(lowered) as f:
         text = f.read()
     linears = sum(isinstance(m, torch.nn.Linear) for m in model.modules())
-    left = [op for op in ("qfx.quantize_dynamic", "qfx.dequantize", "qfx.linear")
-            if op + " " in text]
+    left = [op for op in ("qfx.quantize_dynamic", "qfx.dequantize", "qfx.linear",
+                          "qfx.choose_qparams", "qfx.quantize_affine",
+                          "qfx.dequantize_affine") if op + " " in text]
     if left or text.count("qfxk.dynamic_linear ") != linears:
         raise Mismatch("%d linears, %d qfxk.dynamic_linear, left: %s"
                        % (linears, text.count("qfxk.dynamic_linear "), left))
@@ -123,6 +139,11 @@ def run_case(name, qconfig, engine, backend, qfx_opt, qfx_run, workdir):
             expected = ref(*xs).numpy()
             if torch_own is not None:
                 worst_torch = max(worst_torch, rel_error(torch_own(*xs).numpy(), expected))
+        if plain:
+            got_plain, _ = run_lowered(qfx_run, plain, xs, "%s.plain.%d" % (base, i))
+            if not np.array_equal(got.view(np.uint32), got_plain.view(np.uint32)):
+                raise Mismatch("input %d: the decomposed form's lowering differs from the "
+                               "reference form's" % i)
         rel = rel_error(got, expected)
         worst = max(worst, rel)
         same += int(np.sum(got.view(np.uint32) == expected.view(np.uint32)))
@@ -153,10 +174,12 @@ def main():
     workdir = args.workdir or tempfile.mkdtemp(prefix="qfx-lower-dynamic-")
     os.makedirs(workdir, exist_ok=True)
     failures, worst = 0, 0.0
-    for name, qconfig, engine, backend in CASES:
-        label = "%s/%s/%s->%s" % (name, qconfig, engine, backend)
+    for name, qconfig, engine, backend, decomposed in CASES:
+        label = "%s/%s/%s->%s%s" % (name, qconfig, engine, backend,
+                                    " (decomposed)" if decomposed else "")
         try:
-            r = run_case(name, qconfig, engine, backend, args.qfx_opt, args.qfx_run, workdir)
+            r = run_case(name, qconfig, engine, backend, decomposed, args.qfx_opt,
+                         args.qfx_run, workdir)
         except Exception as e:  # report every case
             failures += 1
             print("FAIL %s\n  %s" % (label, e), flush=True)
@@ -164,7 +187,7 @@ def main():
         worst = max(worst, r["max_rel"])
         own = ("" if r["torch_own"] is None else
                "  (PyTorch's own %s dynamic model: max_rel=%.2g)" % (engine, r["torch_own"]))
-        print("PASS %-44s dynamic_linear=%d max_rel=%.2g bit-identical=%d/%d%s"
+        print("PASS %-58s dynamic_linear=%d max_rel=%.2g bit-identical=%d/%d%s"
               % (label, r["linears"], r["max_rel"], r["same"], r["total"], own), flush=True)
     print("overall: %d failures, outputs max rel %.2g" % (failures, worst))
     return 1 if failures else 0

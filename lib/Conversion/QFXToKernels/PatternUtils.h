@@ -15,6 +15,9 @@
 
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
 
+#include <optional>
+#include <string>
+
 namespace qfx::lowering {
 
 using UQ = mlir::quant::UniformQuantizedType;
@@ -96,6 +99,32 @@ void populateNormPatterns(mlir::RewritePatternSet &patterns,
 /// q/dq'd int8 weight becomes qfxk.dynamic_linear on x.
 void populateDynamicPatterns(mlir::RewritePatternSet &patterns,
                              LowerFailures *failures);
+
+/// The float tensor a dynamically quantized operand was computed from:
+/// dq(quantize_dynamic(x)), or its decomposed spelling
+/// dequantize_affine(quantize_affine(x, qp), qp) with qp = choose_qparams(x).
+struct DynamicInput {
+  mlir::Value input;
+  bool reduceRange = false;
+  /// Why no kernel takes it ("take quint8 ..."), empty when one does.
+  std::string unsupported;
+};
+std::optional<DynamicInput> matchDynamicInput(mlir::Value v);
+
+/// Quantizes the symmetric int8 \p weight (dq(q(get_attr)) or the
+/// decomposed quantize_affine -> dequantize_affine pair) at compile time and
+/// packs it with the float32 parameter \p bias (a get_attr, or null) into a
+/// qfxk.packed_weight at the top of the module, reusing an identical one.
+/// On failure, \p why says what does not fit. With \p create false it only
+/// checks (no IR change) and returns a null symbol on success.
+mlir::FailureOr<mlir::FlatSymbolRefAttr>
+packDynamicWeight(mlir::PatternRewriter &rw, mlir::Value weight,
+                  mlir::Value bias, std::string &why, bool create = true);
+
+/// Dynamic LSTM: qfx.lstm on dq(quantize_dynamic(x)) with q/dq'd int8
+/// weights becomes qfxk.dynamic_lstm on x (\p reduceRange: the backend's).
+void populateRecurrentPatterns(mlir::RewritePatternSet &patterns,
+                               bool reduceRange, LowerFailures *failures);
 
 /// Weight-only embedding bags (float qparams, quint8 / quint4x2) become
 /// qfxk.embedding_bag over a qfxk.packed_embedding.

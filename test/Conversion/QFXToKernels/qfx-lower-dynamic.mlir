@@ -113,3 +113,76 @@ func.func @left(%x: tensor<1x2xf32>) -> (tensor<1x2xf32>, tensor<1x2xf32>, tenso
   %y3 = qfx.linear %ud, %wad : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32>
   return %y1, %y2, %y3 : tensor<1x2xf32>, tensor<1x2xf32>, tensor<1x2xf32>
 }
+
+// -----
+
+// The decomposed spelling (--qfx-convert="decomposed=true") lowers to the
+// same kernel: choose_qparams -> quantize_affine -> dequantize_affine on the
+// input (reduce_range from choose_qparams), the weight pair with attribute
+// qparams (per tensor here, per channel in the fused case), packed as the
+// reference form's.
+qfx.parameter @fc.weight parameter = dense<[[0.5, -0.25], [1.0, 2.0]]> : tensor<2x2xf32>
+qfx.parameter @fc.bias parameter = dense<[0.125, -1.0]> : tensor<2xf32>
+
+// CHECK-DAG: qfxk.packed_weight @[[PT:fc.weight.packed[0-9]*]] source = @fc.weight type = tensor<2x2x!quant.uniform<i8:f32, 0.015686275{{[0-9]*}}>> weight = dense<{{\[\[}}32, -16], [64, 127]]> : tensor<2x2xi8> bias = dense<[1.250000e-01, -1.000000e+00]> : tensor<2xf32>
+// CHECK-DAG: qfxk.packed_weight @[[PC:fc.weight.packed[0-9]*]] source = @fc.weight type = tensor<2x2x!quant.uniform<i8:f32:0, {{.*}}>> weight = dense<{{\[\[}}127, -64], [64, 127]]> : tensor<2x2xi8>{{$}}
+// CHECK-LABEL: func.func @decomposed
+// CHECK-SAME: (%[[X:.*]]: tensor<3x2xf32>
+// CHECK: %[[Y:.*]] = qfxk.dynamic_linear %[[X]] weight = @[[PT]] reduce_range = true relu = false : tensor<3x2xf32> -> tensor<3x2xf32>
+// CHECK: %[[Z:.*]] = qfxk.dynamic_linear %{{.*}} weight = @[[PC]] reduce_range = false relu = true : tensor<2x3x2xf32> -> tensor<2x3x2xf32>
+// CHECK-NEXT: return %[[Y]], %[[Z]]
+// CHECK-NOT: qfx.choose_qparams
+// CHECK-NOT: qfx.quantize_affine
+// CHECK-NOT: qfx.dequantize_affine
+// QNNPACK-LABEL: func.func @decomposed
+// QNNPACK-COUNT-2: qfxk.dynamic_linear
+func.func @decomposed(%x: tensor<3x2xf32>, %s: tensor<2x3x2xf32>) -> (tensor<3x2xf32>, tensor<2x3x2xf32>) {
+  %qp = qfx.choose_qparams %x quant_min = 0 quant_max = 255 reduce_range = true : tensor<3x2xf32> -> tensor<2xf64>
+  %q = qfx.quantize_affine %x qparams(%qp : tensor<2xf64>) quant_min = 0 quant_max = 255 : tensor<3x2xf32> -> tensor<3x2xui8>
+  %d = qfx.dequantize_affine %q qparams(%qp : tensor<2xf64>) quant_min = 0 quant_max = 255 : tensor<3x2xui8> -> tensor<3x2xf32>
+  %w = qfx.get_attr @fc.weight : tensor<2x2xf32>
+  %b = qfx.get_attr @fc.bias : tensor<2xf32>
+  %wq = qfx.quantize_affine %w scales = array<f32: 0.0156862754> zero_points = array<i64: 0> quant_min = -128 quant_max = 127 : tensor<2x2xf32> -> tensor<2x2xi8>
+  %wd = qfx.dequantize_affine %wq scales = array<f32: 0.0156862754> zero_points = array<i64: 0> quant_min = -128 quant_max = 127 : tensor<2x2xi8> -> tensor<2x2xf32>
+  %y = qfx.linear %d, %wd, %b : (tensor<3x2xf32>, tensor<2x2xf32>, tensor<2xf32>) -> tensor<3x2xf32>
+  %sp = qfx.choose_qparams %s quant_min = 0 quant_max = 255 reduce_range = false : tensor<2x3x2xf32> -> tensor<2xf64>
+  %sq = qfx.quantize_affine %s qparams(%sp : tensor<2xf64>) quant_min = 0 quant_max = 255 : tensor<2x3x2xf32> -> tensor<2x3x2xui8>
+  %sd = qfx.dequantize_affine %sq qparams(%sp : tensor<2xf64>) quant_min = 0 quant_max = 255 : tensor<2x3x2xui8> -> tensor<2x3x2xf32>
+  %z = qfx.fused %sd : (tensor<2x3x2xf32>) -> tensor<2x3x2xf32> {
+  ^bb0(%in: tensor<2x3x2xf32>):
+    %v = qfx.get_attr @fc.weight : tensor<2x2xf32>
+    %vq = qfx.quantize_affine %v scales = array<f32: 0.00392156886, 0.0156862754> zero_points = array<i64: 0, 0> axis = 0 quant_min = -128 quant_max = 127 : tensor<2x2xf32> -> tensor<2x2xi8>
+    %vd = qfx.dequantize_affine %vq scales = array<f32: 0.00392156886, 0.0156862754> zero_points = array<i64: 0, 0> axis = 0 quant_min = -128 quant_max = 127 : tensor<2x2xi8> -> tensor<2x2xf32>
+    %l = qfx.linear %in, %vd : (tensor<2x3x2xf32>, tensor<2x2xf32>) -> tensor<2x3x2xf32>
+    %r = qfx.relu %l : tensor<2x3x2xf32>
+    qfx.yield %r : tensor<2x3x2xf32>
+  }
+  return %y, %z : tensor<3x2xf32>, tensor<2x3x2xf32>
+}
+
+// -----
+
+// Decomposed patterns left alone, with a remark: a qparams range other than
+// quint8's (qint8 dynamic activations), weight pairs whose qparams differ.
+qfx.parameter @fc.weight parameter = dense<0.5> : tensor<2x2xf32>
+// CHECK-LABEL: func.func @decomposed_left
+// CHECK-COUNT-2: qfx.linear
+// CHECK-NOT: qfxk.dynamic_linear
+func.func @decomposed_left(%x: tensor<1x2xf32>) -> (tensor<1x2xf32>, tensor<1x2xf32>) {
+  %w = qfx.get_attr @fc.weight : tensor<2x2xf32>
+  %wq = qfx.quantize_affine %w scales = array<f32: 0.0156862754> zero_points = array<i64: 0> quant_min = -128 quant_max = 127 : tensor<2x2xf32> -> tensor<2x2xi8>
+  %wd = qfx.dequantize_affine %wq scales = array<f32: 0.0156862754> zero_points = array<i64: 0> quant_min = -128 quant_max = 127 : tensor<2x2xi8> -> tensor<2x2xf32>
+  %ip = qfx.choose_qparams %x quant_min = -128 quant_max = 127 reduce_range = false : tensor<1x2xf32> -> tensor<2xf64>
+  %iq = qfx.quantize_affine %x qparams(%ip : tensor<2xf64>) quant_min = -128 quant_max = 127 : tensor<1x2xf32> -> tensor<1x2xi8>
+  %id = qfx.dequantize_affine %iq qparams(%ip : tensor<2xf64>) quant_min = -128 quant_max = 127 : tensor<1x2xi8> -> tensor<1x2xf32>
+  // expected-remark@+1 {{left in reference form: dynamic linear kernels take quint8 dynamic activations over [0, 255] (other decomposed ranges stay reference)}}
+  %y1 = qfx.linear %id, %wd : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32>
+  %up = qfx.choose_qparams %x quant_min = 0 quant_max = 255 reduce_range = false : tensor<1x2xf32> -> tensor<2xf64>
+  %uq = qfx.quantize_affine %x qparams(%up : tensor<2xf64>) quant_min = 0 quant_max = 255 : tensor<1x2xf32> -> tensor<1x2xui8>
+  %ud = qfx.dequantize_affine %uq qparams(%up : tensor<2xf64>) quant_min = 0 quant_max = 255 : tensor<1x2xui8> -> tensor<1x2xf32>
+  %vq = qfx.quantize_affine %w scales = array<f32: 0.0156862754> zero_points = array<i64: 0> quant_min = -128 quant_max = 127 : tensor<2x2xf32> -> tensor<2x2xi8>
+  %vd = qfx.dequantize_affine %vq scales = array<f32: 0.0078431377> zero_points = array<i64: 0> quant_min = -128 quant_max = 127 : tensor<2x2xi8> -> tensor<2x2xf32>
+  // expected-remark@+1 {{left in reference form: the weight's quantize_affine / dequantize_affine qparams differ}}
+  %y2 = qfx.linear %ud, %vd : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32>
+  return %y1, %y2 : tensor<1x2xf32>, tensor<1x2xf32>
+}
