@@ -160,6 +160,43 @@ Status ModelBuilder::lowerKernelOp(Operation *op, bool &handled) {
                                        kern::ImplChoice::Auto));
     return Status::success();
   }
+  if (auto l = dyn_cast<qk::DynamicLSTMOp>(op)) {
+    QDynamicLSTMParams p;
+    for (Attribute a : l.getWeights()) {
+      auto w = SymbolTable::lookupNearestSymbolFrom<qk::PackedWeightOp>(
+          op, cast<FlatSymbolRefAttr>(a));
+      if (!w)
+        return error(op, "no qfxk.packed_weight for a weight");
+      kern::ConvDesc cd;
+      QFX_CHECK(readPackedWeight(w, cd));
+      kern::DynamicLinearDesc d;
+      auto wt = cast<RankedTensorType>(w.getType());
+      d.n = wt.getDimSize(0);
+      d.k = wt.getDimSize(1);
+      d.weight = std::move(cd.weight);
+      d.wScales = std::move(cd.wScales);
+      d.bias = std::move(cd.biasF);
+      p.weights.push_back(std::move(d));
+    }
+    QFX_TRY(x, slotOf(op, l.getInput()));
+    p.input = x;
+    if (!l.getInitialStates().empty()) {
+      QFX_TRY(h0, slotOf(op, l.getInitialStates()[0]));
+      QFX_TRY(c0, slotOf(op, l.getInitialStates()[1]));
+      p.h0 = h0, p.c0 = c0;
+    }
+    QFX_TRY(y, newBuffer(op, l.getOutput()));
+    QFX_TRY(hn, newBuffer(op, l.getHN()));
+    QFX_TRY(cn, newBuffer(op, l.getCN()));
+    p.output = y, p.hn = hn, p.cn = cn;
+    p.hiddenSize = static_cast<int64_t>(l.getHiddenSize());
+    p.numLayers = static_cast<int64_t>(l.getNumLayers());
+    p.batchFirst = l.getBatchFirst();
+    p.bidirectional = l.getBidirectional();
+    p.reduceRange = l.getReduceRange();
+    add(op, createQDynamicLSTMKernel(std::move(p)));
+    return Status::success();
+  }
   if (auto e = dyn_cast<qk::EmbeddingBagOp>(op)) {
     auto t = SymbolTable::lookupNearestSymbolFrom<qk::PackedEmbeddingOp>(
         op, e.getTableAttr());

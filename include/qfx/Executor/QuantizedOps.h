@@ -44,6 +44,21 @@ std::unique_ptr<Kernel> createQDynamicLinearKernel(int input, int output,
                                                    kern::DynamicLinearDesc desc,
                                                    bool reduceRange,
                                                    kern::ImplChoice choice);
+/// Slots and weights of a dynamic LSTM (docs/kernels.md, "Dynamic LSTM").
+struct QDynamicLSTMParams {
+  int input = -1;
+  /// h0 and c0 ([L*D, B, H]), or -1 for zeros.
+  int h0 = -1, c0 = -1;
+  int output = -1, hn = -1, cn = -1;
+  int64_t hiddenSize = 0, numLayers = 1;
+  bool batchFirst = false, bidirectional = false, reduceRange = false;
+  /// (w_ih, w_hh) per layer and direction in PyTorch's flat order, each
+  /// with its bias; `m` is set by the kernel (T * B for w_ih, B for w_hh).
+  std::vector<kern::DynamicLinearDesc> weights;
+  /// For the gate products (tests force Reference).
+  kern::ImplChoice choice = kern::ImplChoice::Auto;
+};
+std::unique_ptr<Kernel> createQDynamicLSTMKernel(QDynamicLSTMParams params);
 /// Slots of a packed-table embedding bag (offsets, per-sample weights: -1
 /// when absent).
 struct QEmbeddingBagParams {

@@ -517,6 +517,8 @@ void qfx::populateQFXToKernelsPatterns(RewritePatternSet &patterns,
                                        LowerFailures *failures) {
   patterns.add<LowerWeighted>(patterns.getContext(), requant, failures);
   populateDynamicPatterns(patterns, failures);
+  // PyTorch's dynamic LSTM asks for reduce_range; only qnnpack ignores it.
+  populateRecurrentPatterns(patterns, requant == qk::Requant::float_, failures);
   populateEmbeddingPatterns(patterns, failures);
   patterns.add<LowerElementwise>(patterns.getContext(), failures);
   patterns.add<ReshapeOfOneByOne, ElementwiseInNhwc<qk::AddOp>,

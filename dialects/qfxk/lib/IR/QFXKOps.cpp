@@ -324,6 +324,73 @@ LogicalResult DynamicLinearOp::verifySymbolUses(SymbolTableCollection &tables) {
 }
 
 //===----------------------------------------------------------------------===//
+// dynamic_lstm
+//===----------------------------------------------------------------------===//
+
+LogicalResult DynamicLSTMOp::verify() {
+  auto it = getInput().getType();
+  if (it.getRank() != 3 || !it.hasStaticShape())
+    return emitOpError() << "expects a static 3-d input";
+  int64_t h = static_cast<int64_t>(getHiddenSize()),
+          l = static_cast<int64_t>(getNumLayers());
+  if (h < 1 || l < 1)
+    return emitOpError() << "expects a positive hidden_size and num_layers";
+  int64_t d = getBidirectional() ? 2 : 1;
+  if (static_cast<int64_t>(getWeights().size()) != 2 * l * d)
+    return emitOpError() << "expects " << 2 * l * d
+                         << " weights (w_ih, w_hh per layer and direction), "
+                            "got "
+                         << getWeights().size();
+  int64_t t = it.getDimSize(getBatchFirst() ? 1 : 0),
+          b = it.getDimSize(getBatchFirst() ? 0 : 1);
+  SmallVector<int64_t> out = getBatchFirst()
+                                 ? SmallVector<int64_t>{b, t, d * h}
+                                 : SmallVector<int64_t>{t, b, d * h};
+  if (getOutput().getType().getShape() != ArrayRef<int64_t>(out))
+    return emitOpError() << "output must be "
+                         << (getBatchFirst() ? "[B, T, D*H]" : "[T, B, D*H]")
+                         << " = [" << out[0] << ", " << out[1] << ", " << out[2]
+                         << "]";
+  SmallVector<int64_t> state{l * d, b, h};
+  if (getInitialStates().size() != 0 && getInitialStates().size() != 2)
+    return emitOpError() << "expects (h0, c0) or no initial states";
+  SmallVector<Type> states(getInitialStates().getTypes());
+  states.append({getHN().getType(), getCN().getType()});
+  for (Type st : states)
+    if (cast<RankedTensorType>(st).getShape() != ArrayRef<int64_t>(state))
+      return emitOpError() << "states must be [L*D, B, H] = [" << state[0]
+                           << ", " << state[1] << ", " << state[2] << "]";
+  return success();
+}
+
+LogicalResult DynamicLSTMOp::verifySymbolUses(SymbolTableCollection &tables) {
+  int64_t h = static_cast<int64_t>(getHiddenSize());
+  int64_t d = getBidirectional() ? 2 : 1;
+  ArrayRef<Attribute> weights = getWeights().getValue();
+  for (auto [i, attr] : llvm::enumerate(weights)) {
+    auto w = lookupWeight(*this, tables, cast<FlatSymbolRefAttr>(attr),
+                          Requant::float_, 2);
+    if (failed(w))
+      return failure();
+    // Layer 0 reads the input; later layers the previous layer's D*H.
+    int64_t layer = static_cast<int64_t>(i) / (2 * d);
+    bool hh = i % 2 == 1;
+    int64_t in = hh           ? h
+                 : layer == 0 ? getInput().getType().getShape().back()
+                              : d * h;
+    ArrayRef<int64_t> ws = cast<RankedTensorType>(w->getType()).getShape();
+    if (ws[0] != 4 * h || ws[1] != in)
+      return emitOpError() << "weight #" << i << " is " << ws[0] << "x" << ws[1]
+                           << ", expected " << 4 * h << "x" << in;
+    if (auto bias = w->getBiasAttr();
+        bias && cast<ShapedType>(bias.getType()).getNumElements() != 4 * h)
+      return emitOpError() << "bias of weight #" << i << " is not " << 4 * h
+                           << " values";
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // packed_embedding / embedding_bag
 //===----------------------------------------------------------------------===//
 

@@ -228,6 +228,46 @@ def QFXK_DynamicLinearOp : QFXK_Op<"dynamic_linear", [Pure,
   let hasVerifier = 1;
 }
 
+def QFXK_DynamicLSTMOp : QFXK_Op<"dynamic_lstm", [Pure,
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "dynamically quantized LSTM on float tensors";
+  let description = [{
+    PyTorch 1.13's dynamic LSTM (`quantized::quantized_lstm`, what
+    `convert_fx` makes of the reference LSTM): the gate matrix products are
+    `qfxk.dynamic_linear`'s (int8 weight prepacked with its f32 bias, the
+    input quantized to quint8 with qparams chosen on every call, exact
+    int32 sums, fbgemm's float epilogue) and the gates are float32.
+    Per layer and direction, `x W_ih^T + b_ih` is one call over the whole
+    sequence and `h W_hh^T + b_hh` one call per time step on the
+    [batch, hidden] state; `reduce_range` picks the qparams range [0, 127]
+    for both. `weights` are the packed (w_ih, w_hh) per layer and direction
+    in PyTorch's flat order; `initial` is (h0, c0) or absent (zeros).
+    Results: output [T, B, D*H] ([B, T, D*H] with `batch_first`), h_n and
+    c_n [L*D, B, H].
+
+    ```mlir
+    %y, %h, %c = qfxk.dynamic_lstm %x weights = [@w_ih.packed, @w_hh.packed]
+        hidden_size = 8 num_layers = 1 reduce_range = true
+        : (tensor<5x2x4xf32>) -> (tensor<5x2x8xf32>, tensor<1x2x8xf32>, tensor<1x2x8xf32>)
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[F32]>:$input,
+    Variadic<RankedTensorOf<[F32]>>:$initial_states,
+    FlatSymbolRefArrayAttr:$weights, I64Attr:$hidden_size,
+    I64Attr:$num_layers, UnitAttr:$batch_first, UnitAttr:$bidirectional,
+    BoolAttr:$reduce_range);
+  let results = (outs RankedTensorOf<[F32]>:$output,
+    RankedTensorOf<[F32]>:$h_n, RankedTensorOf<[F32]>:$c_n);
+  let assemblyFormat = [{
+    $input (`initial` `(` $initial_states^ `)`)? `weights` `=` $weights
+    `hidden_size` `=` $hidden_size `num_layers` `=` $num_layers
+    (`batch_first` $batch_first^)? (`bidirectional` $bidirectional^)?
+    `reduce_range` `=` $reduce_range attr-dict
+    `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def QFXK_BagMode : I32EnumAttr<"BagMode", "embedding bag reduction", [
     I32EnumAttrCase<"sum", 0>, I32EnumAttrCase<"mean", 1>,
     I32EnumAttrCase<"max", 2>]> {
