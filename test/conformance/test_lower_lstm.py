@@ -24,6 +24,9 @@ reduce_range: the dynamic LSTM module always asks for it; onednn (and
 fbgemm / x86) honour it, qnnpack ignores it. qfx lowers with the backend's
 choice, so the lowered model is compared with the engine of the same family.
 
+Decomposed cases must also give outputs bit-identical to the lowered
+default form's.
+
 Checked: every LSTM became a qfxk.dynamic_lstm (no qfx.lstm, dynamic
 quantize or dequantize left, no remark); outputs within MAX_REL (max abs
 error over max |output|, per output) of the expected ones; the tolerance is
@@ -303,6 +306,13 @@ def run_case(name, qconfig, engine, backend, decomposed, tool_opt, tool_run, wor
     qfx_opt(tool_opt, [prepared_path, convert, "-o", converted], "--qfx-convert")
     qfx_opt(tool_opt, [converted, "--qfx-lower=backend=" + backend, "-o", lowered],
             "--qfx-lower")
+    plain = None
+    if decomposed:  # the default form's lowering, to compare bit for bit
+        plain = base + ".plain.lowered.mlir"
+        qfx_opt(tool_opt, [prepared_path, "--qfx-convert=engine=" + engine, "-o",
+                           base + ".plain.ref.mlir"], "--qfx-convert")
+        qfx_opt(tool_opt, [base + ".plain.ref.mlir", "--qfx-lower=backend=" + backend,
+                           "-o", plain], "--qfx-lower")
     with open(lowered) as f:
         text = f.read()
     calls = sum(1 for n in prepared.graph.nodes if n.op == "call_module" and
@@ -317,6 +327,12 @@ def run_case(name, qconfig, engine, backend, decomposed, tool_opt, tool_run, wor
     for i, xs in enumerate(variants(inputs)):
         got, profile = run_lowered(tool_run, lowered, xs, "%s.%d" % (base, i))
         check_profile(profile, calls, reduce_range)
+        if plain:
+            got_plain, _ = run_lowered(tool_run, plain, xs, "%s.plain.%d" % (base, i))
+            if any(not np.array_equal(g.view(np.uint32), p.view(np.uint32))
+                   for g, p in zip(got, got_plain)):
+                raise Mismatch("input %d: the decomposed form's lowering differs from "
+                               "the default form's" % i)
         with torch.no_grad():
             emulated = emulate_model(name, ref, xs, reduce_range)
             if torch_own is not None:
