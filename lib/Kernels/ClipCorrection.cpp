@@ -117,6 +117,7 @@ void qfx::kern::correctClipped(const ConvDesc &d, int64_t factor,
                                const int8_t *wT,
                                const std::vector<ClippedValue> &values,
                                const std::vector<int64_t> &rowStart,
+                               int64_t image, int64_t oy0, int64_t oy1,
                                int32_t *acc) {
   // rest * w fits the AVX2 kernel's int16 products only for rest <= 128.
   bool avx2 = cpuHasAvx2();
@@ -142,11 +143,16 @@ void qfx::kern::correctClipped(const ConvDesc &d, int64_t factor,
   feeds(d.w + d.padL, d.kw, d.dilW, d.strideW, ow, oxOf);
   std::vector<const int8_t *> w;
   std::vector<int32_t> rest;
-  for (int64_t r = 0; r + 1 < static_cast<int64_t>(rowStart.size()); ++r) {
-    // Row r is image r / h, padded row r % h + padT.
-    const int64_t n = r / d.h, y = r % d.h + d.padT;
+  // The input rows (padded coordinates) that feed output rows [oy0, oy1).
+  const int64_t yFirst = std::max(oy0 * d.strideH, d.padT);
+  const int64_t yLast =
+      std::min((oy1 - 1) * d.strideH + (d.kh - 1) * d.dilH, d.padT + d.h - 1);
+  auto inBand = [&](int32_t o) { return o >= oy0 && o < oy1; };
+  for (int64_t y = yFirst; y <= yLast; ++y) {
+    // Row r is image `image`, padded row y.
+    const int64_t r = image * d.h + y - d.padT;
     const int32_t *oys = &oyOf[y * d.kh];
-    if (std::all_of(oys, oys + d.kh, [](int32_t o) { return o < 0; }))
+    if (rowStart[r] == rowStart[r + 1] || std::none_of(oys, oys + d.kh, inBand))
       continue; // e.g. odd rows of a strided 1x1 convolution
     for (int64_t e = rowStart[r], next; e < rowStart[r + 1]; e = next) {
       // The values of one pixel and group share their output pixels.
@@ -164,12 +170,12 @@ void qfx::kern::correctClipped(const ConvDesc &d, int64_t factor,
       }
       const int32_t *oxs = &oxOf[(px + d.padL) * d.kw];
       for (int64_t ky = 0; ky < d.kh; ++ky) {
-        if (oys[ky] < 0)
+        if (!inBand(oys[ky]))
           continue;
         for (int64_t kx = 0; kx < d.kw; ++kx) {
           if (oxs[kx] < 0)
             continue;
-          const int64_t pix = (n * oh + oys[ky]) * ow + oxs[kx];
+          const int64_t pix = (oys[ky] - oy0) * ow + oxs[kx];
           const int64_t tap = (ky * d.kw + kx) * ocg;
           add(acc + pix * toc + g * ocg * factor, w.data(), tap, rest.data(),
               static_cast<int64_t>(rest.size()), ocg);

@@ -83,12 +83,15 @@ void clipRow(const uint8_t *src, uint8_t *dst, int64_t len, int64_t c,
              uint8_t limit, std::vector<ClippedValue> &out);
 /// Adds (x - limit) * w of every clipped value (row r of the input, image
 /// r / h, in values[rowStart[r] .. rowStart[r + 1])) to the int32
-/// accumulators it feeds: per output pixel, \p factor * oc of them, group g
-/// at g * ocg * factor. \p wT is the weight as [group][i][ky][kx][j] (the
-/// output channels of one tap contiguous). AVX2 where the CPU has it.
+/// accumulators of output rows [oy0, oy1) of image \p image it feeds; \p acc
+/// holds those rows' pixels from (oy0, 0) on: per output pixel, \p factor *
+/// oc accumulators, group g at g * ocg * factor. \p wT is the weight as
+/// [group][i][ky][kx][j] (the output channels of one tap contiguous). AVX2
+/// where the CPU has it.
 void correctClipped(const ConvDesc &d, int64_t factor, const int8_t *wT,
                     const std::vector<ClippedValue> &values,
-                    const std::vector<int64_t> &rowStart, int32_t *acc);
+                    const std::vector<int64_t> &rowStart, int64_t image,
+                    int64_t oy0, int64_t oy1, int32_t *acc);
 std::unique_ptr<ConvKernel> createXnnpackConv(ConvDesc d, std::string &error);
 /// qfx's depthwise kernel (groups == c == oc, float requantization); AVX2
 /// unless \p scalar or the CPU lacks it.

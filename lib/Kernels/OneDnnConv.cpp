@@ -12,6 +12,11 @@
 // saturates (AVX2 without VNNI adds pairs of u8*s8 products in int16): the
 // split variant halves every weight into two output channels in [-64, 64].
 //
+// Large outputs run in bands of output rows, one oneDNN call per band into
+// a band-sized accumulator buffer that the epilogue (and the correction)
+// reads while it is still in L2: written whole, the int32 accumulators of an
+// early mobilenet_v2 layer (112x112x96, 4.8 MB) went to memory and back.
+//
 //===----------------------------------------------------------------------===//
 
 #include "KernelsImpl.h"
@@ -19,6 +24,7 @@
 #include "dnnl.hpp"
 
 #include <cstring>
+#include <stdexcept>
 
 using namespace qfx::kern;
 
@@ -28,6 +34,19 @@ dnnl::engine &cpuEngine() {
   static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
   return engine;
 }
+
+/// The int32 accumulators of one band: small enough to stay in L2 (512 KB
+/// per core here) next to the band's input and the weights. 64 KB and
+/// 256 KB bands were slightly slower on mobilenet_v2.
+constexpr int64_t kBandBytes = 128 * 1024;
+/// Outputs whose accumulators fit this run in one call (they stay cached).
+constexpr int64_t kWholeBytes = 256 * 1024;
+
+/// A oneDNN convolution of one shape with its argument memories.
+struct Prim {
+  dnnl::convolution_forward prim;
+  dnnl::memory src, dst;
+};
 
 class OneDnnConv : public ConvKernel {
 public:
@@ -82,12 +101,18 @@ public:
     prim_ = dnnl::convolution_forward(pd_);
     weights_ = dnnl::memory(pd_.weights_desc(), cpuEngine());
     dnnl::memory plain(wPlain, cpuEngine(), w.data());
-    dnnl::stream s(cpuEngine());
-    dnnl::reorder(plain, weights_).execute(s, plain, weights_);
-    s.wait();
+    stream_ = dnnl::stream(cpuEngine());
+    dnnl::reorder(plain, weights_).execute(stream_, plain, weights_);
+    stream_.wait();
     src_ = dnnl::memory(srcMd, cpuEngine(), DNNL_MEMORY_NONE);
-    acc_.resize(d.n * d.oh() * d.ow() * toc);
+    initBands(toc);
+    acc_.resize((bandRows_ ? bandRows_ : d.n * d.oh()) * d.ow() * toc);
     dst_ = dnnl::memory(dstMd, cpuEngine(), acc_.data());
+    if (bandRows_) {
+      band_.dst.set_data_handle(acc_.data());
+      if (d.oh() % bandRows_)
+        tail_.dst.set_data_handle(acc_.data());
+    }
     if (padded_) {
       pad_.assign(d.n * ph_ * pw_ * d.c, static_cast<uint8_t>(d.in.zeroPoint));
     }
@@ -122,45 +147,121 @@ public:
       rowStart_.push_back(clipped_.size());
       x = pad_.data();
     }
-    src_.set_data_handle(const_cast<uint8_t *>(x));
-    dnnl::stream s(cpuEngine());
-    prim_.execute(s, {{DNNL_ARG_SRC, src_},
-                      {DNNL_ARG_WEIGHTS, weights_},
-                      {DNNL_ARG_DST, dst_}});
-    s.wait();
-    correct();
-    rq_.pixels(acc_.data(), d.n * d.oh() * d.ow(), d.groups, factor_ == 2,
-               offset_.data(), out);
+    const int64_t oh = d.oh(), ow = d.ow();
+    if (!bandRows_) {
+      src_.set_data_handle(const_cast<uint8_t *>(x));
+      prim_.execute(stream_, {{DNNL_ARG_SRC, src_},
+                              {DNNL_ARG_WEIGHTS, weights_},
+                              {DNNL_ARG_DST, dst_}});
+      stream_.wait();
+      for (int64_t n = 0; n < d.n; ++n)
+        correct(n, 0, oh, acc_.data() + n * oh * ow * d.oc * factor_);
+      rq_.pixels(acc_.data(), d.n * oh * ow, d.groups, factor_ == 2,
+                 offset_.data(), out);
+      return;
+    }
+    // Band by band: output rows [oy, oy + rows) read padded input rows
+    // [oy * strideH, ...) of the same image.
+    for (int64_t n = 0; n < d.n; ++n)
+      for (int64_t oy = 0; oy < oh; oy += bandRows_) {
+        const int64_t rows = std::min(bandRows_, oh - oy);
+        Prim &p = rows == bandRows_ ? band_ : tail_;
+        p.src.set_data_handle(
+            const_cast<uint8_t *>(x + (n * ph_ + oy * d.strideH) * pw_ * d.c));
+        p.prim.execute(stream_, {{DNNL_ARG_SRC, p.src},
+                                 {DNNL_ARG_WEIGHTS, weights_},
+                                 {DNNL_ARG_DST, p.dst}});
+        stream_.wait();
+        correct(n, oy, oy + rows, acc_.data());
+        rq_.pixels(acc_.data(), rows * ow, d.groups, factor_ == 2,
+                   offset_.data(), out + (n * oh + oy) * ow * d.oc);
+      }
   }
 
   std::string libraryInfo() const override {
-    return std::string(implName(impl_)) + " (" + implInfo_ + ")";
+    std::string info = std::string(implName(impl_)) + " (" + implInfo_;
+    if (bandRows_)
+      info += ", bands of " + std::to_string(bandRows_) + " output rows";
+    return info + ")";
   }
 
 private:
+  /// Chooses the band height and creates the primitives of a band and of
+  /// the last, shorter one (the full convolution's weight layout, so that
+  /// all share weights_). Leaves bandRows_ 0 (one call) for small outputs
+  /// or when oneDNN refuses.
+  void initBands(int64_t toc) {
+    using dt = dnnl::memory::data_type;
+    using tag = dnnl::memory::format_tag;
+    const ConvDesc &d = desc_;
+    const int64_t oh = d.oh(), ow = d.ow(), rowBytes = ow * toc * 4;
+    const int64_t rows = std::max<int64_t>(1, kBandBytes / rowBytes);
+    if (d.n * oh * rowBytes <= kWholeBytes || rows >= oh)
+      return;
+    auto make = [&](int64_t outRows) {
+      const int64_t inRows =
+          (outRows - 1) * d.strideH + (d.kh - 1) * d.dilH + 1;
+      auto srcMd = dnnl::memory::desc({1, d.c, inRows, pw_}, dt::u8, tag::nhwc);
+      auto dstMd =
+          dnnl::memory::desc({1, toc, outRows, ow}, dt::s32, tag::nhwc);
+      dnnl::convolution_forward::desc cd(
+          dnnl::prop_kind::forward_inference,
+          dnnl::algorithm::convolution_direct, srcMd, pd_.weights_desc(), dstMd,
+          {d.strideH, d.strideW}, {d.dilH - 1, d.dilW - 1}, {0, 0}, {0, 0});
+      dnnl::convolution_forward::primitive_desc pd(cd, cpuEngine());
+      // Given a fixed weight layout, oneDNN may fall back to its reference.
+      if (std::strcmp(pd.impl_info_str(), pd_.impl_info_str()) != 0)
+        throw std::runtime_error("another implementation");
+      return Prim{dnnl::convolution_forward(pd),
+                  dnnl::memory(srcMd, cpuEngine(), DNNL_MEMORY_NONE),
+                  dnnl::memory(dstMd, cpuEngine(), DNNL_MEMORY_NONE)};
+    };
+    try {
+      band_ = make(rows);
+      if (oh % rows)
+        tail_ = make(oh % rows);
+    } catch (const std::exception &) { // dnnl::error derives from it
+      return;
+    }
+    bandRows_ = rows;
+  }
+
   /// Adds rest * w of every input above the limit to every accumulator it
   /// feeds (into the "high" half of a split kernel; the epilogue sums both
   /// halves).
-  void correct() {
+  void correct(int64_t image, int64_t oy0, int64_t oy1, int32_t *acc) {
     if (rowStart_.empty() || rowStart_.back() == 0)
       return;
-    const ConvDesc &d = desc_;
-    const int64_t icg = d.c / d.groups, ocg = d.oc / d.groups;
-    if (wT_.empty()) {
-      // [group][i][ky][kx][j]: the output channels of one tap contiguous.
-      wT_.resize(d.weight.size());
-      for (int64_t o = 0; o < d.oc; ++o)
-        for (int64_t i = 0; i < icg; ++i)
-          for (int64_t t = 0; t < d.kh * d.kw; ++t)
-            wT_[(((o / ocg) * icg + i) * d.kh * d.kw + t) * ocg + o % ocg] =
-                d.weight[(o * icg + i) * d.kh * d.kw + t];
-    }
-    correctClipped(d, factor_, wT_.data(), clipped_, rowStart_, acc_.data());
+    if (wT_.empty())
+      transposeWeights();
+    correctClipped(desc_, factor_, wT_.data(), clipped_, rowStart_, image, oy0,
+                   oy1, acc);
   }
 
+public:
+  /// The weights as the correction reads them, [group][i][ky][kx][j] (the
+  /// output channels of one tap contiguous). Built when the kernel is
+  /// created for the checked dispatch: lazily, on the first corrected run,
+  /// it cost milliseconds inside a timed run (per-element divisions).
+  void transposeWeights() {
+    const ConvDesc &d = desc_;
+    const int64_t icg = d.c / d.groups, ocg = d.oc / d.groups;
+    const int64_t taps = d.kh * d.kw;
+    wT_.resize(d.weight.size());
+    int8_t *dst = wT_.data();
+    for (int64_t g = 0; g < d.groups; ++g)
+      for (int64_t i = 0; i < icg; ++i)
+        for (int64_t t = 0; t < taps; ++t)
+          for (int64_t j = 0; j < ocg; ++j)
+            *dst++ = d.weight[((g * ocg + j) * icg + i) * taps + t];
+  }
+
+private:
   std::string implInfo_;
   Requantizer rq_;
   int64_t factor_ = 1, ph_ = 0, pw_ = 0;
+  /// Output rows per oneDNN call, 0: the whole batch in one call.
+  int64_t bandRows_ = 0;
   bool padded_ = false;
   std::vector<int32_t> wsum_, offset_, acc_;
   std::vector<uint8_t> pad_;
@@ -172,6 +273,8 @@ private:
   dnnl::convolution_forward::primitive_desc pd_;
   dnnl::convolution_forward prim_;
   dnnl::memory weights_, src_, dst_;
+  Prim band_, tail_;
+  dnnl::stream stream_;
 };
 
 } // namespace
@@ -191,6 +294,8 @@ std::unique_ptr<ConvKernel> qfx::kern::createOneDnnConv(ConvDesc d, bool split,
   auto k = std::make_unique<OneDnnConv>(std::move(d), split);
   try {
     k->init();
+    if (unchecked && !split)
+      k->transposeWeights(); // for CheckedConv's corrected runs
   } catch (const dnnl::error &e) {
     error = std::string("oneDNN: ") + e.what();
     return nullptr;

@@ -184,6 +184,56 @@ TEST_CASE("a few inputs above the direct limit take the corrected kernel",
   }
 }
 
+TEST_CASE("large outputs run oneDNN in bands of output rows",
+          "[kernels][onednn]") {
+  // Accumulators above 256 KB run band by band (128 KB of accumulators
+  // each), the last band shorter; every band is corrected and requantized
+  // on its own.
+  const Shape shapes[] = {
+      {2, 40, 40, 16, 64, 3, 1, 1, 1}, // 12-row bands (6 split), batch 2
+      {1, 45, 45, 24, 96, 1, 1, 0, 1}, // 1x1: 7-row bands
+      {1, 61, 57, 8, 128, 3, 2, 1, 1}, // strided, odd sizes
+      {1, 40, 40, 32, 64, 3, 1, 1, 2}, // grouped
+  };
+  struct Case {
+    int32_t inQmax;
+    Data data;
+    ImplChoice choice;
+    Impl ran;
+  };
+  const Case cases[] = {
+      {127, Data::Random, ImplChoice::Auto, Impl::OneDnnU8S8},
+      {255, Data::FewLarge, ImplChoice::Auto, Impl::OneDnnU8S8Corrected},
+      {255, Data::SomeLarge, ImplChoice::Auto, Impl::OneDnnU8S8Corrected},
+      {255, Data::Random, ImplChoice::Auto, Impl::OneDnnU8S8Split},
+  };
+  std::mt19937 rng(2468);
+  for (const Case &c : cases)
+    for (const Shape &s : shapes)
+      for (int variant = 0; variant < 2; ++variant) {
+        ConvDesc d = makeDesc(s, Requant::Float, c.inQmax, c.data, rng,
+                              /*relu=*/variant == 1);
+        if (variant == 1) // dilation and asymmetric padding
+          d.dilH = 2, d.padB = 0, d.padR = 2;
+        auto x = makeInput(d, c.data, rng);
+        std::vector<uint8_t> ref(d.n * d.oh() * d.ow() * d.oc),
+            out(ref.size(), 7);
+        referenceConv(d, x.data(), ref.data());
+        std::string err;
+        auto k = ConvKernel::create(d, c.choice, err);
+        INFO("c=" << s.c << " oc=" << s.oc << " k=" << s.k << " variant="
+                  << variant << " ran " << implName(c.ran) << " error=" << err);
+        REQUIRE(k);
+        CHECK(k->libraryInfo().find("output rows)") != std::string::npos);
+        for (int run = 0; run < 2; ++run) {
+          std::fill(out.begin(), out.end(), 7);
+          k->run(x.data(), out.data());
+          CHECK(k->lastImpl() == c.ran);
+          CHECK(out == ref);
+        }
+      }
+}
+
 TEST_CASE("the split kernel is exact on full-range data", "[kernels][onednn]") {
   checkExact(Requant::Float, 255, Data::Random, ImplChoice::OneDnnSplit,
              Impl::OneDnnU8S8Split);
