@@ -102,7 +102,31 @@ QFX_AVX2 void addScaledAvx2(int32_t *acc, const int8_t *const *w, int64_t tap,
   if (j < n)
     addScaledScalar(acc + j, w, tap + j, rest, count, n - j);
 }
+// Every AVX2 CPU has POPCNT, which "avx2" alone does not enable.
+__attribute__((target("avx2,popcnt"))) int64_t
+countAboveAvx2(const uint8_t *x, int64_t n, uint8_t limit) {
+  const __m256i lim = _mm256_set1_epi8(static_cast<char>(limit));
+  int64_t count = 0, i = 0;
+  for (; i + 32 <= n; i += 32) {
+    __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(x + i));
+    // Bytes that min() changed were above the limit.
+    count += __builtin_popcount(~static_cast<uint32_t>(
+        _mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_min_epu8(v, lim), v))));
+  }
+  for (; i < n; ++i)
+    count += x[i] > limit;
+  return count;
+}
 } // namespace
+
+int64_t qfx::kern::countAbove(const uint8_t *x, int64_t n, uint8_t limit) {
+  if (cpuHasAvx2())
+    return countAboveAvx2(x, n, limit);
+  int64_t count = 0;
+  for (int64_t i = 0; i < n; ++i)
+    count += x[i] > limit;
+  return count;
+}
 
 void qfx::kern::clipRow(const uint8_t *src, uint8_t *dst, int64_t len,
                         int64_t c, uint8_t limit,

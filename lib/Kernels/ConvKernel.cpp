@@ -28,11 +28,10 @@ public:
   }
 };
 /// The direct oneDNN kernel where the data allows it, the split one
-/// otherwise: one pass over the input finds its largest value and counts the
-/// values above the direct kernel's limit. A few such values (at most
-/// 1/kCorrectedShare of the input) take the direct kernel on the clipped
-/// input plus an exact correction (runOneDnnClipped); more take the split
-/// kernel.
+/// otherwise: one pass over the input (AVX2) counts the values above the
+/// direct kernel's limit. A few such values (at most 1/kCorrectedShare of
+/// the input) take the direct kernel on the clipped input plus an exact
+/// correction (runOneDnnClipped); more take the split kernel.
 class CheckedConv : public ConvKernel {
 public:
   CheckedConv(ConvDesc d, std::unique_ptr<ConvKernel> direct,
@@ -47,15 +46,9 @@ public:
     numel_ = desc_.n * desc_.h * desc_.w * desc_.c;
   }
   void run(const uint8_t *in, uint8_t *out) override {
-    const uint8_t lim = static_cast<uint8_t>(limit_);
-    uint8_t m = 0;
-    int64_t above = 0;
-    for (int64_t i = 0; i < numel_; ++i) {
-      m = std::max(m, in[i]);
-      above += in[i] > lim;
-    }
+    const int64_t above = countAbove(in, numel_, static_cast<uint8_t>(limit_));
     const bool zpOk = desc_.in.zeroPoint <= limit_;
-    if (m <= limit_ && zpOk) {
+    if (above == 0 && zpOk) {
       last_ = Impl::OneDnnU8S8;
       ++directRuns_;
       direct_->run(in, out);

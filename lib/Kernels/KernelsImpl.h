@@ -76,6 +76,8 @@ void runOneDnnClipped(ConvKernel &direct, const uint8_t *in, uint8_t *out,
 struct ClippedValue {
   int32_t pixel, channel, rest;
 };
+/// The number of x[i] > limit, i < n (AVX2 where the CPU has it).
+int64_t countAbove(const uint8_t *x, int64_t n, uint8_t limit);
 /// dst[i] = min(src[i], limit) for i < len (a row of pixels of \p c
 /// channels); appends every src[i] > limit to \p out in increasing i (AVX2
 /// where the CPU has it).
