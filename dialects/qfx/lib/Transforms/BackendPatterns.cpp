@@ -13,6 +13,7 @@
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringMap.h"
 
 using namespace mlir;
 using namespace qfx;
@@ -175,17 +176,45 @@ SmallVector<BackendPatternMatch> qfx::findBackendPatternMatches(
     BackendPatternSet set, llvm::function_ref<bool(Operation *)> isExcluded) {
   SmallVector<const config::BackendPatternConfig *> patterns =
       getSortedBackendPatterns(config, set);
-  SmallVector<Operation *> graph;
+  // A pattern can only match at an op whose target is its first element
+  // (or at any op, for MatchAllNode): index the sorted patterns by that
+  // target so that each op tries its few candidates instead of all of the
+  // BackendConfig's (hundreds), in the same order.
+  llvm::StringMap<SmallVector<unsigned, 4>> byTarget;
+  SmallVector<unsigned> matchAll;
+  for (auto [i, pc] : llvm::enumerate(patterns)) {
+    const config::Pattern &self = pc->pattern.isTuple()
+                                      ? pc->pattern.elements.front()
+                                      : pc->pattern;
+    if (self.isTuple())
+      continue; // never matches (isMatch)
+    if (self.op == kMatchAllNode)
+      matchAll.push_back(i);
+    else
+      byTarget[self.op].push_back(i);
+  }
+  SmallVector<std::pair<Operation *, NodeAttr>> graph;
   func.walk([&](Operation *op) {
-    if (getNode(op) && !(isExcluded && isExcluded(op)))
-      graph.push_back(op);
+    NodeAttr node = getNode(op);
+    if (node && !(isExcluded && isExcluded(op)))
+      graph.push_back({op, node});
   });
   SmallVector<BackendPatternMatch> matches;
   llvm::DenseSet<Operation *> matched;
-  for (Operation *op : llvm::reverse(graph)) {
+  SmallVector<unsigned, 8> candidates;
+  for (auto [op, node] : llvm::reverse(graph)) {
     if (matched.contains(op))
       continue;
-    for (const config::BackendPatternConfig *pc : patterns) {
+    candidates.clear();
+    auto it = byTarget.find(node.getTarget().getValue());
+    if (it != byTarget.end())
+      candidates.append(it->second.begin(), it->second.end());
+    if (!matchAll.empty()) {
+      candidates.append(matchAll.begin(), matchAll.end());
+      llvm::sort(candidates);
+    }
+    for (unsigned index : candidates) {
+      const config::BackendPatternConfig *pc = patterns[index];
       if (!isMatchAt(op, pc->pattern, isExcluded))
         continue;
       BackendPatternMatch m;

@@ -33,7 +33,6 @@ static const std::string kFused = "torch.ao.nn.intrinsic.modules.fused.";
 static const std::string kReLU = "torch.nn.modules.activation.ReLU";
 
 namespace {
-enum class FuserKind { Sequential, ConvBn, ConvBnReLU, LinearBn, ConvTransposeBn };
 /// How the matched ops become the fused module.
 struct FusePlan {
   /// The fused module class; empty for a plain folded conv/linear.
@@ -78,10 +77,10 @@ static std::string moduleType(Operation *op) {
 
 /// "1d"/"2d"/"3d" for nn.Conv1d/2d/3d.
 static std::optional<std::string> convRank(StringRef type) {
-  for (const char *d : {"1d", "2d", "3d"})
-    if (type == (llvm::Twine("torch.nn.modules.conv.Conv") + d).str())
-      return std::string(d);
-  return std::nullopt;
+  if (!type.consume_front("torch.nn.modules.conv.Conv") ||
+      !llvm::is_contained({"1d", "2d", "3d"}, type))
+    return std::nullopt;
+  return type.str();
 }
 
 static LogicalResult fail(Operation *op, FuseState &state, const Twine &msg) {
@@ -90,19 +89,44 @@ static LogicalResult fail(Operation *op, FuseState &state, const Twine &msg) {
   return failure();
 }
 
+/// get_fuser_method_new for the matched ops: looked up by their module
+/// types, which follow from their (kind, target) sequence, so the lookup
+/// (pattern building, strings) is done once per distinct sequence. The
+/// sequences are those of the BackendConfig's fusion patterns: few.
+static const FuserLookup &lookupFuser(ArrayRef<Operation *> ops,
+                                      FuseState &state) {
+  SmallVector<std::pair<NodeKind, StringAttr>, 3> key;
+  for (Operation *op : ops) {
+    NodeAttr node = getNode(op);
+    key.push_back({node.getKind(), node.getTarget()});
+  }
+  for (const FuserLookup &known : state.fuserLookups)
+    if (known.key == key)
+      return known;
+  FuserLookup lookup;
+  lookup.key = std::move(key);
+  config::Pattern types(moduleType(ops.front()));
+  for (Operation *op : ops.drop_front())
+    types = config::Pattern{config::Pattern(moduleType(op)), types};
+  lookup.types = types.str();
+  lookup.config = state.table.config.lookup(types);
+  if (lookup.config && !lookup.config->fuserMethod.empty())
+    lookup.fuser = parseFuserMethod(lookup.config->fuserMethod);
+  state.fuserLookups.push_back(std::move(lookup));
+  return state.fuserLookups.back();
+}
+
 /// The fuser method's result for the matched ops, with PyTorch's checks.
 static FailureOr<FusePlan> planFusion(ArrayRef<Operation *> ops,
                                       FuseState &state) {
   Operation *root = ops.front();
-  // get_fuser_method_new: looked up by the matched module types.
-  config::Pattern types(moduleType(root));
-  for (Operation *op : ops.drop_front())
-    types = config::Pattern{config::Pattern(moduleType(op)), types};
-  const config::BackendPatternConfig *c = state.table.config.lookup(types);
+  const FuserLookup &lookup = lookupFuser(ops, state);
+  const config::BackendPatternConfig *c = lookup.config;
+  const std::string &types = lookup.types;
   if (!c || c->fuserMethod.empty())
     return fail(ops.back(), state,
-                "did not find fuser method for: " + types.str());
-  auto fuser = parseFuserMethod(c->fuserMethod);
+                "did not find fuser method for: " + types);
+  const auto &fuser = lookup.fuser;
   if (!fuser)
     return fail(ops.back(), state,
                 "unsupported fuser method '" + c->fuserMethod + "'");
@@ -135,7 +159,7 @@ static FailureOr<FusePlan> planFusion(ArrayRef<Operation *> ops,
       return plan;
     }
     if (!rank)
-      return fail(root, state, "Cannot fuse train modules: " + types.str());
+      return fail(root, state, "Cannot fuse train modules: " + types);
     plan.fusedClass = kFused + (relu ? "ConvBnReLU" : "ConvBn") + *rank;
     return plan;
   }
@@ -143,7 +167,7 @@ static FailureOr<FusePlan> planFusion(ArrayRef<Operation *> ops,
     return fail(bn, state, "Fusion only for eval!");
   if (relu) {
     if (!rank)
-      return fail(root, state, "Cannot fuse eval modules: " + types.str());
+      return fail(root, state, "Cannot fuse eval modules: " + types);
     plan.fusedClass = kFused + "ConvReLU" + *rank;
   }
   plan.foldedBn = bn;
@@ -312,7 +336,7 @@ static Value emitMember(RewriterBase &rewriter, Operation *op, Value input,
     op->setOperands(operands);
     if (bias)
       op->insertOperands(op->getNumOperands(), bias);
-    op->setAttr(QFXDialect::getNodeAttrName(), node);
+    op->setDiscardableAttr(state.nodeAttrName, node);
   });
   return op->getResult(0);
 }
@@ -374,11 +398,13 @@ LogicalResult qfx::fuseMatchedOps(RewriterBase &rewriter,
     rewriter.replaceAllUsesWith(last->getResult(0), result);
   } else {
     Type resultType = last->getResult(0).getType();
+    // Created with its provenance: one attribute dictionary, not two.
+    NamedAttribute fusedNode(
+        state.nodeAttrName,
+        NodeAttr::get(ctx, NodeKind::call_module,
+                      state.getClassAttr(ctx, plan->fusedClass), path));
     auto fused = FusedOp::create(rewriter, root->getLoc(), TypeRange{resultType},
-                                 ValueRange{input});
-    fused->setAttr(QFXDialect::getNodeAttrName(),
-                   NodeAttr::get(ctx, NodeKind::call_module,
-                                 StringAttr::get(ctx, plan->fusedClass), path));
+                                 ValueRange{input}, fusedNode);
     // Before the members move into the body, where `last` feeds the yield.
     rewriter.replaceAllUsesWith(last->getResult(0), fused->getResult(0));
     rewriter.createBlock(&fused.getBody(), {}, {input.getType()},
@@ -386,10 +412,12 @@ LogicalResult qfx::fuseMatchedOps(RewriterBase &rewriter,
     Value v = fused.getBody().getArgument(0);
     for (auto [index, op] : llvm::enumerate(plan->members)) {
       std::string sub = (path.getValue() + "." + Twine(index)).str();
-      NodeAttr node =
-          NodeAttr::get(ctx, NodeKind::call_module,
-                        StringAttr::get(ctx, moduleType(op)),
-                        StringAttr::get(ctx, sub));
+      NodeAttr opNode = getNode(op);
+      StringAttr cls = opNode.getKind() == NodeKind::call_module
+                           ? opNode.getTarget()
+                           : state.getClassAttr(ctx, moduleType(op));
+      NodeAttr node = NodeAttr::get(ctx, NodeKind::call_module, cls,
+                                    StringAttr::get(ctx, sub));
       v = emitMember(rewriter, op, v, sub, node,
                      op == root && folded ? &*folded : nullptr, state);
     }

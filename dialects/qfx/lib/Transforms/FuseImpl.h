@@ -46,11 +46,38 @@ struct FusionPatternTable {
   llvm::StringMap<llvm::SmallVector<const FusionPattern *, 4>> byLastTarget;
 };
 
+/// The fuser methods of fuser_method_mappings.py that qfx builds.
+enum class FuserKind { Sequential, ConvBn, ConvBnReLU, LinearBn, ConvTransposeBn };
+
+/// What planFusion derives from the matched ops' (kind, target) sequence
+/// alone: the BackendConfig entry and fuser method of their module types.
+struct FuserLookup {
+  llvm::SmallVector<std::pair<NodeKind, mlir::StringAttr>, 3> key;
+  /// The module types as a pattern, for messages.
+  std::string types;
+  const config::BackendPatternConfig *config = nullptr;
+  /// The parsed fuser method of `config` (with the fused class of a
+  /// reverse_sequential_wrapper2), if it is one qfx builds.
+  std::optional<std::pair<FuserKind, std::string>> fuser;
+};
+
 /// What one run of the pass shares between matches.
 struct FuseState {
   FuseState(const config::BackendConfig &config, mlir::ModuleOp module,
             bool isQat)
-      : table(config), parameters(module), isQat(isQat) {}
+      : table(config), parameters(module), isQat(isQat),
+        nodeAttrName(mlir::StringAttr::get(module.getContext(),
+                                           QFXDialect::getNodeAttrName())) {}
+
+  /// `name` as a StringAttr, uniqued once per run: class names repeat with
+  /// every match, and each uniquer lookup of a large module is a cache
+  /// miss.
+  mlir::StringAttr getClassAttr(mlir::MLIRContext *ctx, llvm::StringRef name) {
+    mlir::StringAttr &attr = classAttrs[name];
+    if (!attr)
+      attr = mlir::StringAttr::get(ctx, name);
+    return attr;
+  }
 
   FusionPatternTable table;
   FuseParameters parameters;
@@ -61,6 +88,12 @@ struct FuseState {
   /// The ops fused so far (they move into the fused op's body, or a folded
   /// conv/linear stays in place): _find_matches never matches them again.
   llvm::DenseSet<mlir::Operation *> fused;
+  /// `qfx.node`.
+  mlir::StringAttr nodeAttrName;
+  llvm::StringMap<mlir::StringAttr> classAttrs;
+  /// planFusion's lookups by matched (kind, target) sequence; a graph
+  /// repeats a handful of fusions.
+  std::vector<FuserLookup> fuserLookups;
 };
 
 /// The op's FX provenance, or null.

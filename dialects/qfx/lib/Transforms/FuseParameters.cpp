@@ -94,13 +94,11 @@ ParameterOp FuseParameters::define(RewriterBase &rewriter, Operation *anchor,
 }
 
 void FuseParameters::eraseUnread(RewriterBase &rewriter, ModuleOp module) {
-  if (retired.empty())
-    return;
-  llvm::DenseSet<StringAttr> read;
-  module.walk([&](GetAttrOp get) { read.insert(get.getNameAttr().getAttr()); });
+  // The use counts are exact (counted once, then kept up to date by every
+  // read fusion creates or erases): no walk over the module.
   for (StringAttr name : retired) {
     ParameterOp param = lookup(name.getValue());
-    if (!param || read.contains(name))
+    if (!param || uses(name) != 0)
       continue;
     byName.erase(name.getValue());
     rewriter.eraseOp(param);

@@ -495,11 +495,20 @@ qfx::annotateQConfigs(func::FuncOp func, const cfg::QConfigMapping &mapping,
       computeQConfigAnnotation(func, mapping, backend, qat);
   if (failed(result))
     return failure();
-  func.walk([](Operation *op) {
-    op->removeAttr(QFXDialect::getQConfigAttrName());
-  });
+  // The name uniqued once, and an op's attribute dictionary rebuilt only
+  // when its qconfig changes: each new dictionary is a uniquer lookup that
+  // misses the caches once the module is large.
+  StringAttr name =
+      StringAttr::get(func.getContext(), QFXDialect::getQConfigAttrName());
   for (const OpQConfigInfo &info : result->ops)
-    if (info.qconfig)
-      info.op->setAttr(QFXDialect::getQConfigAttrName(), info.qconfig);
+    if (info.qconfig && info.op->getDiscardableAttr(name) != info.qconfig)
+      info.op->setDiscardableAttr(name, info.qconfig);
+  func.walk([&](Operation *op) {
+    if (!op->getDiscardableAttr(name))
+      return;
+    const OpQConfigInfo *info = result->lookup(op);
+    if (!info || !info->qconfig)
+      op->removeDiscardableAttr(name);
+  });
   return result;
 }
