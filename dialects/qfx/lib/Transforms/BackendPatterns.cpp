@@ -49,7 +49,9 @@ qfx::getSortedBackendPatterns(const config::BackendConfig &config,
 }
 
 static NodeAttr getNode(Operation *op) {
-  return op->getAttrOfType<NodeAttr>(QFXDialect::getNodeAttrName());
+  // Discardable by its dialect prefix: skip the inherent-attribute lookup.
+  return dyn_cast_or_null<NodeAttr>(
+      op->getDiscardableAttr(QFXDialect::getNodeAttrName()));
 }
 
 bool qfx::matchesPatternElement(Operation *op, StringRef name) {

@@ -26,6 +26,7 @@
 
 #include "FoldBatchNorm.h"
 
+#include <algorithm>
 #include <cmath>
 
 using namespace qfx;
@@ -59,12 +60,18 @@ void qfx::foldBatchNorm(BatchNormFoldKind kind,
   for (int64_t d : weightShape.drop_front(2))
     inner *= d;
   int64_t dim1 = weightShape.size() > 1 ? weightShape[1] : 1;
+  // Walked as [outer][channel or inner...] without a division per element.
   foldedWeight.resize(weight.size());
-  for (size_t i = 0, e = weight.size(); i < e; ++i) {
+  size_t block = static_cast<size_t>(inner);
+  size_t perChannel = kind == BatchNormFoldKind::ConvTranspose
+                          ? block
+                          : static_cast<size_t>(dim1) * block;
+  for (size_t i = 0, e = weight.size(); i < e; i += perChannel) {
     size_t c = kind == BatchNormFoldKind::ConvTranspose
-                   ? (i / inner) % dim1
-                   : i / (static_cast<size_t>(dim1) * inner);
-    foldedWeight[i] = mul(weight[i], scale[c]);
+                   ? (i / block) % dim1
+                   : i / perChannel;
+    for (size_t j = i, end = std::min(i + perChannel, e); j < end; ++j)
+      foldedWeight[j] = mul(weight[j], scale[c]);
   }
 
   foldedBias.resize(channels);

@@ -75,7 +75,9 @@ FusionPatternTable::FusionPatternTable(const config::BackendConfig &config)
 //===----------------------------------------------------------------------===//
 
 NodeAttr qfx::getNode(Operation *op) {
-  return op->getAttrOfType<NodeAttr>(QFXDialect::getNodeAttrName());
+  // Discardable by its dialect prefix: skip the inherent-attribute lookup.
+  return dyn_cast_or_null<NodeAttr>(
+      op->getDiscardableAttr(QFXDialect::getNodeAttrName()));
 }
 
 /// is_match for one pattern element: a class matches call_module nodes of

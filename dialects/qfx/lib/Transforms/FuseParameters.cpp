@@ -42,7 +42,8 @@ FailureOr<SmallVector<float>> FuseParameters::readF32(ParameterOp param) {
   if (!type.getElementType().isF32())
     return failure();
   size_t n = type.getNumElements();
-  SmallVector<float> out(n);
+  SmallVector<float> out;
+  out.resize_for_overwrite(n);
   Attribute value = param.getValue();
   if (auto res = dyn_cast<DenseResourceElementsAttr>(value)) {
     AsmResourceBlob *blob = res.getRawHandle().getBlob();

@@ -86,7 +86,9 @@ public:
 private:
   // FX structure of qfx IR (ObserverMatches.cpp).
   static NodeAttr getNode(mlir::Operation *op) {
-    return op->getAttrOfType<NodeAttr>(QFXDialect::getNodeAttrName());
+    // Discardable by its dialect prefix: skip the inherent-attribute lookup.
+    return mlir::dyn_cast_or_null<NodeAttr>(
+        op->getDiscardableAttr(QFXDialect::getNodeAttrName()));
   }
   static bool isObserver(mlir::Operation *op) {
     return mlir::isa_and_nonnull<ObserverOp, FakeQuantizeOp>(op);

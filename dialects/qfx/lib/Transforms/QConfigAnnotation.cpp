@@ -27,7 +27,9 @@ static constexpr llvm::StringLiteral kReLUClass =
     "torch.nn.modules.activation.ReLU";
 
 static NodeAttr getNode(Operation *op) {
-  return op->getAttrOfType<NodeAttr>(QFXDialect::getNodeAttrName());
+  // Discardable by its dialect prefix: skip the inherent-attribute lookup.
+  return dyn_cast_or_null<NodeAttr>(
+      op->getDiscardableAttr(QFXDialect::getNodeAttrName()));
 }
 
 static std::string getNodeName(Operation *op) {
@@ -78,7 +80,10 @@ private:
   LogicalResult decide();
   std::optional<std::string> checkSupported(const cfg::QConfig &q,
                                             const cfg::BackendPatternConfig &pc,
-                                            Operation *inputOp) const;
+                                            Operation *inputOp);
+  std::optional<std::string>
+  checkSupportedFor(const cfg::QConfig &q, const cfg::BackendPatternConfig &pc,
+                    bool hasAct, bool hasWeight, bool hasBias) const;
   cfg::NodeQuery getQuery(const OpQConfigInfo &info) const;
 
   func::FuncOp func;
@@ -96,6 +101,15 @@ private:
   /// kwarg. Bounded, so that a mapping with a qconfig per module stays
   /// linear.
   SmallVector<std::pair<cfg::QConfig, QConfigAttr>, 4> qconfigAttrs;
+  /// The first distinct checkSupported answers (bounded like qconfigAttrs).
+  struct SupportCheck {
+    cfg::QConfig qconfig;
+    const cfg::BackendPatternConfig *pattern;
+    bool hasAct, hasWeight, hasBias;
+    std::optional<std::string> reason;
+  };
+  std::vector<SupportCheck> supportChecks;
+  static constexpr size_t kMaxSupportChecks = 32;
 
   /// The shared record of resolution `r`: the first distinct ones are
   /// looked up (a handful in practice), later ones get their own record, so
@@ -341,19 +355,7 @@ void Annotator::buildMatches() {
 std::optional<std::string>
 Annotator::checkSupported(const cfg::QConfig &q,
                           const cfg::BackendPatternConfig &pc,
-                          Operation *inputOp) const {
-  if (pc.dtypeConfigs.empty())
-    return std::string("pattern ") + pc.pattern.str() +
-           " has no dtype_configs";
-  cfg::QConfigDTypes qd = cfg::getQConfigDTypes(q);
-  bool observed = pc.inputOutputObserved.value_or(true);
-  cfg::DType act = observed ? qd.activation : cfg::DType::Float32;
-  bool inDynamic = observed && qd.compute.has_value();
-  cfg::DType out = inDynamic ? cfg::DType::Float32 : act;
-  cfg::DType bias = (qd.activation == cfg::DType::Float16 &&
-                     qd.weight == cfg::DType::Float16 && !qd.compute)
-                        ? cfg::DType::Float16
-                        : cfg::DType::Float32;
+                          Operation *inputOp) {
   // Roles of the input op's FX arguments (node_arg_is_weight / _bias).
   bool hasAct = false, hasWeight = false, hasBias = false;
   bool isFunction = getNode(inputOp).getKind() == NodeKind::call_function;
@@ -372,6 +374,36 @@ Annotator::checkSupported(const cfg::QConfig &q,
     else
       hasAct = true;
   }
+  // The answer depends on the qconfig, the pattern and these roles only;
+  // a graph repeats a few combinations.
+  for (const SupportCheck &known : supportChecks)
+    if (known.pattern == &pc && known.hasAct == hasAct &&
+        known.hasWeight == hasWeight && known.hasBias == hasBias &&
+        known.qconfig == q)
+      return known.reason;
+  std::optional<std::string> reason =
+      checkSupportedFor(q, pc, hasAct, hasWeight, hasBias);
+  if (supportChecks.size() < kMaxSupportChecks)
+    supportChecks.push_back({q, &pc, hasAct, hasWeight, hasBias, reason});
+  return reason;
+}
+
+std::optional<std::string>
+Annotator::checkSupportedFor(const cfg::QConfig &q,
+                             const cfg::BackendPatternConfig &pc, bool hasAct,
+                             bool hasWeight, bool hasBias) const {
+  if (pc.dtypeConfigs.empty())
+    return std::string("pattern ") + pc.pattern.str() +
+           " has no dtype_configs";
+  cfg::QConfigDTypes qd = cfg::getQConfigDTypes(q);
+  bool observed = pc.inputOutputObserved.value_or(true);
+  cfg::DType act = observed ? qd.activation : cfg::DType::Float32;
+  bool inDynamic = observed && qd.compute.has_value();
+  cfg::DType out = inDynamic ? cfg::DType::Float32 : act;
+  cfg::DType bias = (qd.activation == cfg::DType::Float16 &&
+                     qd.weight == cfg::DType::Float16 && !qd.compute)
+                        ? cfg::DType::Float16
+                        : cfg::DType::Float32;
   auto name = [](cfg::DType d) { return cfg::stringifyDType(d).str(); };
   std::string reasons;
   for (auto [i, dc] : llvm::enumerate(pc.dtypeConfigs)) {
