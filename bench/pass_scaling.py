@@ -227,10 +227,11 @@ def run(bench, args, workdir):
         print("  %8d %10.4f %10.4f %10.2f %10s %10s %12s %11.2f" % (
             n, times[n], cpu[n], 1e6 * cpu[n] / n, fmt(ratio(times)),
             fmt(ratio(cpu)), fmt(ratio(parse)), times[n] / parse[n]))
-    print("  PyTorch 1.13 (pass only, on a traced GraphModule) vs qfx at the same N:")
-    print("  %8s %12s %12s %10s %12s %12s %10s" % (
-        "N", "torch wall", "qfx wall", "wall ratio", "torch cpu", "qfx cpu",
-        "cpu ratio"))
+    if args.torch_sizes:
+        print("  PyTorch 1.13 (pass only, on a traced GraphModule) vs qfx at the same N:")
+        print("  %8s %12s %12s %10s %12s %12s %10s" % (
+            "N", "torch wall", "qfx wall", "wall ratio", "torch cpu", "qfx cpu",
+            "cpu ratio"))
     for n in args.torch_sizes:
         t, c = torch_pass_seconds(bench, n, args.torch_repeat or args.repeat)
         print("  %8d %12.4f %12.4f %10.1f %12.4f %12.4f %10.1f" % (
@@ -244,14 +245,16 @@ def main():
     p.add_argument("--qfx-opt", required=True)
     p.add_argument("--passes", default=",".join(PASSES))
     p.add_argument("--sizes", default="300,3000,30000")
-    p.add_argument("--torch-sizes", default="500,2000")
+    p.add_argument("--torch-sizes", default="500,2000",
+                   help='comma-separated; "" skips PyTorch')
     p.add_argument("--repeat", type=int, default=3)
     # PyTorch's prepare takes minutes at N = 2,000 (it is quadratic).
     p.add_argument("--torch-repeat", type=int, default=None,
                    help="best of how many PyTorch runs (default: --repeat)")
     args = p.parse_args()
-    args.sizes = [int(s) for s in args.sizes.split(",")]
-    args.torch_sizes = [int(s) for s in args.torch_sizes.split(",")]
+    # An empty list (--torch-sizes "") skips that side.
+    args.sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    args.torch_sizes = [int(s) for s in args.torch_sizes.split(",") if s.strip()]
     ok = True
     with tempfile.TemporaryDirectory(prefix="qfx-pass-scaling-") as workdir:
         for name in args.passes.split(","):
