@@ -233,7 +233,8 @@ LogicalResult qfx::fuseModule(ModuleOp module,
   }
   if (state.failed)
     return failure();
-  state.parameters.eraseUnread(rewriter, module);
+  // fuseMatchedOps counts every read it creates or erases.
+  state.parameters.eraseUnreadCounted(rewriter);
   return success();
 }
 

@@ -95,11 +95,22 @@ ParameterOp FuseParameters::define(RewriterBase &rewriter, Operation *anchor,
 }
 
 void FuseParameters::eraseUnread(RewriterBase &rewriter, ModuleOp module) {
-  // The use counts are exact (counted once, then kept up to date by every
-  // read fusion creates or erases): no walk over the module.
+  if (retired.empty())
+    return;
+  llvm::DenseSet<StringAttr> read;
+  module.walk([&](GetAttrOp get) { read.insert(get.getNameAttr().getAttr()); });
+  eraseRetired(rewriter, [&](StringAttr name) { return read.contains(name); });
+}
+
+void FuseParameters::eraseUnreadCounted(RewriterBase &rewriter) {
+  eraseRetired(rewriter, [&](StringAttr name) { return uses(name) != 0; });
+}
+
+void FuseParameters::eraseRetired(
+    RewriterBase &rewriter, llvm::function_ref<bool(StringAttr)> isRead) {
   for (StringAttr name : retired) {
     ParameterOp param = lookup(name.getValue());
-    if (!param || uses(name) != 0)
+    if (!param || isRead(name))
       continue;
     byName.erase(name.getValue());
     rewriter.eraseOp(param);

@@ -58,8 +58,15 @@ public:
   void retire(mlir::StringAttr name) { retired.insert(name); }
   /// Erases the retired parameters that no get_attr reads.
   void eraseUnread(mlir::RewriterBase &rewriter, mlir::ModuleOp module);
+  /// eraseUnread for a caller that kept `uses` exact (counted every read it
+  /// created or erased): no walk over the module, which is most of the cost
+  /// on large graphs.
+  void eraseUnreadCounted(mlir::RewriterBase &rewriter);
 
 private:
+  void eraseRetired(mlir::RewriterBase &rewriter,
+                    llvm::function_ref<bool(mlir::StringAttr)> isRead);
+
   llvm::StringMap<ParameterOp> byName;
   llvm::StringMap<llvm::SmallVector<mlir::StringAttr, 4>> byOwner;
   llvm::DenseMap<mlir::StringAttr, unsigned> useCount;
