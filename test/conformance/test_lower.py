@@ -1,7 +1,10 @@
 """Conformance of --qfx-lower + qfx-run against PyTorch's reference model.
 
 For each model and backend family (x86: fbgemm-style `float`
-requantization on oneDNN; qnnpack: `fp32` requantization on XNNPACK):
+requantization on oneDNN; qnnpack: `fp32` requantization with an int32 bias
+on XNNPACK for stems, unstrided 1x1 convolutions and linear layers, the
+`float` formula on oneDNN / qfx's depthwise kernel for the other
+convolutions):
 PyTorch prepare_fx with the backend's default QConfigMapping, a few
 calibration batches, convert_to_reference_fx; the reference model is written
 as qfx IR (reference_ir.py), lowered with `qfx-opt --qfx-lower` and run with
@@ -15,10 +18,8 @@ qfx-run. Checks:
   reference op run on qfx's own inputs (a second lowering that returns every
   quantized activation, so that differences do not accumulate);
 * end to end: the model output within --max-output-lsb (3) LSB of PyTorch's
-  reference model; 4 for the qnnpack family, whose int32 bias (PyTorch's
-  qnnpack engine's convention, not the reference model's float bias) flips
-  rare roundings that spread through resnet18 (PyTorch's own qnnpack engine
-  is printed alongside: 4 LSB on resnet18, 145 on mobilenet_v2).
+  reference model, both families (PyTorch's own qnnpack engine is printed
+  alongside: 4 LSB on resnet18, 145 on mobilenet_v2).
 
 The quick tier runs torchvision resnet18 and mobilenet_v2 (pretrained=False,
 randomized BN statistics) at 1x3x64x64 and a small op model; --full runs the
@@ -235,8 +236,10 @@ def completeness(lowered, remarks, prof, backend, want=None):
             problems.append("a quantize of a computed value: %s" % m.group(0))
     weighted = [l for l in prof.splitlines() if "[" in l and ("conv" in l or "fc" in l
                                                               or "classifier" in l)]
-    # Depthwise convolutions run qfx's own AVX2 kernel in both families.
-    want = want or (("xnnpack", "qfx:dw-u8s8") if backend == "qnnpack"
+    # Depthwise convolutions run qfx's own AVX2 kernel in both families; the
+    # qnnpack family runs stems, unstrided 1x1 convolutions and linear layers
+    # on XNNPACK, the others on oneDNN.
+    want = want or (("xnnpack", "onednn", "qfx:dw-u8s8") if backend == "qnnpack"
                     else ("onednn", "qfx:dw-u8s8"))
     slow = [l.strip() for l in weighted
             if not any(w in l.split("[", 1)[1] for w in want)]
@@ -281,13 +284,8 @@ def run_case(name, model, backend, shape, tools, tmp):
         lsb.max(), 100.0 * np.count_nonzero(lsb) / lsb.size))
     bound = tools.max_output_lsb
     if backend == "qnnpack":
-        # The fp32 convention rounds the bias to int32 as PyTorch's qnnpack
-        # engine does: rare 1-LSB flips per op that spread through deep
-        # models (resnet18: 4 LSB, as PyTorch's own engine on the same
-        # input, printed for comparison).
         own = torch_engine_lsb(prepared, x, final, scale)
         print("  (PyTorch's qnnpack engine on the same input: max %d LSB)" % own)
-        bound = tools.max_output_lsb_fp32
     if lsb.max() > bound:
         print("  FAIL: output %d LSB > %d" % (lsb.max(), bound))
         ok = False
@@ -384,7 +382,7 @@ def run_qfx_pipeline(name, model, backend, shape, tools, tmp):
         print("  FAIL: " + p)
     ok &= not problems
     lsb = np.rint(np.abs(outs[0] - final) / scale).astype(np.int64)
-    bound = tools.max_output_lsb_fp32 if backend == "qnnpack" else tools.max_output_lsb
+    bound = tools.max_output_lsb
     print("  model output vs PyTorch's reference model: max %d LSB, %.4f%% differ" % (
         lsb.max(), 100.0 * np.count_nonzero(lsb) / lsb.size))
     # Where the difference comes from: qfx's own reference model (before
@@ -408,8 +406,6 @@ def main():
                     help="torchvision models at 1x3x224x224 (instead of 64x64)")
     ap.add_argument("--max-lsb", type=int, default=1, help="per-op bound (isolated)")
     ap.add_argument("--max-output-lsb", type=int, default=3, help="model output bound")
-    ap.add_argument("--max-output-lsb-fp32", type=int, default=4,
-                    help="model output bound of the fp32 (qnnpack) convention")
     ap.add_argument("--only", action="append",
                     help="run only the cases of these names")
     ap.add_argument("--verbose", action="store_true")

@@ -236,9 +236,10 @@ struct LowerWeighted : OpRewritePattern<QuantizeOp>, Recorder {
           {oc, icg, wType.getDimSize(2), wType.getDimSize(3)}, et);
     }
     MLIRContext *ctx = rw.getContext();
+    qk::Requant convention = opRequant(conv, wType);
     ElementsAttr biasAttr;
     if (bget) {
-      if (requant == qk::Requant::float_) {
+      if (convention == qk::Requant::float_) {
         biasAttr = DenseElementsAttr::get(
             RankedTensorType::get({oc}, Float32Type::get(ctx)),
             ArrayRef<float>(bias));
@@ -274,7 +275,7 @@ struct LowerWeighted : OpRewritePattern<QuantizeOp>, Recorder {
           biasAttr);
     }
     auto sym = FlatSymbolRefAttr::get(ctx, name);
-    auto rq = qk::RequantAttr::get(ctx, requant);
+    auto rq = qk::RequantAttr::get(ctx, convention);
     Location loc = op->getLoc();
     Value result;
     if (convT) {
@@ -325,6 +326,30 @@ struct LowerWeighted : OpRewritePattern<QuantizeOp>, Recorder {
       failures->erase(op);
     return success();
   }
+  /// The backend family's convention, except that the `fp32` (qnnpack)
+  /// family keeps the float bias (the `float` formula) wherever XNNPACK does
+  /// not run: XNNPACK takes only an int32 bias, whose rounding flips about
+  /// 0.05 % of an op's outputs by 1 LSB, against about 0.002 % for the
+  /// `float` formula, and the flips add up through the layers. XNNPACK runs
+  /// the linear layers, the ungrouped unstrided 1x1 2-d / 1-d convolutions
+  /// and the stems (ungrouped, fewer than 8 input channels, a kernel larger
+  /// than 1x1: im2col + XNNPACK's GEMM, 2-4x faster than oneDNN's split
+  /// kernel on full-range images), where it is faster; the others (KxK,
+  /// strided 1x1, grouped, 3-d and transposed convolutions) run on oneDNN's
+  /// or qfx's own exact int32 sums with qfx's epilogue, where the float bias
+  /// costs nothing (docs/kernels.md, "Numerics").
+  qk::Requant opRequant(ConvOp conv, RankedTensorType wType) const {
+    if (requant != qk::Requant::fp32 || (!conv && wType.getRank() == 2))
+      return requant;
+    if (!conv || conv.getStride().size() > 2 || conv.getGroups() != 1)
+      return qk::Requant::float_;
+    auto one = [](int64_t v) { return v == 1; };
+    bool oneByOne = llvm::all_of(wType.getShape().drop_front(2), one);
+    bool pointwise = oneByOne && llvm::all_of(conv.getStride(), one);
+    bool stem = !oneByOne && wType.getDimSize(1) < 8;
+    return pointwise || stem ? requant : qk::Requant::float_;
+  }
+
   qk::Requant requant;
 };
 

@@ -25,8 +25,8 @@ qfx.parameter @up2.weight parameter = dense<0.4> : tensor<6x3x3x3xf32>
 // CHECK: %[[U2:.*]] = qfxk.conv_transpose2d %[[U1]] weight = @up2.weight.packed stride = [2, 2] padding = [1, 1] output_padding = [1, 1] dilation = [1, 1] groups = 1 requant = float relu = false : {{.*}} -> tensor<1x10x12x3x
 // CHECK: qfxk.to_nchw %[[U2]]
 // CHECK-NOT: qfx.conv_transpose
-// QNNPACK-DAG: qfxk.packed_weight @up1.weight.packed {{.*}} bias = dense<1000> : tensor<6xi32>
-// QNNPACK: qfxk.conv_transpose2d {{.*}} requant = fp32
+// QNNPACK-DAG: qfxk.packed_weight @up1.weight.packed {{.*}} bias = dense<5.000000e-01> : tensor<6xf32>
+// QNNPACK: qfxk.conv_transpose2d {{.*}} requant = float
 func.func @conv_transpose(%x: tensor<1x4x3x3xf32>) -> tensor<1x3x10x12xf32> {
   %xq = qfx.quantize %x : tensor<1x4x3x3xf32> -> tensor<1x4x3x3x!in>
   %xd = qfx.dequantize %xq : tensor<1x4x3x3x!in> -> tensor<1x4x3x3xf32>

@@ -19,9 +19,9 @@ qfx.parameter @c2.weight parameter = dense<0.1> : tensor<2x1x1x3x3xf32>
 // CHECK: qfx.dequantize %[[C2]]
 // CHECK-NOT: qfx.conv
 // CHECK-NOT: qfxk.to_nhwc
-// QNNPACK-DAG: qfxk.packed_weight @c1.weight.packed {{.*}} bias = dense<[10000, 5000]> : tensor<2xi32>
-// QNNPACK: qfxk.conv3d {{.*}} requant = fp32 relu = true
-// QNNPACK: qfxk.conv3d {{.*}} requant = fp32 relu = false
+// QNNPACK-DAG: qfxk.packed_weight @c1.weight.packed {{.*}} bias = dense<{{.*}}> : tensor<2xf32>
+// QNNPACK: qfxk.conv3d {{.*}} requant = float relu = true
+// QNNPACK: qfxk.conv3d {{.*}} requant = float relu = false
 func.func @conv3d(%x: tensor<1x3x4x6x6xf32>) -> tensor<1x2x4x3x3xf32> {
   %xq = qfx.quantize %x : tensor<1x3x4x6x6xf32> -> tensor<1x3x4x6x6x!in>
   %xd = qfx.dequantize %xq : tensor<1x3x4x6x6x!in> -> tensor<1x3x4x6x6xf32>
@@ -84,7 +84,7 @@ qfx.parameter @c.weight parameter = dense<0.1> : tensor<2x3x1x1x1xf32>
 // CHECK-NEXT: qfx.dequantize %[[C]]
 // CHECK-NOT: qfxk.clamp
 // QNNPACK-LABEL: func.func @conv3d_relu6
-// QNNPACK: qfxk.conv3d {{.*}} requant = fp32 relu = false clamp = [10, 130]
+// QNNPACK: qfxk.conv3d {{.*}} requant = float relu = false clamp = [10, 130]
 func.func @conv3d_relu6(%x: tensor<1x3x2x4x4xf32>) -> tensor<1x2x2x4x4xf32> {
   %xq = qfx.quantize %x : tensor<1x3x2x4x4xf32> -> tensor<1x3x2x4x4x!in>
   %xd = qfx.dequantize %xq : tensor<1x3x2x4x4x!in> -> tensor<1x3x2x4x4xf32>

@@ -10,6 +10,10 @@
 
 // CHECK-DAG: qfxk.packed_weight @fc.weight.packed source = @fc.weight type = tensor<10x4x!quant.uniform<i8:f32, 2.000000e-03>> weight = dense<100> : tensor<10x4xi8> bias = dense<1.000000e-01> : tensor<10xf32>
 // CHECK-DAG: qfxk.packed_weight @conv.weight.packed source = @conv.weight type = tensor<4x3x3x3x!quant.uniform<i8:f32:0, {{.*}}>> weight = dense<{{.*}}> : tensor<4x3x3x3xi8> bias = dense<5.000000e-01> : tensor<4xf32>
+// qnnpack rounds the bias to int32 at s_in * s_w where XNNPACK runs: the
+// stem (3 input channels: im2col + GEMM) and the linear layer
+// (0.1 / (0.04 * 2e-3) = 1250).
+// QNNPACK-DAG: qfxk.packed_weight @conv.weight.packed {{.*}} bias = dense<[10000, 5000, 3333, 2500]> : tensor<4xi32>
 // QNNPACK-DAG: qfxk.packed_weight @fc.weight.packed {{.*}} bias = dense<1250> : tensor<10xi32>
 qfx.parameter @conv.weight parameter = dense<0.1> : tensor<4x3x3x3xf32>
 qfx.parameter @conv.bias parameter = dense<0.5> : tensor<4xf32>
@@ -147,4 +151,64 @@ func.func @conv1d(%x: tensor<1x3x16xf32>) -> tensor<1x2x8xf32> {
   %c2q = qfx.quantize %c2 : tensor<1x2x8xf32> -> tensor<1x2x8x!in>
   %c2d = qfx.dequantize %c2q : tensor<1x2x8x!in> -> tensor<1x2x8xf32>
   return %c2d : tensor<1x2x8xf32>
+}
+
+// -----
+
+// qnnpack: an ungrouped, unstrided 1x1 convolution runs on XNNPACK (int32
+// bias, `fp32`); grouped or strided 1x1 ones and a 3x3 one over 8 input
+// channels (not a stem) run on oneDNN and keep the float bias.
+!in = !quant.uniform<u8:f32, 5.000000e-02:62>
+!w = !quant.uniform<i8:f32, 1.0e-3>
+qfx.parameter @p.weight parameter = dense<0.1> : tensor<4x4x1x1xf32>
+qfx.parameter @p.bias parameter = dense<0.5> : tensor<4xf32>
+qfx.parameter @g.weight parameter = dense<0.1> : tensor<4x2x1x1xf32>
+qfx.parameter @g.bias parameter = dense<0.5> : tensor<4xf32>
+qfx.parameter @s.weight parameter = dense<0.1> : tensor<8x4x1x1xf32>
+qfx.parameter @k.weight parameter = dense<0.1> : tensor<2x8x3x3xf32>
+qfx.parameter @k.bias parameter = dense<0.5> : tensor<2xf32>
+
+// CHECK-LABEL: func.func @pointwise
+// CHECK: qfxk.conv2d {{.*}} weight = @p.weight.packed {{.*}} groups = 1 requant = float
+// CHECK: qfxk.conv2d {{.*}} weight = @g.weight.packed {{.*}} groups = 2 requant = float
+// CHECK: qfxk.conv2d {{.*}} weight = @k.weight.packed {{.*}} groups = 1 requant = float
+// QNNPACK-DAG: qfxk.packed_weight @p.weight.packed {{.*}} bias = dense<10000> : tensor<4xi32>
+// QNNPACK-DAG: qfxk.packed_weight @g.weight.packed {{.*}} bias = dense<5.000000e-01> : tensor<4xf32>
+// QNNPACK-DAG: qfxk.packed_weight @k.weight.packed {{.*}} bias = dense<5.000000e-01> : tensor<2xf32>
+// QNNPACK-LABEL: func.func @pointwise
+// QNNPACK: qfxk.conv2d {{.*}} weight = @p.weight.packed {{.*}} groups = 1 requant = fp32
+// QNNPACK: qfxk.conv2d {{.*}} weight = @g.weight.packed {{.*}} groups = 2 requant = float
+// QNNPACK: qfxk.conv2d {{.*}} weight = @s.weight.packed stride = [2, 2] {{.*}} groups = 1 requant = float
+// QNNPACK: qfxk.conv2d {{.*}} weight = @k.weight.packed {{.*}} groups = 1 requant = float
+func.func @pointwise(%x: tensor<1x4x4x4xf32>) -> tensor<1x2x2x2xf32> {
+  %xq = qfx.quantize %x : tensor<1x4x4x4xf32> -> tensor<1x4x4x4x!in>
+  %xd = qfx.dequantize %xq : tensor<1x4x4x4x!in> -> tensor<1x4x4x4xf32>
+  %w = qfx.get_attr @p.weight : tensor<4x4x1x1xf32>
+  %wq = qfx.quantize %w : tensor<4x4x1x1xf32> -> tensor<4x4x1x1x!w>
+  %wd = qfx.dequantize %wq : tensor<4x4x1x1x!w> -> tensor<4x4x1x1xf32>
+  %b = qfx.get_attr @p.bias : tensor<4xf32>
+  %c = qfx.conv %xd, %wd, %b stride = [1, 1] padding = [0, 0] dilation = [1, 1] groups = 1 : (tensor<1x4x4x4xf32>, tensor<4x4x1x1xf32>, tensor<4xf32>) -> tensor<1x4x4x4xf32>
+  %cq = qfx.quantize %c : tensor<1x4x4x4xf32> -> tensor<1x4x4x4x!in>
+  %cd = qfx.dequantize %cq : tensor<1x4x4x4x!in> -> tensor<1x4x4x4xf32>
+  %gw = qfx.get_attr @g.weight : tensor<4x2x1x1xf32>
+  %gwq = qfx.quantize %gw : tensor<4x2x1x1xf32> -> tensor<4x2x1x1x!w>
+  %gwd = qfx.dequantize %gwq : tensor<4x2x1x1x!w> -> tensor<4x2x1x1xf32>
+  %gb = qfx.get_attr @g.bias : tensor<4xf32>
+  %g = qfx.conv %cd, %gwd, %gb stride = [1, 1] padding = [0, 0] dilation = [1, 1] groups = 2 : (tensor<1x4x4x4xf32>, tensor<4x2x1x1xf32>, tensor<4xf32>) -> tensor<1x4x4x4xf32>
+  %gq = qfx.quantize %g : tensor<1x4x4x4xf32> -> tensor<1x4x4x4x!in>
+  %gd = qfx.dequantize %gq : tensor<1x4x4x4x!in> -> tensor<1x4x4x4xf32>
+  %sw = qfx.get_attr @s.weight : tensor<8x4x1x1xf32>
+  %swq = qfx.quantize %sw : tensor<8x4x1x1xf32> -> tensor<8x4x1x1x!w>
+  %swd = qfx.dequantize %swq : tensor<8x4x1x1x!w> -> tensor<8x4x1x1xf32>
+  %sc = qfx.conv %gd, %swd stride = [2, 2] padding = [0, 0] dilation = [1, 1] groups = 1 : (tensor<1x4x4x4xf32>, tensor<8x4x1x1xf32>) -> tensor<1x8x2x2xf32>
+  %sq = qfx.quantize %sc : tensor<1x8x2x2xf32> -> tensor<1x8x2x2x!in>
+  %sd = qfx.dequantize %sq : tensor<1x8x2x2x!in> -> tensor<1x8x2x2xf32>
+  %kw = qfx.get_attr @k.weight : tensor<2x8x3x3xf32>
+  %kwq = qfx.quantize %kw : tensor<2x8x3x3xf32> -> tensor<2x8x3x3x!w>
+  %kwd = qfx.dequantize %kwq : tensor<2x8x3x3x!w> -> tensor<2x8x3x3xf32>
+  %kb = qfx.get_attr @k.bias : tensor<2xf32>
+  %kc = qfx.conv %sd, %kwd, %kb stride = [1, 1] padding = [1, 1] dilation = [1, 1] groups = 1 : (tensor<1x8x2x2xf32>, tensor<2x8x3x3xf32>, tensor<2xf32>) -> tensor<1x2x2x2xf32>
+  %kq = qfx.quantize %kc : tensor<1x2x2x2xf32> -> tensor<1x2x2x2x!in>
+  %kd = qfx.dequantize %kq : tensor<1x2x2x2x!in> -> tensor<1x2x2x2xf32>
+  return %kd : tensor<1x2x2x2xf32>
 }
