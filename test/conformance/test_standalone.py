@@ -17,6 +17,10 @@ named as their graph's submodules (`sub.activation_post_process_N`).
 With --qfx-run, PTQ cases are then calibrated with the same batches in
 PyTorch and `qfx-run --calibrate` (which runs the func.calls), and every
 activation observer's recorded state must equal PyTorch's bit for bit.
+The calibrated models are then converted (convert_to_reference_fx;
+`qfx-opt --qfx-convert`, reference and decomposed=true) and run on one
+input: outputs within 1 LSB, and quantized values crossing each standalone
+module call where PyTorch's reference graph passes them.
 
 Cases cover standalone modules selected by name and by class, without a
 config of their own (the parent's qconfig for the call becomes the global
@@ -48,13 +52,15 @@ from torch.ao.quantization import (  # noqa: E402
     get_default_qconfig_mapping)
 from torch.ao.quantization.fx.custom_config import PrepareCustomConfig  # noqa: E402
 from torch.ao.quantization.observer import ObserverBase  # noqa: E402
-from torch.ao.quantization.quantize_fx import prepare_fx, prepare_qat_fx  # noqa: E402
+from torch.ao.quantization.quantize_fx import (  # noqa: E402
+    convert_to_reference_fx, prepare_fx, prepare_qat_fx)
 
 import qfx_torch  # noqa: E402
 from qfx_torch.config_io import save_prepare_custom_config  # noqa: E402
 from test_prepare import (  # noqa: E402
     _LOC_ALIAS_RE, _LOC_RE, _OBS_RE, _minmax_rel_diff, _same_state, _state_fields,
     compare, qfx_observers, run, torch_observers)
+from test_convert import MAX_LSB, _LSB_SLACK, _flat, _output_scales  # noqa: E402
 
 
 class Block(nn.Module):
@@ -274,6 +280,83 @@ def check_calibration(prepared, graphs, observed, prepared_path, shape, args,
     return count, diffs
 
 
+_CALL_RE = re.compile(r'call @"?([^"(]+)\.forward"?\(.* : \((.*)\) -> (.*)$')
+_TENSOR_RE = re.compile(r'tensor<[^<>]*(?:<[^<>]*>)?>')
+
+
+def _torch_boundaries(ref, paths):
+    """{standalone module path: (indices of the arguments the parent passes
+    quantized, whether its result is dequantized)} in the parent's graph of
+    PyTorch's reference model."""
+    bounds = {}
+    for node in ref.graph.nodes:
+        if node.op != "call_module" or node.target not in paths:
+            continue
+        ins = tuple(i for i, a in enumerate(node.args)
+                    if isinstance(a, torch.fx.Node) and a.op == "call_function"
+                    and "quantize_per" in str(a.target))
+        out = any(u.op == "call_method" and u.target == "dequantize" for u in node.users)
+        bounds[node.target] = (ins, out)
+    return bounds
+
+
+def _qfx_boundaries(text):
+    """The same from qfx's converted parent function: the `!quant` types
+    of the calls' operands and results."""
+    bounds = {}
+    for line in _split_functions(text).get("forward", "").split("\n"):
+        m = _CALL_RE.search(line)
+        if not m:
+            continue
+        ins = tuple(i for i, t in enumerate(_TENSOR_RE.findall(m.group(2)))
+                    if "!quant" in t)
+        bounds[m.group(1)] = (ins, "!quant" in m.group(3))
+    return bounds
+
+
+def check_convert(prepared, calibrated_path, shape, args, workdir):
+    """convert_to_reference_fx of the calibrated model against `qfx-opt
+    --qfx-convert` (reference and decomposed=true) of qfx's calibrated
+    model, both run on one input: outputs within MAX_LSB of the output
+    quantize's scale. The reference form must also pass quantized values
+    across each standalone module call exactly where PyTorch's does."""
+    torch.manual_seed(2)
+    x = torch.randn(*shape)
+    ref = convert_to_reference_fx(copy.deepcopy(prepared))
+    with torch.no_grad():
+        expected = _flat(ref(x))
+    scales = _output_scales(ref, len(expected))
+    npz_in = os.path.join(workdir, "convert.in.npz")
+    np.savez(npz_in, x=x.numpy())
+    worst, diffs = 0.0, []
+    for decomposed in ("false", "true"):
+        converted = "%s.reference%s.mlir" % (
+            calibrated_path, "-decomposed" if decomposed == "true" else "")
+        run([args.qfx_opt, calibrated_path, "--qfx-convert=decomposed=" + decomposed,
+             "-o", converted])
+        if decomposed == "false":
+            with open(converted) as f:
+                got_bounds = _qfx_boundaries(f.read())
+            want_bounds = _torch_boundaries(ref, set(got_bounds) | set(
+                n.target for n in prepared.graph.nodes if n.op == "call_module" and
+                hasattr(prepared.get_submodule(n.target),
+                        "_standalone_module_input_quantized_idxs")))
+            if got_bounds != want_bounds:
+                diffs.append("quantized call boundaries (inputs, output): qfx %s, "
+                             "PyTorch %s" % (got_bounds, want_bounds))
+        npz_out = converted + ".out.npz"
+        run([args.qfx_run, converted, "--input", npz_in, "-o", npz_out])
+        got = np.load(npz_out)
+        for i, e in enumerate(expected):
+            err = float(np.max(np.abs(got[str(i)].astype(np.float64) - e.numpy())))
+            lsb = err / scales[i] if scales[i] else err
+            worst = max(worst, lsb)
+            if lsb > MAX_LSB + _LSB_SLACK:
+                diffs.append("convert (decomposed=%s) output %d: %.3f LSB (abs %.3g)" % (
+                    decomposed, i, lsb, err))
+    return worst, diffs
+
+
 def check_case(name, qat, args):
     factory, shape, make_cfg, adjust = _cases()[name]
     torch.manual_seed(0)
@@ -344,6 +427,12 @@ def check_case(name, qat, args):
         diffs += cal_diffs
         print("    %s: %d calibrated observer states identical to PyTorch's" % (
             name, calibrated - len(cal_diffs)))
+        if not cal_diffs:
+            worst, conv_diffs = check_convert(prepared, out + ".calibrated.mlir",
+                                              shape, args, workdir)
+            diffs += conv_diffs
+            print("    %s: converted outputs within %.3g LSB of "
+                  "convert_to_reference_fx's" % (name, worst))
     return total, diffs
 
 

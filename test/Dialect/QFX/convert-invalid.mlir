@@ -45,14 +45,25 @@ func.func @dynamic_lstm(%x: tensor<5x1x4xf32>, %a: tensor<32x4xf32>, %b: tensor<
 
 // -----
 
-// A standalone module whose own config quantized its inputs (prepare
-// records input_quantized_idxs on its nested function): convert would have
-// to hand quantized values across the call.
+// A standalone module with input_quantized_idxs takes the quantized value
+// its caller's quantize gives; its type holds the qparams, so two calls
+// quantizing differently cannot share the function.
 func.func @forward(%x: tensor<1x8xf32> {qfx.name = "x"}) -> tensor<1x8xf32> {
-  %s = func.call @"sub.forward"(%x) {qfx.node = #qfx.node<call_module, "m.Block", module = "sub">} : (tensor<1x8xf32>) -> tensor<1x8xf32>
-  return %s : tensor<1x8xf32>
+  %o1 = qfx.observer %x config = <kind = min_max, dtype = quint8, qscheme = per_tensor_affine> state = <min = [-1.0], max = [1.0]> : tensor<1x8xf32> loc("activation_post_process_0")
+  %s1 = func.call @"sub.forward"(%o1) {qfx.node = #qfx.node<call_module, "m.Block", module = "sub">} : (tensor<1x8xf32>) -> tensor<1x8xf32>
+  %o2 = qfx.observer %s1 config = <kind = min_max, dtype = quint8, qscheme = per_tensor_affine> state = <min = [-2.0], max = [2.0]> : tensor<1x8xf32> loc("activation_post_process_1")
+  // expected-error@+1 {{standalone module function @sub.forward takes input 0 quantized as}}
+  %s2 = func.call @"sub.forward"(%o2) {qfx.node = #qfx.node<call_module, "m.Block", module = "sub">} : (tensor<1x8xf32>) -> tensor<1x8xf32>
+  return %s2 : tensor<1x8xf32>
 }
-// expected-error@+1 {{standalone module function @sub.forward has qfx.standalone_input_quantized_idxs: converting a standalone module with quantized inputs or outputs (input/output_quantized_idxs) is not supported}}
 func.func private @"sub.forward"(%a: tensor<1x8xf32> {qfx.name = "a"}) -> tensor<1x8xf32> attributes {qfx.standalone_input_quantized_idxs = array<i64: 0>} {
+  %r = qfx.relu %a {qfx.node = #qfx.node<call_function, "torch.relu", module = "sub">} : tensor<1x8xf32>
+  return %r : tensor<1x8xf32>
+}
+
+// -----
+
+// expected-error@+1 {{output_quantized_idxs entry 1 of standalone module function @other.forward is out of range}}
+func.func private @"other.forward"(%a: tensor<1x8xf32> {qfx.name = "a"}) -> tensor<1x8xf32> attributes {qfx.standalone_output_quantized_idxs = array<i64: 1>} {
   return %a : tensor<1x8xf32>
 }

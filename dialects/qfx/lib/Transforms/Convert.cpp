@@ -41,6 +41,9 @@
 //    gets quantize -> dequantize with a fresh weight observer's qparams;
 //    GRU stays float, as in 1.13 (ConvertRecurrent.cpp).
 //
+// 7. standalone modules' functions with quantized idxs take and return
+//    quantized values across their calls (ConvertStandalone.cpp).
+//
 // Decisions are taken on the prepared graph before any rewrite, so that
 // step 3 sees the qconfig neighbourhood PyTorch sees.
 //
@@ -86,8 +89,11 @@ static bool hasNoneQConfig(Operation *op) {
   return !qconfigOf(op);
 }
 
+/// An observed value, or a standalone module's quantized input (its
+/// observer is in the parent; PyTorch counts the op as observed either way).
 static bool isObserved(Value v) {
-  return v && isa_and_nonnull<ObserverOp, FakeQuantizeOp>(v.getDefiningOp());
+  return v && (isa_and_nonnull<ObserverOp, FakeQuantizeOp>(v.getDefiningOp()) ||
+               convert::isQuantizedStandaloneInput(v));
 }
 
 /// The weight operand of a weighted op and the value whose observation
@@ -408,22 +414,6 @@ struct QfxConvertPass : qfx::impl::QfxConvertBase<QfxConvertPass> {
       return signalPassFailure();
     }
     bool dynamicReduceRange = engine == "fbgemm" || engine == "x86";
-    // convert_standalone_module hands quantized values across the call at
-    // the standalone module's quantized idxs; qfx converts every function
-    // on its own, with float boundaries only.
-    for (auto func : module.getOps<func::FuncOp>()) {
-      for (StringRef name : {kStandaloneInputQuantizedIdxsAttrName,
-                             kStandaloneOutputQuantizedIdxsAttrName}) {
-        if (!func->hasAttr(name))
-          continue;
-        func.emitError()
-            << "standalone module function @" << func.getSymName() << " has "
-            << name
-            << ": converting a standalone module with quantized inputs or "
-               "outputs (input/output_quantized_idxs) is not supported";
-        return signalPassFailure();
-      }
-    }
     if (!qconfigMapping.empty()) {
       bool ok = true;
       for (auto func : module.getOps<func::FuncOp>())
@@ -472,6 +462,12 @@ struct QfxConvertPass : qfx::impl::QfxConvertBase<QfxConvertPass> {
     for (const ObserverPlan &plan : plans)
       failedAny |= failed(applyPlan(rewriter, plan, dynamicReduceRange));
     if (failedAny)
+      return signalPassFailure();
+    // Every function is converted on its own (convert_standalone_module);
+    // those with quantized idxs then hand quantized values across calls.
+    if (failed(convert::convertStandaloneBoundaries(module, rewriter)))
+      return signalPassFailure();
+    if (decomposed && failed(convert::decomposeFunctionBoundaries(module)))
       return signalPassFailure();
     if (decomposed)
       for (auto func : module.getOps<func::FuncOp>())

@@ -17,7 +17,9 @@
 #include "ConvertQParams.h"
 
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
+#include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/DialectConversion.h"
+#include "llvm/ADT/SetVector.h"
 
 using namespace mlir;
 using namespace qfx;
@@ -86,8 +88,8 @@ public:
 };
 
 template <typename OpTy, typename NewOpTy>
-NewOpTy createAffine(ConversionPatternRewriter &rewriter, OpTy op,
-                     Type resultType, Value input, const AffineQParams &p) {
+NewOpTy createAffine(OpBuilder &rewriter, OpTy op, Type resultType, Value input,
+                     const AffineQParams &p) {
   Builder b(op.getContext());
   auto newOp = NewOpTy::create(
       rewriter, op.getLoc(), resultType, input, /*qparams=*/Value(),
@@ -178,18 +180,81 @@ void qfx::convert::populateDecomposeQuantPatterns(TypeConverter &typeConverter,
           typeConverter, patterns.getContext());
 }
 
+/// A quantized value that crosses a function boundary (a standalone
+/// module's quantized argument or result): storage type, with its
+/// quantize / dequantize ops decomposed here, since the per-function
+/// conversion cannot retype calls and signatures.
+static LogicalResult decomposeBoundaryValue(IRRewriter &rewriter, Value v) {
+  if (!isQuantized(v.getType()))
+    return success();
+  FailureOr<AffineQParams> p = affineQParamsOf(v.getType());
+  Type storage = StorageTypeConverter().convertType(v.getType());
+  Location loc = v.getLoc();
+  if (failed(p))
+    return emitError(loc) << "decomposed=true: a function boundary carries "
+                          << v.getType() << ", which has no static qparams";
+  for (Operation *user : llvm::make_early_inc_range(v.getUsers())) {
+    if (isa<func::CallOp, func::ReturnOp>(user))
+      continue;
+    auto dq = dyn_cast<DequantizeOp>(user);
+    if (!dq)
+      return user->emitError()
+             << "decomposed=true: '" << user->getName()
+             << "' reads a quantized function argument or call result; only "
+                "dequantize is decomposed";
+    rewriter.setInsertionPoint(dq);
+    rewriter.replaceOp(dq, createAffine<DequantizeOp, DequantizeAffineOp>(
+                               rewriter, dq, dq.getType(), v, *p));
+  }
+  if (auto q = v.getDefiningOp<QuantizeOp>()) {
+    rewriter.setInsertionPoint(q);
+    rewriter.replaceOp(q, createAffine<QuantizeOp, QuantizeAffineOp>(
+                              rewriter, q, storage, q.getInput(), *p));
+    return success();
+  }
+  if (!isa<BlockArgument>(v) && !v.getDefiningOp<func::CallOp>())
+    return emitError(loc) << "decomposed=true: a quantized value that "
+                             "crosses a call comes from '"
+                          << v.getDefiningOp()->getName()
+                          << "'; only quantize is decomposed";
+  v.setType(storage);
+  return success();
+}
+
+LogicalResult qfx::convert::decomposeFunctionBoundaries(ModuleOp module) {
+  IRRewriter rewriter(module.getContext());
+  llvm::SetVector<Value> values;
+  for (auto func : module.getOps<func::FuncOp>()) {
+    if (func.isExternal())
+      continue;
+    values.insert_range(func.getArguments());
+    func.walk([&](Operation *op) {
+      if (isa<func::CallOp, func::ReturnOp>(op))
+        values.insert_range(op->getOperands());
+      if (isa<func::CallOp>(op))
+        values.insert_range(op->getResults());
+    });
+  }
+  for (Value v : values)
+    if (failed(decomposeBoundaryValue(rewriter, v)))
+      return failure();
+  for (auto func : module.getOps<func::FuncOp>()) {
+    if (func.isExternal())
+      continue;
+    Block &entry = func.getBody().front();
+    func.setFunctionType(
+        FunctionType::get(func.getContext(), entry.getArgumentTypes(),
+                          entry.getTerminator()->getOperandTypes()));
+  }
+  return success();
+}
+
 LogicalResult qfx::convert::decomposeQuantizedTensors(func::FuncOp func) {
   // Only quantize / dequantize have a decomposed spelling; anything else
-  // that holds a quantized tensor (a requantize, a quantized function
-  // argument) would be left with a type the decomposed form forbids.
+  // that holds a quantized tensor (a requantize) would be left with a type
+  // the decomposed form forbids. Function boundaries are storage-typed
+  // already (decomposeFunctionBoundaries).
   bool ok = true;
-  for (Type t : func.getFunctionType().getInputs())
-    if (isQuantized(t)) {
-      func.emitError() << "decomposed=true: '" << func.getSymName()
-                       << "' takes a quantized argument " << t
-                       << "; only quantize / dequantize are decomposed";
-      ok = false;
-    }
   func.walk([&](Operation *op) {
     if (isa<QuantizeOp, DequantizeOp, QuantizeDynamicOp>(op) ||
         !hasQuantizedTypes(op))

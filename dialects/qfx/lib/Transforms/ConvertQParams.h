@@ -100,6 +100,23 @@ void populateDecomposeQuantPatterns(mlir::TypeConverter &typeConverter,
 /// op that holds a quantized tensor.
 mlir::LogicalResult decomposeQuantizedTensors(mlir::func::FuncOp func);
 
+/// decomposed=true for the quantized values that cross calls (standalone
+/// modules' quantized idxs): arguments, call results and their quantize /
+/// dequantize ops get the storage type first (ConvertDecomposed.cpp).
+mlir::LogicalResult decomposeFunctionBoundaries(mlir::ModuleOp module);
+
+/// convert_standalone_module's quantized boundaries: the nested functions
+/// with `qfx.standalone_input/output_quantized_idxs` take and return the
+/// quantized values their callers' quantize ops give and their own output
+/// quantize gives (ConvertStandalone.cpp). Runs after the observers became
+/// quantize -> dequantize.
+mlir::LogicalResult convertStandaloneBoundaries(mlir::ModuleOp module,
+                                                mlir::RewriterBase &rewriter);
+
+/// An argument of a standalone module's function at one of its
+/// input_quantized_idxs: a quantized input, hence an observed one.
+bool isQuantizedStandaloneInput(mlir::Value v);
+
 } // namespace qfx::convert
 
 #endif // QFX_LIB_TRANSFORMS_CONVERTQPARAMS_H
