@@ -44,14 +44,52 @@ static int64_t outSize(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d) {
   return (in + 2 * p - d * (k - 1) - 1) / s + 1;
 }
 
-static LogicalResult checkPair(Operation *op, ArrayRef<int64_t> a,
-                               StringRef name, int64_t min) {
-  if (a.size() != 2)
-    return op->emitOpError() << "expects 2 values in '" << name << "'";
+/// Checks that \p a holds \p n values, each at least \p min.
+static LogicalResult checkValues(Operation *op, ArrayRef<int64_t> a, size_t n,
+                                 StringRef name, int64_t min) {
+  if (a.size() != n)
+    return op->emitOpError()
+           << "expects " << n << " values in '" << name << "'";
   for (int64_t v : a)
     if (v < min)
       return op->emitOpError() << "'" << name << "' values must be >= " << min;
   return success();
+}
+
+static LogicalResult checkPair(Operation *op, ArrayRef<int64_t> a,
+                               StringRef name, int64_t min) {
+  return checkValues(op, a, 2, name, min);
+}
+
+static LogicalResult checkBatch(Operation *op, RankedTensorType it,
+                                RankedTensorType ot) {
+  if (it.getDimSize(0) != ot.getDimSize(0))
+    return op->emitOpError() << "batch size changes";
+  return success();
+}
+
+/// Checks the result's spatial dims, the first at \p first, against
+/// \p expected.
+static LogicalResult checkResultDims(Operation *op, StringRef layout,
+                                     RankedTensorType ot, int64_t first,
+                                     ArrayRef<int64_t> expected) {
+  for (auto [i, e] : llvm::enumerate(expected)) {
+    int64_t dim = first + static_cast<int64_t>(i);
+    if (ot.getDimSize(dim) != e)
+      return op->emitOpError() << layout << " result dim " << dim << " is "
+                               << ot.getDimSize(dim) << ", expected " << e;
+  }
+  return success();
+}
+
+/// The floor-mode output sizes of the spatial dims starting at \p first.
+static SmallVector<int64_t> outSizes(RankedTensorType it, int64_t first,
+                                     ArrayRef<int64_t> k, ArrayRef<int64_t> s,
+                                     ArrayRef<int64_t> p, ArrayRef<int64_t> d) {
+  SmallVector<int64_t> sizes;
+  for (size_t i = 0; i < k.size(); ++i)
+    sizes.push_back(outSize(it.getDimSize(first + i), k[i], s[i], p[i], d[i]));
+  return sizes;
 }
 
 static LogicalResult checkSpatial(Operation *op, Value in, Value out,
@@ -59,16 +97,9 @@ static LogicalResult checkSpatial(Operation *op, Value in, Value out,
                                   ArrayRef<int64_t> p, ArrayRef<int64_t> d) {
   auto it = cast<RankedTensorType>(in.getType());
   auto ot = cast<RankedTensorType>(out.getType());
-  for (int i = 0; i < 2; ++i) {
-    int64_t expected = outSize(it.getDimSize(1 + i), k[i], s[i], p[i], d[i]);
-    if (ot.getDimSize(1 + i) != expected)
-      return op->emitOpError()
-             << "NHWC result dim " << 1 + i << " is " << ot.getDimSize(1 + i)
-             << ", expected " << expected;
-  }
-  if (it.getDimSize(0) != ot.getDimSize(0))
-    return op->emitOpError() << "batch size changes";
-  return success();
+  if (failed(checkResultDims(op, "NHWC", ot, 1, outSizes(it, 1, k, s, p, d))))
+    return failure();
+  return checkBatch(op, it, ot);
 }
 
 //===----------------------------------------------------------------------===//
@@ -155,126 +186,102 @@ static LogicalResult checkOptionalClamp(Operation *op,
   return checkClampRange(op, (*c)[0], (*c)[1], result);
 }
 
-LogicalResult Conv2dOp::verify() {
-  if (failed(checkActivations(*this)) ||
-      failed(checkRank(*this, getInput(), 4, "NHWC input")) ||
-      failed(checkRank(*this, getResult(), 4, "NHWC result")) ||
-      failed(checkPair(*this, getStride(), "stride", 1)) ||
-      failed(checkPair(*this, getPadding(), "padding", 0)) ||
-      failed(checkPair(*this, getDilation(), "dilation", 1)))
+/// The checks every convolution shares: quantized activations of static rank
+/// in \p layout, one stride, padding (output padding, when transposed) and
+/// dilation value per spatial dim, positive groups, the fused clamp (when not
+/// transposed).
+template <typename ConvOp>
+static LogicalResult verifyConvolution(ConvOp op, StringRef layout) {
+  constexpr bool transposed = std::is_same_v<ConvOp, ConvTranspose2dOp>;
+  int64_t rank = layout.size();
+  size_t n = rank - 2;
+  if (failed(checkActivations(op)) ||
+      failed(checkRank(op, op.getInput(), rank, (layout + " input").str())) ||
+      failed(checkRank(op, op.getResult(), rank, (layout + " result").str())) ||
+      failed(checkValues(op, op.getStride(), n, "stride", 1)) ||
+      failed(checkValues(op, op.getPadding(), n, "padding", 0)))
     return failure();
-  if (static_cast<int64_t>(getGroups()) < 1)
-    return emitOpError() << "'groups' must be positive";
-  return checkOptionalClamp(*this, getClamp(), getResult().getType());
+  if constexpr (transposed)
+    if (failed(checkValues(op, op.getOutputPadding(), n, "output_padding", 0)))
+      return failure();
+  if (failed(checkValues(op, op.getDilation(), n, "dilation", 1)))
+    return failure();
+  if (static_cast<int64_t>(op.getGroups()) < 1)
+    return op.emitOpError() << "'groups' must be positive";
+  if constexpr (transposed)
+    return success();
+  else
+    return checkOptionalClamp(op, op.getClamp(), op.getResult().getType());
 }
 
-LogicalResult Conv2dOp::verifySymbolUses(SymbolTableCollection &tables) {
-  auto w = lookupWeight(*this, tables, getWeightAttr(), getRequant(), 4);
+/// Resolves a convolution's O x I/groups x ... weight and checks it against
+/// the input's and result's channels at dim \p c of the rank-\p rank
+/// layout; returns the weight's shape.
+template <typename ConvOp>
+static FailureOr<ArrayRef<int64_t>>
+lookupConvWeight(ConvOp op, SymbolTableCollection &tables, int64_t rank,
+                 int64_t c) {
+  auto it = cast<RankedTensorType>(op.getInput().getType());
+  auto ot = cast<RankedTensorType>(op.getResult().getType());
+  auto w = lookupWeight(op, tables, op.getWeightAttr(), op.getRequant(), rank);
   if (failed(w))
     return failure();
   ArrayRef<int64_t> ws = cast<RankedTensorType>(w->getType()).getShape();
-  auto it = cast<RankedTensorType>(getInput().getType());
-  auto ot = cast<RankedTensorType>(getResult().getType());
-  if (it.getDimSize(3) != ws[1] * getGroups())
-    return emitOpError() << "input has " << it.getDimSize(3)
-                         << " channels, the weight expects "
-                         << ws[1] * getGroups();
-  if (ot.getDimSize(3) != ws[0] || ws[0] % getGroups())
-    return emitOpError() << "result has " << ot.getDimSize(3)
-                         << " channels, the weight has " << ws[0];
-  return checkSpatial(*this, getInput(), getResult(), ws.drop_front(2),
+  int64_t groups = static_cast<int64_t>(op.getGroups());
+  if (it.getDimSize(c) != ws[1] * groups)
+    return op.emitOpError()
+           << "input has " << it.getDimSize(c)
+           << " channels, the weight expects " << ws[1] * groups;
+  if (ot.getDimSize(c) != ws[0] || ws[0] % groups)
+    return op.emitOpError() << "result has " << ot.getDimSize(c)
+                            << " channels, the weight has " << ws[0];
+  return ws;
+}
+
+LogicalResult Conv2dOp::verify() { return verifyConvolution(*this, "NHWC"); }
+
+LogicalResult Conv2dOp::verifySymbolUses(SymbolTableCollection &tables) {
+  auto ws = lookupConvWeight(*this, tables, 4, 3);
+  if (failed(ws))
+    return failure();
+  return checkSpatial(*this, getInput(), getResult(), ws->drop_front(2),
                       getStride(), getPadding(), getDilation());
 }
 
-static LogicalResult checkTriple(Operation *op, ArrayRef<int64_t> a,
-                                 StringRef name, int64_t min) {
-  if (a.size() != 3)
-    return op->emitOpError() << "expects 3 values in '" << name << "'";
-  for (int64_t v : a)
-    if (v < min)
-      return op->emitOpError() << "'" << name << "' values must be >= " << min;
-  return success();
-}
-
-LogicalResult Conv3dOp::verify() {
-  if (failed(checkActivations(*this)) ||
-      failed(checkRank(*this, getInput(), 5, "NCDHW input")) ||
-      failed(checkRank(*this, getResult(), 5, "NCDHW result")) ||
-      failed(checkTriple(*this, getStride(), "stride", 1)) ||
-      failed(checkTriple(*this, getPadding(), "padding", 0)) ||
-      failed(checkTriple(*this, getDilation(), "dilation", 1)))
-    return failure();
-  if (static_cast<int64_t>(getGroups()) < 1)
-    return emitOpError() << "'groups' must be positive";
-  return checkOptionalClamp(*this, getClamp(), getResult().getType());
-}
+LogicalResult Conv3dOp::verify() { return verifyConvolution(*this, "NCDHW"); }
 
 LogicalResult Conv3dOp::verifySymbolUses(SymbolTableCollection &tables) {
-  auto w = lookupWeight(*this, tables, getWeightAttr(), getRequant(), 5);
-  if (failed(w))
+  auto ws = lookupConvWeight(*this, tables, 5, 1);
+  if (failed(ws))
     return failure();
-  ArrayRef<int64_t> ws = cast<RankedTensorType>(w->getType()).getShape();
   auto it = cast<RankedTensorType>(getInput().getType());
   auto ot = cast<RankedTensorType>(getResult().getType());
-  if (it.getDimSize(1) != ws[1] * static_cast<int64_t>(getGroups()))
-    return emitOpError() << "input has " << it.getDimSize(1)
-                         << " channels, the weight expects "
-                         << ws[1] * getGroups();
-  if (ot.getDimSize(1) != ws[0] || ws[0] % getGroups())
-    return emitOpError() << "result has " << ot.getDimSize(1)
-                         << " channels, the weight has " << ws[0];
-  if (it.getDimSize(0) != ot.getDimSize(0))
-    return emitOpError() << "batch size changes";
-  for (int i = 0; i < 3; ++i) {
-    int64_t expected = outSize(it.getDimSize(2 + i), ws[2 + i], getStride()[i],
-                               getPadding()[i], getDilation()[i]);
-    if (ot.getDimSize(2 + i) != expected)
-      return emitOpError() << "NCDHW result dim " << 2 + i << " is "
-                           << ot.getDimSize(2 + i) << ", expected " << expected;
-  }
-  return success();
+  if (failed(checkBatch(*this, it, ot)))
+    return failure();
+  return checkResultDims(*this, "NCDHW", ot, 2,
+                         outSizes(it, 2, ws->drop_front(2), getStride(),
+                                  getPadding(), getDilation()));
 }
 
 LogicalResult ConvTranspose2dOp::verify() {
-  if (failed(checkActivations(*this)) ||
-      failed(checkRank(*this, getInput(), 4, "NHWC input")) ||
-      failed(checkRank(*this, getResult(), 4, "NHWC result")) ||
-      failed(checkPair(*this, getStride(), "stride", 1)) ||
-      failed(checkPair(*this, getPadding(), "padding", 0)) ||
-      failed(checkPair(*this, getOutputPadding(), "output_padding", 0)) ||
-      failed(checkPair(*this, getDilation(), "dilation", 1)))
-    return failure();
-  if (static_cast<int64_t>(getGroups()) < 1)
-    return emitOpError() << "'groups' must be positive";
-  return success();
+  return verifyConvolution(*this, "NHWC");
 }
 
 LogicalResult
 ConvTranspose2dOp::verifySymbolUses(SymbolTableCollection &tables) {
-  auto w = lookupWeight(*this, tables, getWeightAttr(), getRequant(), 4);
-  if (failed(w))
+  auto ws = lookupConvWeight(*this, tables, 4, 3);
+  if (failed(ws))
     return failure();
-  ArrayRef<int64_t> ws = cast<RankedTensorType>(w->getType()).getShape();
   auto it = cast<RankedTensorType>(getInput().getType());
   auto ot = cast<RankedTensorType>(getResult().getType());
-  int64_t groups = static_cast<int64_t>(getGroups());
-  if (it.getDimSize(3) != ws[1] * groups)
-    return emitOpError() << "input has " << it.getDimSize(3)
-                         << " channels, the weight expects " << ws[1] * groups;
-  if (ot.getDimSize(3) != ws[0] || ws[0] % groups)
-    return emitOpError() << "result has " << ot.getDimSize(3)
-                         << " channels, the weight has " << ws[0];
-  if (it.getDimSize(0) != ot.getDimSize(0))
-    return emitOpError() << "batch size changes";
-  for (int i = 0; i < 2; ++i) {
-    int64_t expected =
+  if (failed(checkBatch(*this, it, ot)))
+    return failure();
+  SmallVector<int64_t, 2> expected;
+  for (int i = 0; i < 2; ++i)
+    expected.push_back(
         (it.getDimSize(1 + i) - 1) * getStride()[i] - 2 * getPadding()[i] +
-        getDilation()[i] * (ws[2 + i] - 1) + getOutputPadding()[i] + 1;
-    if (ot.getDimSize(1 + i) != expected)
-      return emitOpError() << "NHWC result dim " << 1 + i << " is "
-                           << ot.getDimSize(1 + i) << ", expected " << expected;
-  }
-  return success();
+        getDilation()[i] * ((*ws)[2 + i] - 1) + getOutputPadding()[i] + 1);
+  return checkResultDims(*this, "NHWC", ot, 1, expected);
 }
 
 LogicalResult LinearOp::verify() {
@@ -287,16 +294,25 @@ LogicalResult LinearOp::verify() {
   return checkOptionalClamp(*this, getClamp(), getResult().getType());
 }
 
-LogicalResult LinearOp::verifySymbolUses(SymbolTableCollection &tables) {
-  auto w = lookupWeight(*this, tables, getWeightAttr(), getRequant(), 2);
+/// Resolves a linear op's N x K weight and checks the input's last dim (K)
+/// and the result's (N) against it.
+static LogicalResult verifyLinearWeight(Operation *op,
+                                        SymbolTableCollection &tables,
+                                        FlatSymbolRefAttr sym, Requant requant,
+                                        ShapedType input, ShapedType result) {
+  auto w = lookupWeight(op, tables, sym, requant, 2);
   if (failed(w))
     return failure();
   ArrayRef<int64_t> ws = cast<RankedTensorType>(w->getType()).getShape();
-  if (getInput().getType().getDimSize(1) != ws[1] ||
-      getResult().getType().getDimSize(1) != ws[0])
-    return emitOpError() << "shapes do not match the " << ws[0] << "x" << ws[1]
-                         << " weight";
+  if (input.getShape().back() != ws[1] || result.getShape().back() != ws[0])
+    return op->emitOpError()
+           << "shapes do not match the " << ws[0] << "x" << ws[1] << " weight";
   return success();
+}
+
+LogicalResult LinearOp::verifySymbolUses(SymbolTableCollection &tables) {
+  return verifyLinearWeight(*this, tables, getWeightAttr(), getRequant(),
+                            getInput().getType(), getResult().getType());
 }
 
 LogicalResult DynamicLinearOp::verify() {
@@ -312,15 +328,8 @@ LogicalResult DynamicLinearOp::verify() {
 }
 
 LogicalResult DynamicLinearOp::verifySymbolUses(SymbolTableCollection &tables) {
-  auto w = lookupWeight(*this, tables, getWeightAttr(), Requant::float_, 2);
-  if (failed(w))
-    return failure();
-  ArrayRef<int64_t> ws = cast<RankedTensorType>(w->getType()).getShape();
-  if (getInput().getType().getShape().back() != ws[1] ||
-      getResult().getType().getShape().back() != ws[0])
-    return emitOpError() << "shapes do not match the " << ws[0] << "x" << ws[1]
-                         << " weight";
-  return success();
+  return verifyLinearWeight(*this, tables, getWeightAttr(), Requant::float_,
+                            getInput().getType(), getResult().getType());
 }
 
 //===----------------------------------------------------------------------===//
