@@ -74,6 +74,60 @@ static Status readPackedWeight(qk::PackedWeightOp w, kern::ConvDesc &d) {
   return Status::success();
 }
 
+/// Resolves the packed weight \p sym of \p op (\p what, in the error) and
+/// reads it into \p d.
+static Expected<qk::PackedWeightOp>
+readWeight(Operation *op, FlatSymbolRefAttr sym, kern::ConvDesc &d,
+           const char *what = "the weight") {
+  auto w = SymbolTable::lookupNearestSymbolFrom<qk::PackedWeightOp>(op, sym);
+  if (!w)
+    return Status::error(std::string("no qfxk.packed_weight for ") + what);
+  if (Status s = readPackedWeight(w, d); s.failed())
+    return s;
+  return w;
+}
+
+/// Reads what the convolutions and linear share into \p d: the packed weight
+/// (returned, for its shape), the activations' parameters, the requantization
+/// convention, relu and the optional clamp.
+template <typename ConvOp>
+static Expected<qk::PackedWeightOp> readConv(ConvOp c, kern::ConvDesc &d) {
+  auto w = readWeight(c, c.getWeightAttr(), d);
+  if (w.failed())
+    return w;
+  Status s = activationParams(c.getInput().getType(), d.in);
+  if (s.ok())
+    s = activationParams(c.getResult().getType(), d.out);
+  if (s.failed())
+    return s;
+  d.requant = c.getRequant() == qk::Requant::float_ ? kern::Requant::Float
+                                                    : kern::Requant::Fp32;
+  d.relu = c.getRelu();
+  Operation *op = c;
+  if (auto cl = op->getAttrOfType<DenseI64ArrayAttr>("clamp")) {
+    d.clampLo = static_cast<int32_t>(cl[0]);
+    d.clampHi = static_cast<int32_t>(cl[1]);
+  }
+  return w;
+}
+
+/// Reads a dynamic linear's N x K packed weight (\p what, in errors), its
+/// scales and float bias into \p d.
+static Status readDynamicWeight(Operation *op, FlatSymbolRefAttr sym,
+                                kern::DynamicLinearDesc &d, const char *what) {
+  kern::ConvDesc cd;
+  auto w = readWeight(op, sym, cd, what);
+  if (w.failed())
+    return w.status();
+  auto wt = cast<RankedTensorType>(w->getType());
+  d.n = wt.getDimSize(0);
+  d.k = wt.getDimSize(1);
+  d.weight = std::move(cd.weight);
+  d.wScales = std::move(cd.wScales);
+  d.bias = std::move(cd.biasF);
+  return Status::success();
+}
+
 /// The values of a float32 elements attribute (splats expanded).
 static std::vector<float> floatValues(DenseElementsAttr a) {
   std::vector<float> out;
@@ -99,17 +153,14 @@ Status ModelBuilder::lowerKernelOp(Operation *op, bool &handled) {
   handled = true;
   if (isa<qk::Conv2dOp, qk::LinearOp>(op)) {
     kern::ConvDesc d;
-    auto sym = op->getAttrOfType<FlatSymbolRefAttr>("weight");
-    auto w = SymbolTable::lookupNearestSymbolFrom<qk::PackedWeightOp>(op, sym);
-    if (!w)
-      return error(op, "no qfxk.packed_weight for the weight");
-    QFX_CHECK(readPackedWeight(w, d));
+    auto c = dyn_cast<qk::Conv2dOp>(op);
+    auto w = c ? readConv(c, d) : readConv(cast<qk::LinearOp>(op), d);
+    if (w.failed())
+      return error(op, w.message());
     Value in = op->getOperand(0), res = op->getResult(0);
-    QFX_CHECK(activationParams(in.getType(), d.in));
-    QFX_CHECK(activationParams(res.getType(), d.out));
     auto it = cast<RankedTensorType>(in.getType());
-    auto wt = cast<RankedTensorType>(w.getType());
-    if (auto c = dyn_cast<qk::Conv2dOp>(op)) {
+    auto wt = cast<RankedTensorType>(w->getType());
+    if (c) {
       d.n = it.getDimSize(0), d.h = it.getDimSize(1), d.w = it.getDimSize(2),
       d.c = it.getDimSize(3);
       d.oc = wt.getDimSize(0), d.kh = wt.getDimSize(2), d.kw = wt.getDimSize(3);
@@ -118,19 +169,8 @@ Status ModelBuilder::lowerKernelOp(Operation *op, bool &handled) {
       d.padL = d.padR = c.getPadding()[1];
       d.dilH = c.getDilation()[0], d.dilW = c.getDilation()[1];
       d.groups = c.getGroups();
-      d.requant = c.getRequant() == qk::Requant::float_ ? kern::Requant::Float
-                                                         : kern::Requant::Fp32;
-      d.relu = c.getRelu();
     } else {
-      auto l = cast<qk::LinearOp>(op);
       d.n = it.getDimSize(0), d.c = it.getDimSize(1), d.oc = wt.getDimSize(0);
-      d.requant = l.getRequant() == qk::Requant::float_ ? kern::Requant::Float
-                                                         : kern::Requant::Fp32;
-      d.relu = l.getRelu();
-    }
-    if (auto c = op->getAttrOfType<DenseI64ArrayAttr>("clamp")) {
-      d.clampLo = static_cast<int32_t>(c[0]);
-      d.clampHi = static_cast<int32_t>(c[1]);
     }
     QFX_TRY(x, slotOf(op, in));
     QFX_TRY(y, newBuffer(op, res));
@@ -138,21 +178,11 @@ Status ModelBuilder::lowerKernelOp(Operation *op, bool &handled) {
     return Status::success();
   }
   if (auto l = dyn_cast<qk::DynamicLinearOp>(op)) {
-    auto w = SymbolTable::lookupNearestSymbolFrom<qk::PackedWeightOp>(
-        op, l.getWeightAttr());
-    if (!w)
-      return error(op, "no qfxk.packed_weight for the weight");
-    kern::ConvDesc cd;
-    QFX_CHECK(readPackedWeight(w, cd));
     kern::DynamicLinearDesc d;
+    QFX_CHECK(readDynamicWeight(op, l.getWeightAttr(), d, "the weight"));
     auto it = l.getInput().getType();
-    auto wt = cast<RankedTensorType>(w.getType());
     d.k = it.getShape().back();
     d.m = it.getNumElements() / d.k;
-    d.n = wt.getDimSize(0);
-    d.weight = std::move(cd.weight);
-    d.wScales = std::move(cd.wScales);
-    d.bias = std::move(cd.biasF);
     d.relu = l.getRelu();
     QFX_TRY(x, slotOf(op, l.getInput()));
     QFX_TRY(y, newBuffer(op, l.getResult()));
@@ -163,19 +193,9 @@ Status ModelBuilder::lowerKernelOp(Operation *op, bool &handled) {
   if (auto l = dyn_cast<qk::DynamicLSTMOp>(op)) {
     QDynamicLSTMParams p;
     for (Attribute a : l.getWeights()) {
-      auto w = SymbolTable::lookupNearestSymbolFrom<qk::PackedWeightOp>(
-          op, cast<FlatSymbolRefAttr>(a));
-      if (!w)
-        return error(op, "no qfxk.packed_weight for a weight");
-      kern::ConvDesc cd;
-      QFX_CHECK(readPackedWeight(w, cd));
       kern::DynamicLinearDesc d;
-      auto wt = cast<RankedTensorType>(w.getType());
-      d.n = wt.getDimSize(0);
-      d.k = wt.getDimSize(1);
-      d.weight = std::move(cd.weight);
-      d.wScales = std::move(cd.wScales);
-      d.bias = std::move(cd.biasF);
+      QFX_CHECK(
+          readDynamicWeight(op, cast<FlatSymbolRefAttr>(a), d, "a weight"));
       p.weights.push_back(std::move(d));
     }
     QFX_TRY(x, slotOf(op, l.getInput()));
@@ -246,15 +266,11 @@ Status ModelBuilder::lowerKernelOp(Operation *op, bool &handled) {
   if (auto c = dyn_cast<qk::Conv3dOp>(op)) {
     kern::Conv3dDesc cd;
     kern::ConvDesc &d = cd.base;
-    auto w = SymbolTable::lookupNearestSymbolFrom<qk::PackedWeightOp>(
-        op, c.getWeightAttr());
-    if (!w)
-      return error(op, "no qfxk.packed_weight for the weight");
-    QFX_CHECK(readPackedWeight(w, d));
-    QFX_CHECK(activationParams(c.getInput().getType(), d.in));
-    QFX_CHECK(activationParams(c.getResult().getType(), d.out));
+    auto w = readConv(c, d);
+    if (w.failed())
+      return error(op, w.message());
     auto it = c.getInput().getType();
-    auto wt = cast<RankedTensorType>(w.getType());
+    auto wt = cast<RankedTensorType>(w->getType());
     d.n = it.getDimSize(0), d.c = it.getDimSize(1), cd.d = it.getDimSize(2),
     d.h = it.getDimSize(3), d.w = it.getDimSize(4);
     d.oc = wt.getDimSize(0), cd.kd = wt.getDimSize(2), d.kh = wt.getDimSize(3),
@@ -266,13 +282,6 @@ Status ModelBuilder::lowerKernelOp(Operation *op, bool &handled) {
     cd.dilD = c.getDilation()[0], d.dilH = c.getDilation()[1],
     d.dilW = c.getDilation()[2];
     d.groups = c.getGroups();
-    d.requant = c.getRequant() == qk::Requant::float_ ? kern::Requant::Float
-                                                      : kern::Requant::Fp32;
-    d.relu = c.getRelu();
-    if (auto cl = c.getClamp()) {
-      d.clampLo = static_cast<int32_t>((*cl)[0]);
-      d.clampHi = static_cast<int32_t>((*cl)[1]);
-    }
     QFX_TRY(x, slotOf(op, c.getInput()));
     QFX_TRY(y, newBuffer(op, c.getResult()));
     add(op, createQConv3dKernel(x, y, std::move(cd), kern::ImplChoice::Auto));
@@ -281,15 +290,11 @@ Status ModelBuilder::lowerKernelOp(Operation *op, bool &handled) {
   if (auto c = dyn_cast<qk::ConvTranspose2dOp>(op)) {
     kern::ConvTransposeDesc t;
     kern::ConvDesc &d = t.base;
-    auto w = SymbolTable::lookupNearestSymbolFrom<qk::PackedWeightOp>(
-        op, c.getWeightAttr());
-    if (!w)
-      return error(op, "no qfxk.packed_weight for the weight");
-    QFX_CHECK(readPackedWeight(w, d));
-    QFX_CHECK(activationParams(c.getInput().getType(), d.in));
-    QFX_CHECK(activationParams(c.getResult().getType(), d.out));
+    auto w = readConv(c, d);
+    if (w.failed())
+      return error(op, w.message());
     auto it = c.getInput().getType();
-    auto wt = cast<RankedTensorType>(w.getType());
+    auto wt = cast<RankedTensorType>(w->getType());
     d.n = it.getDimSize(0), d.h = it.getDimSize(1), d.w = it.getDimSize(2),
     d.c = it.getDimSize(3);
     d.oc = wt.getDimSize(0), d.kh = wt.getDimSize(2), d.kw = wt.getDimSize(3);
@@ -299,9 +304,6 @@ Status ModelBuilder::lowerKernelOp(Operation *op, bool &handled) {
     d.dilH = c.getDilation()[0], d.dilW = c.getDilation()[1];
     t.outPadH = c.getOutputPadding()[0], t.outPadW = c.getOutputPadding()[1];
     d.groups = c.getGroups();
-    d.requant = c.getRequant() == qk::Requant::float_ ? kern::Requant::Float
-                                                      : kern::Requant::Fp32;
-    d.relu = c.getRelu();
     QFX_TRY(x, slotOf(op, c.getInput()));
     QFX_TRY(y, newBuffer(op, c.getResult()));
     add(op,
