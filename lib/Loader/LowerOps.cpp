@@ -31,23 +31,41 @@ static std::vector<int64_t> vec(ArrayRef<int64_t> a) {
 
 static double f64(FloatAttr a) { return a.getValueAsDouble(); }
 
+/// What a convolution and a transposed one share; \p s: the slots of input,
+/// weight, bias and output.
+template <typename Op> static ConvParams convParams(Op c, ArrayRef<int> s) {
+  ConvParams p;
+  p.input = s[0], p.weight = s[1], p.bias = s[2], p.output = s[3];
+  p.stride = vec(c.getStride());
+  p.padding = vec(c.getPadding());
+  p.dilation = vec(c.getDilation());
+  p.groups = c.getGroupsAttr().getInt();
+  return p;
+}
+
+/// What max and average pooling share; \p s: the input and output slots.
+template <typename Op> static PoolParams poolParams(Op o, ArrayRef<int> s) {
+  PoolParams p;
+  p.input = s[0], p.output = s[1];
+  p.kernel = vec(o.getKernelSize());
+  p.stride = vec(o.getStride());
+  p.padding = vec(o.getPadding());
+  return p;
+}
+
 /// A unary float op: one kernel from input to a new result buffer.
 #define QFX_UNARY(OpT, Kind, A, B)                                             \
-  if (auto u = dyn_cast<OpT>(op)) {                                            \
-    QFX_TRY_SLOT(in, slotOf(op, u.getInput()));                                \
-    QFX_TRY_SLOT(out, newBuffer(op, u.getResult()));                           \
-    add(op, createUnaryKernel(UnaryKind::Kind, in, out, (A), (B)));            \
-    return Status::success();                                                  \
-  }
+  if (auto u = dyn_cast<OpT>(op))                                              \
+    return lowerTo({u.getInput()}, u.getResult(), [&](ArrayRef<int> s) {       \
+      return createUnaryKernel(UnaryKind::Kind, s[0], s[1], (A), (B));         \
+    });
 
 #define QFX_BINARY(OpT, Kind)                                                  \
-  if (auto b = dyn_cast<OpT>(op)) {                                            \
-    QFX_TRY_SLOT(l, slotOf(op, b.getLhs()));                                   \
-    QFX_TRY_SLOT(r, slotOf(op, b.getRhs()));                                   \
-    QFX_TRY_SLOT(out, newBuffer(op, b.getResult()));                           \
-    add(op, createBinaryKernel(BinaryKind::Kind, l, r, out));                  \
-    return Status::success();                                                  \
-  }
+  if (auto b = dyn_cast<OpT>(op))                                              \
+    return lowerTo(                                                            \
+        {b.getLhs(), b.getRhs()}, b.getResult(), [](ArrayRef<int> s) {         \
+          return createBinaryKernel(BinaryKind::Kind, s[0], s[1], s[2]);       \
+        });
 
 #define QFX_ALIAS(OpT)                                                         \
   if (auto a = dyn_cast<OpT>(op)) {                                            \
@@ -58,6 +76,28 @@ static double f64(FloatAttr a) { return a.getValueAsDouble(); }
 
 Status ModelBuilder::lowerOp(Operation *op) {
   const double nan = std::nan("");
+  // The slots of \p inputs (-1 for an absent optional one), then a new
+  // buffer for \p result.
+  auto slotsOf = [&](ArrayRef<Value> inputs,
+                     Value result) -> Expected<SmallVector<int>> {
+    SmallVector<int> slots;
+    for (Value v : inputs) {
+      QFX_TRY_SLOT(s, optSlot(op, v));
+      slots.push_back(s);
+    }
+    QFX_TRY_SLOT(out, newBuffer(op, result));
+    slots.push_back(out);
+    return slots;
+  };
+  // Most ops: one kernel, which \p make builds from those slots.
+  auto lowerTo = [&](ArrayRef<Value> inputs, Value result,
+                     auto make) -> Status {
+    auto slots = slotsOf(inputs, result);
+    if (slots.failed())
+      return slots.status();
+    add(op, make(ArrayRef<int>(*slots)));
+    return Status::success();
+  };
   // Graph structure.
   if (auto g = dyn_cast<GetAttrOp>(op)) {
     QFX_TRY_SLOT(s, parameterSlot(op, g.getName()));
@@ -91,15 +131,13 @@ Status ModelBuilder::lowerOp(Operation *op) {
             u.getMaxAttr() ? f64(u.getMaxAttr()) : nan)
   QFX_UNARY(EluOp, Elu, f64(u.getAlphaAttr()), 0.0)
   QFX_UNARY(LeakyReluOp, LeakyRelu, f64(u.getNegativeSlopeAttr()), 0.0)
-  if (auto g = dyn_cast<GeluOp>(op)) {
-    QFX_TRY_SLOT(in, slotOf(op, g.getInput()));
-    QFX_TRY_SLOT(out, newBuffer(op, g.getResult()));
-    add(op, createUnaryKernel(g.getApproximate() == GeluApproximation::tanh
-                                  ? UnaryKind::GeluTanh
-                                  : UnaryKind::GeluErf,
-                              in, out));
-    return Status::success();
-  }
+  if (auto g = dyn_cast<GeluOp>(op))
+    return lowerTo({g.getInput()}, g.getResult(), [&](ArrayRef<int> s) {
+      return createUnaryKernel(g.getApproximate() == GeluApproximation::tanh
+                                   ? UnaryKind::GeluTanh
+                                   : UnaryKind::GeluErf,
+                               s[0], s[1]);
+    });
   QFX_ALIAS(IdentityOp)
   QFX_ALIAS(ContiguousOp)
   if (auto d = dyn_cast<DropoutOp>(op)) {
@@ -114,164 +152,124 @@ Status ModelBuilder::lowerOp(Operation *op) {
   QFX_BINARY(SubOp, Sub)
   QFX_BINARY(MulOp, Mul)
   QFX_BINARY(DivOp, Div)
-  if (auto s = dyn_cast<SoftmaxOp>(op)) {
-    QFX_TRY_SLOT(in, slotOf(op, s.getInput()));
-    QFX_TRY_SLOT(out, newBuffer(op, s.getResult()));
-    add(op, createSoftmaxKernel(in, out, s.getDimAttr().getInt()));
-    return Status::success();
-  }
+  if (auto sm = dyn_cast<SoftmaxOp>(op))
+    return lowerTo({sm.getInput()}, sm.getResult(), [&](ArrayRef<int> s) {
+      return createSoftmaxKernel(s[0], s[1], sm.getDimAttr().getInt());
+    });
 
   // Convolution and linear algebra.
-  if (auto c = dyn_cast<ConvOp>(op)) {
-    ConvParams p;
-    QFX_TRY_SLOT(in, slotOf(op, c.getInput()));
-    QFX_TRY_SLOT(w, slotOf(op, c.getWeight()));
-    QFX_TRY_SLOT(b, optSlot(op, c.getBias()));
-    QFX_TRY_SLOT(out, newBuffer(op, c.getResult()));
-    p.input = in, p.weight = w, p.bias = b, p.output = out;
-    p.stride = vec(c.getStride());
-    p.padding = vec(c.getPadding());
-    p.dilation = vec(c.getDilation());
-    p.groups = c.getGroupsAttr().getInt();
-    p.padMode = static_cast<PadMode>(c.getPaddingMode());
-    add(op, createConvKernel(p));
-    return Status::success();
-  }
-  if (auto c = dyn_cast<ConvTransposeOp>(op)) {
-    ConvParams p;
-    QFX_TRY_SLOT(in, slotOf(op, c.getInput()));
-    QFX_TRY_SLOT(w, slotOf(op, c.getWeight()));
-    QFX_TRY_SLOT(b, optSlot(op, c.getBias()));
-    QFX_TRY_SLOT(out, newBuffer(op, c.getResult()));
-    p.input = in, p.weight = w, p.bias = b, p.output = out;
-    p.stride = vec(c.getStride());
-    p.padding = vec(c.getPadding());
-    p.dilation = vec(c.getDilation());
-    p.outputPadding = vec(c.getOutputPadding());
-    p.groups = c.getGroupsAttr().getInt();
-    p.transposed = true;
-    add(op, createConvKernel(p));
-    return Status::success();
-  }
-  if (auto l = dyn_cast<LinearOp>(op)) {
-    QFX_TRY_SLOT(in, slotOf(op, l.getInput()));
-    QFX_TRY_SLOT(w, slotOf(op, l.getWeight()));
-    QFX_TRY_SLOT(b, optSlot(op, l.getBias()));
-    QFX_TRY_SLOT(out, newBuffer(op, l.getResult()));
-    add(op, createLinearKernel(in, w, b, out));
-    return Status::success();
-  }
-  if (auto m = dyn_cast<MatmulOp>(op)) {
-    QFX_TRY_SLOT(a, slotOf(op, m.getLhs()));
-    QFX_TRY_SLOT(b, slotOf(op, m.getRhs()));
-    QFX_TRY_SLOT(out, newBuffer(op, m.getResult()));
-    add(op, createMatmulKernel(a, b, out));
-    return Status::success();
-  }
+  if (auto c = dyn_cast<ConvOp>(op))
+    return lowerTo({c.getInput(), c.getWeight(), c.getBias()}, c.getResult(),
+                   [&](ArrayRef<int> s) {
+                     ConvParams p = convParams(c, s);
+                     p.padMode = static_cast<PadMode>(c.getPaddingMode());
+                     return createConvKernel(p);
+                   });
+  if (auto c = dyn_cast<ConvTransposeOp>(op))
+    return lowerTo({c.getInput(), c.getWeight(), c.getBias()}, c.getResult(),
+                   [&](ArrayRef<int> s) {
+                     ConvParams p = convParams(c, s);
+                     p.outputPadding = vec(c.getOutputPadding());
+                     p.transposed = true;
+                     return createConvKernel(p);
+                   });
+  if (auto l = dyn_cast<LinearOp>(op))
+    return lowerTo({l.getInput(), l.getWeight(), l.getBias()}, l.getResult(),
+                   [](ArrayRef<int> s) {
+                     return createLinearKernel(s[0], s[1], s[2], s[3]);
+                   });
+  if (auto m = dyn_cast<MatmulOp>(op))
+    return lowerTo(
+        {m.getLhs(), m.getRhs()}, m.getResult(),
+        [](ArrayRef<int> s) { return createMatmulKernel(s[0], s[1], s[2]); });
 
   // Normalization.
-  if (auto bn = dyn_cast<BatchNormOp>(op)) {
+  // Batch and instance norm: the slots of input, optional weight, bias,
+  // running mean and variance, a new result buffer; eps.
+  auto batchNormParams = [&](auto n) -> Expected<BatchNormParams> {
+    auto s = slotsOf({n.getInput(), n.getWeight(), n.getBias(),
+                      n.getRunningMean(), n.getRunningVar()},
+                     n.getResult());
+    if (s.failed())
+      return s.status();
     BatchNormParams p;
-    QFX_TRY_SLOT(in, slotOf(op, bn.getInput()));
-    QFX_TRY_SLOT(w, optSlot(op, bn.getWeight()));
-    QFX_TRY_SLOT(b, optSlot(op, bn.getBias()));
-    QFX_TRY_SLOT(m, optSlot(op, bn.getRunningMean()));
-    QFX_TRY_SLOT(v, optSlot(op, bn.getRunningVar()));
-    QFX_TRY_SLOT(out, newBuffer(op, bn.getResult()));
-    p.input = in, p.weight = w, p.bias = b, p.mean = m, p.var = v;
-    p.output = out;
-    p.eps = f64(bn.getEpsAttr());
-    p.useBatchStats = bn.getTraining() || m < 0 || v < 0;
+    p.input = (*s)[0], p.weight = (*s)[1], p.bias = (*s)[2];
+    p.mean = (*s)[3], p.var = (*s)[4], p.output = (*s)[5];
+    p.eps = f64(n.getEpsAttr());
+    return p;
+  };
+  if (auto bn = dyn_cast<BatchNormOp>(op)) {
+    auto params = batchNormParams(bn);
+    if (params.failed())
+      return params.status();
+    BatchNormParams &p = *params;
+    bool runningStats = p.mean >= 0 && p.var >= 0;
+    p.useBatchStats = bn.getTraining() || !runningStats;
     if (bn.getMomentumAttr())
       p.momentum = f64(bn.getMomentumAttr());
     else
       p.momentum = std::nullopt;
-    if (bn.getTraining() && m >= 0 && v >= 0)
-      if (Status s = prepareRunningStatUpdate(bn, p); s.failed())
-        return s;
+    if (bn.getTraining() && runningStats)
+      if (Status st = prepareRunningStatUpdate(bn, p); st.failed())
+        return st;
     add(op, createBatchNormKernel(p));
     return Status::success();
   }
   if (auto in = dyn_cast<InstanceNormOp>(op)) {
-    QFX_TRY_SLOT(x, slotOf(op, in.getInput()));
-    QFX_TRY_SLOT(w, optSlot(op, in.getWeight()));
-    QFX_TRY_SLOT(b, optSlot(op, in.getBias()));
-    QFX_TRY_SLOT(m, optSlot(op, in.getRunningMean()));
-    QFX_TRY_SLOT(v, optSlot(op, in.getRunningVar()));
-    QFX_TRY_SLOT(out, newBuffer(op, in.getResult()));
-    double eps = f64(in.getEpsAttr());
-    if (in.getUseInputStats() || m < 0 || v < 0) {
+    auto params = batchNormParams(in);
+    if (params.failed())
+      return params.status();
+    BatchNormParams &p = *params;
+    if (in.getUseInputStats() || p.mean < 0 || p.var < 0) {
       auto type = cast<RankedTensorType>(in.getInput().getType());
       if (type.getRank() < 2)
         return error(op, "instance_norm needs a channel dim");
-      add(op, createGroupNormKernel(x, w, b, out, type.getDimSize(1), eps));
+      add(op, createGroupNormKernel(p.input, p.weight, p.bias, p.output,
+                                    type.getDimSize(1), p.eps));
     } else {
-      BatchNormParams p;
-      p.input = x, p.weight = w, p.bias = b, p.mean = m, p.var = v;
-      p.output = out;
-      p.eps = eps;
       add(op, createBatchNormKernel(p));
     }
     return Status::success();
   }
-  if (auto ln = dyn_cast<LayerNormOp>(op)) {
-    QFX_TRY_SLOT(x, slotOf(op, ln.getInput()));
-    QFX_TRY_SLOT(w, optSlot(op, ln.getWeight()));
-    QFX_TRY_SLOT(b, optSlot(op, ln.getBias()));
-    QFX_TRY_SLOT(out, newBuffer(op, ln.getResult()));
-    add(op, createLayerNormKernel(x, w, b, out, ln.getNormalizedShape().size(),
-                                  f64(ln.getEpsAttr())));
-    return Status::success();
-  }
-  if (auto gn = dyn_cast<GroupNormOp>(op)) {
-    QFX_TRY_SLOT(x, slotOf(op, gn.getInput()));
-    QFX_TRY_SLOT(w, optSlot(op, gn.getWeight()));
-    QFX_TRY_SLOT(b, optSlot(op, gn.getBias()));
-    QFX_TRY_SLOT(out, newBuffer(op, gn.getResult()));
-    add(op, createGroupNormKernel(x, w, b, out, gn.getNumGroupsAttr().getInt(),
-                                  f64(gn.getEpsAttr())));
-    return Status::success();
-  }
+  // Layer and group norm: input, optional weight and bias, a count (of
+  // normalized dims, of groups) and eps.
+  auto lowerAffineNorm = [&](auto n, auto create, int64_t count) {
+    return lowerTo({n.getInput(), n.getWeight(), n.getBias()}, n.getResult(),
+                   [&](ArrayRef<int> s) {
+                     return create(s[0], s[1], s[2], s[3], count,
+                                   f64(n.getEpsAttr()));
+                   });
+  };
+  if (auto ln = dyn_cast<LayerNormOp>(op))
+    return lowerAffineNorm(ln, createLayerNormKernel,
+                           ln.getNormalizedShape().size());
+  if (auto gn = dyn_cast<GroupNormOp>(op))
+    return lowerAffineNorm(gn, createGroupNormKernel,
+                           gn.getNumGroupsAttr().getInt());
 
   // Pooling and reductions.
-  if (auto mp = dyn_cast<MaxPoolOp>(op)) {
-    PoolParams p;
-    QFX_TRY_SLOT(in, slotOf(op, mp.getInput()));
-    QFX_TRY_SLOT(out, newBuffer(op, mp.getResult()));
-    p.input = in, p.output = out;
-    p.kernel = vec(mp.getKernelSize());
-    p.stride = vec(mp.getStride());
-    p.padding = vec(mp.getPadding());
-    p.dilation = vec(mp.getDilation());
-    add(op, createMaxPoolKernel(p));
-    return Status::success();
-  }
-  if (auto ap = dyn_cast<AvgPoolOp>(op)) {
-    PoolParams p;
-    QFX_TRY_SLOT(in, slotOf(op, ap.getInput()));
-    QFX_TRY_SLOT(out, newBuffer(op, ap.getResult()));
-    p.input = in, p.output = out;
-    p.kernel = vec(ap.getKernelSize());
-    p.stride = vec(ap.getStride());
-    p.padding = vec(ap.getPadding());
-    p.countIncludePad = ap.getCountIncludePad();
-    if (auto d = ap.getDivisorOverrideAttr())
-      p.divisorOverride = d.getInt();
-    add(op, createAvgPoolKernel(p));
-    return Status::success();
-  }
-  if (auto ap = dyn_cast<AdaptiveAvgPoolOp>(op)) {
-    QFX_TRY_SLOT(in, slotOf(op, ap.getInput()));
-    QFX_TRY_SLOT(out, newBuffer(op, ap.getResult()));
-    add(op, createAdaptiveAvgPoolKernel(in, out));
-    return Status::success();
-  }
-  if (auto m = dyn_cast<MeanOp>(op)) {
-    QFX_TRY_SLOT(in, slotOf(op, m.getInput()));
-    QFX_TRY_SLOT(out, newBuffer(op, m.getResult()));
-    add(op, createMeanKernel(in, out, vec(m.getDims())));
-    return Status::success();
-  }
+  if (auto mp = dyn_cast<MaxPoolOp>(op))
+    return lowerTo({mp.getInput()}, mp.getResult(), [&](ArrayRef<int> s) {
+      PoolParams p = poolParams(mp, s);
+      p.dilation = vec(mp.getDilation());
+      return createMaxPoolKernel(p);
+    });
+  if (auto ap = dyn_cast<AvgPoolOp>(op))
+    return lowerTo({ap.getInput()}, ap.getResult(), [&](ArrayRef<int> s) {
+      PoolParams p = poolParams(ap, s);
+      p.countIncludePad = ap.getCountIncludePad();
+      if (auto d = ap.getDivisorOverrideAttr())
+        p.divisorOverride = d.getInt();
+      return createAvgPoolKernel(p);
+    });
+  if (auto ap = dyn_cast<AdaptiveAvgPoolOp>(op))
+    return lowerTo({ap.getInput()}, ap.getResult(), [](ArrayRef<int> s) {
+      return createAdaptiveAvgPoolKernel(s[0], s[1]);
+    });
+  if (auto m = dyn_cast<MeanOp>(op))
+    return lowerTo({m.getInput()}, m.getResult(), [&](ArrayRef<int> s) {
+      return createMeanKernel(s[0], s[1], vec(m.getDims()));
+    });
   if (auto it = dyn_cast<InterpolateOp>(op)) {
     InterpMode mode;
     switch (it.getMode()) {
@@ -288,14 +286,13 @@ Status ModelBuilder::lowerOp(Operation *op) {
                            stringifyInterpolateMode(it.getMode()).str() +
                            "' is not supported by the runtime");
     }
-    QFX_TRY_SLOT(in, slotOf(op, it.getInput()));
-    QFX_TRY_SLOT(out, newBuffer(op, it.getResult()));
     std::vector<double> scales;
     if (auto sf = it.getScaleFactor())
       scales.assign(sf->begin(), sf->end());
-    add(op, createInterpolateKernel(in, out, mode, scales,
-                                    it.getAlignCorners().value_or(false)));
-    return Status::success();
+    return lowerTo({it.getInput()}, it.getResult(), [&](ArrayRef<int> s) {
+      return createInterpolateKernel(s[0], s[1], mode, scales,
+                                     it.getAlignCorners().value_or(false));
+    });
   }
 
   // Data movement.
@@ -310,12 +307,11 @@ Status ModelBuilder::lowerOp(Operation *op) {
     std::vector<int64_t> begin(rank, 0);
     for (size_t k = 0; 2 * k < pad.size(); ++k)
       begin[rank - 1 - k] = pad[2 * k];
-    QFX_TRY_SLOT(in, slotOf(op, p.getInput()));
-    QFX_TRY_SLOT(out, newBuffer(op, p.getResult()));
-    add(op,
-        createPadKernel(in, out, std::move(begin),
-                        static_cast<float>(p.getValue().convertToDouble())));
-    return Status::success();
+    return lowerTo({p.getInput()}, p.getResult(), [&](ArrayRef<int> s) {
+      return createPadKernel(
+          s[0], s[1], std::move(begin),
+          static_cast<float>(p.getValue().convertToDouble()));
+    });
   }
   if (auto c = dyn_cast<CatOp>(op)) {
     std::vector<int> ins;
@@ -327,12 +323,10 @@ Status ModelBuilder::lowerOp(Operation *op) {
     add(op, createCatKernel(ins, out, c.getDimAttr().getInt()));
     return Status::success();
   }
-  if (auto p = dyn_cast<PermuteOp>(op)) {
-    QFX_TRY_SLOT(in, slotOf(op, p.getInput()));
-    QFX_TRY_SLOT(out, newBuffer(op, p.getResult()));
-    add(op, createPermuteKernel(in, out, vec(p.getDims())));
-    return Status::success();
-  }
+  if (auto p = dyn_cast<PermuteOp>(op))
+    return lowerTo({p.getInput()}, p.getResult(), [&](ArrayRef<int> s) {
+      return createPermuteKernel(s[0], s[1], vec(p.getDims()));
+    });
   if (auto t = dyn_cast<TransposeOp>(op)) {
     int64_t rank = cast<RankedTensorType>(t.getInput().getType()).getRank();
     int64_t d0 = t.getDim0Attr().getInt(), d1 = t.getDim1Attr().getInt();
@@ -344,10 +338,9 @@ Status ModelBuilder::lowerOp(Operation *op) {
     for (int64_t i = 0; i < rank; ++i)
       dims[i] = i;
     std::swap(dims[d0], dims[d1]);
-    QFX_TRY_SLOT(in, slotOf(op, t.getInput()));
-    QFX_TRY_SLOT(out, newBuffer(op, t.getResult()));
-    add(op, createPermuteKernel(in, out, dims));
-    return Status::success();
+    return lowerTo({t.getInput()}, t.getResult(), [&](ArrayRef<int> s) {
+      return createPermuteKernel(s[0], s[1], dims);
+    });
   }
   if (auto g = dyn_cast<GetItemOp>(op)) {
     auto type = cast<RankedTensorType>(g.getInput().getType());
@@ -424,40 +417,34 @@ Status ModelBuilder::lowerOp(Operation *op) {
     add(op, createStridedCopyKernel(in, out, strides, offset));
     return Status::success();
   }
-  if (auto s = dyn_cast<SizeOp>(op)) {
-    QFX_TRY_SLOT(in, slotOf(op, s.getInput()));
-    QFX_TRY_SLOT(out, newBuffer(op, s.getResult()));
+  if (auto sz = dyn_cast<SizeOp>(op)) {
     std::optional<int64_t> dim;
-    if (auto d = s.getDimAttr())
+    if (auto d = sz.getDimAttr())
       dim = d.getInt();
-    add(op, createSizeKernel(in, out, dim));
-    return Status::success();
+    return lowerTo({sz.getInput()}, sz.getResult(), [&](ArrayRef<int> s) {
+      return createSizeKernel(s[0], s[1], dim);
+    });
   }
 
   // Embeddings and recurrences.
-  if (auto e = dyn_cast<EmbeddingOp>(op)) {
-    QFX_TRY_SLOT(w, slotOf(op, e.getWeight()));
-    QFX_TRY_SLOT(i, slotOf(op, e.getIndices()));
-    QFX_TRY_SLOT(out, newBuffer(op, e.getResult()));
-    add(op, createEmbeddingKernel(w, i, out));
-    return Status::success();
-  }
-  if (auto e = dyn_cast<EmbeddingBagOp>(op)) {
-    EmbeddingBagParams p;
-    QFX_TRY_SLOT(w, slotOf(op, e.getWeight()));
-    QFX_TRY_SLOT(i, slotOf(op, e.getIndices()));
-    QFX_TRY_SLOT(o, optSlot(op, e.getOffsets()));
-    QFX_TRY_SLOT(psw, optSlot(op, e.getPerSampleWeights()));
-    QFX_TRY_SLOT(out, newBuffer(op, e.getResult()));
-    p.weight = w, p.indices = i, p.offsets = o, p.perSampleWeights = psw;
-    p.output = out;
-    p.mode = static_cast<BagMode>(e.getMode());
-    p.includeLastOffset = e.getIncludeLastOffset();
-    if (auto pi = e.getPaddingIdxAttr())
-      p.paddingIdx = pi.getInt();
-    add(op, createEmbeddingBagKernel(p));
-    return Status::success();
-  }
+  if (auto e = dyn_cast<EmbeddingOp>(op))
+    return lowerTo({e.getWeight(), e.getIndices()}, e.getResult(),
+                   [](ArrayRef<int> s) {
+                     return createEmbeddingKernel(s[0], s[1], s[2]);
+                   });
+  if (auto e = dyn_cast<EmbeddingBagOp>(op))
+    return lowerTo({e.getWeight(), e.getIndices(), e.getOffsets(),
+                    e.getPerSampleWeights()},
+                   e.getResult(), [&](ArrayRef<int> s) {
+                     EmbeddingBagParams p;
+                     p.weight = s[0], p.indices = s[1], p.offsets = s[2],
+                     p.perSampleWeights = s[3], p.output = s[4];
+                     p.mode = static_cast<BagMode>(e.getMode());
+                     p.includeLastOffset = e.getIncludeLastOffset();
+                     if (auto pi = e.getPaddingIdxAttr())
+                       p.paddingIdx = pi.getInt();
+                     return createEmbeddingBagKernel(p);
+                   });
   if (isa<LSTMOp, GRUOp>(op)) {
     RecurrentParams p;
     p.lstm = isa<LSTMOp>(op);
