@@ -48,6 +48,7 @@ __all__ = [
     "torch_reference", "TorchReference", "qfx_histogram", "compare_histograms",
     "check_parameters", "check_provenance", "check_float_stage",
     "run_torch_stage", "run_qfx_stage", "ConformanceError",
+    "run_lowering_cases",
 ]
 
 
@@ -538,3 +539,34 @@ def run_qfx_stage(path, pipeline, out_path, qfx_opt=None, extra_args=()):
     if proc.returncode != 0:
         raise ConformanceError("qfx-opt %s failed:\n%s" % (pipeline, proc.stderr[-4000:]))
     return out_path
+
+
+def run_lowering_cases(workdir_prefix, cases, run_case, describe):
+    """The body of a lowering conformance script's main(): parses --qfx-opt,
+    --qfx-run and --workdir, runs run_case(name, qconfig, engine, backend,
+    decomposed, qfx_opt, qfx_run, workdir) for every such tuple of `cases`,
+    printing FAIL with the error (every case is reported) or PASS with
+    describe(label, result). Returns (failures, largest result["max_rel"])."""
+    import argparse
+    import tempfile
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--qfx-opt", required=True)
+    ap.add_argument("--qfx-run", required=True)
+    ap.add_argument("--workdir")
+    args = ap.parse_args()
+    workdir = args.workdir or tempfile.mkdtemp(prefix=workdir_prefix)
+    os.makedirs(workdir, exist_ok=True)
+    failures, worst = 0, 0.0
+    for name, qconfig, engine, backend, decomposed in cases:
+        label = "%s/%s/%s->%s%s" % (name, qconfig, engine, backend,
+                                    " (decomposed)" if decomposed else "")
+        try:
+            r = run_case(name, qconfig, engine, backend, decomposed, args.qfx_opt,
+                         args.qfx_run, workdir)
+        except Exception as e:  # report every case
+            failures += 1
+            print("FAIL %s\n  %s" % (label, e), flush=True)
+            continue
+        worst = max(worst, r["max_rel"])
+        print("PASS " + describe(label, r), flush=True)
+    return failures, worst

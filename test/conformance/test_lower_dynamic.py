@@ -26,13 +26,11 @@ onednn / qnnpack engine) against the same reference model.
     python3 test_lower_dynamic.py --qfx-opt Q --qfx-run R [--workdir D]
 """
 
-import argparse
 import copy
 import os
 import re
 import subprocess
 import sys
-import tempfile
 
 import numpy as np
 import torch
@@ -42,6 +40,7 @@ sys.path.insert(0, os.path.join(_HERE, "..", "..", "python"))
 sys.path.insert(0, _HERE)
 
 import qfx_torch  # noqa: E402
+from harness import run_lowering_cases  # noqa: E402
 from test_convert import Mismatch  # noqa: E402
 from test_convert_dynamic import torch_reference  # noqa: E402
 from torch.ao.quantization.quantize_fx import convert_fx  # noqa: E402
@@ -161,34 +160,19 @@ def run_case(name, qconfig, engine, backend, decomposed, qfx_opt, qfx_run, workd
             if (onednn, exact) != want:
                 raise Mismatch("input %d: kernel runs (oneDNN, qfx) = %s, expected %s"
                                % (i, (onednn, exact), want))
-    return {"linears": linears, "max_rel": worst, "same": same, "total": total,
+    return {"linears": linears, "engine": engine, "max_rel": worst, "same": same, "total": total,
             "torch_own": worst_torch if torch_own else None}
 
 
+def _describe(label, r):
+    own = ("" if r["torch_own"] is None else
+           "  (PyTorch's own %s dynamic model: max_rel=%.2g)" % (r["engine"], r["torch_own"]))
+    return ("%-58s dynamic_linear=%d max_rel=%.2g bit-identical=%d/%d%s"
+            % (label, r["linears"], r["max_rel"], r["same"], r["total"], own))
+
+
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--qfx-opt", required=True)
-    ap.add_argument("--qfx-run", required=True)
-    ap.add_argument("--workdir")
-    args = ap.parse_args()
-    workdir = args.workdir or tempfile.mkdtemp(prefix="qfx-lower-dynamic-")
-    os.makedirs(workdir, exist_ok=True)
-    failures, worst = 0, 0.0
-    for name, qconfig, engine, backend, decomposed in CASES:
-        label = "%s/%s/%s->%s%s" % (name, qconfig, engine, backend,
-                                    " (decomposed)" if decomposed else "")
-        try:
-            r = run_case(name, qconfig, engine, backend, decomposed, args.qfx_opt,
-                         args.qfx_run, workdir)
-        except Exception as e:  # report every case
-            failures += 1
-            print("FAIL %s\n  %s" % (label, e), flush=True)
-            continue
-        worst = max(worst, r["max_rel"])
-        own = ("" if r["torch_own"] is None else
-               "  (PyTorch's own %s dynamic model: max_rel=%.2g)" % (engine, r["torch_own"]))
-        print("PASS %-58s dynamic_linear=%d max_rel=%.2g bit-identical=%d/%d%s"
-              % (label, r["linears"], r["max_rel"], r["same"], r["total"], own), flush=True)
+    failures, worst = run_lowering_cases("qfx-lower-dynamic-", CASES, run_case, _describe)
     print("overall: %d failures, outputs max rel %.2g" % (failures, worst))
     return 1 if failures else 0
 

@@ -40,13 +40,11 @@ full-range states).
     python3 test_lower_lstm.py --qfx-opt Q --qfx-run R [--workdir D]
 """
 
-import argparse
 import copy
 import os
 import re
 import subprocess
 import sys
-import tempfile
 import warnings
 
 import numpy as np
@@ -58,8 +56,8 @@ sys.path.insert(0, os.path.join(_HERE, "..", "..", "python"))
 sys.path.insert(0, _HERE)
 
 import qfx_torch  # noqa: E402
+from harness import run_lowering_cases  # noqa: E402
 from test_convert import Mismatch  # noqa: E402
-from torch.ao.nn.quantized.reference import LSTM as RefLSTM  # noqa: E402
 from torch.ao.nn.quantized.reference.modules.rnn import get_quantized_weight  # noqa: E402
 from torch.ao.quantization import (QConfigMapping, default_dynamic_qconfig,  # noqa: E402
                                    per_channel_dynamic_qconfig)
@@ -366,30 +364,15 @@ def run_case(name, qconfig, engine, backend, decomposed, tool_opt, tool_run, wor
             "emu": worst_emu if torch_own else None}
 
 
+def _describe(label, r):
+    emu = "" if r["emu"] is None else " (emulation vs PyTorch %.2g)" % r["emu"]
+    return ("%-58s vs %-17s max_rel=%.2g  (reference LSTM %.2g, other reduce_range "
+            "%.2g)%s" % (label, r["expected"], r["max_rel"], r["margin"], r["wrong_range"],
+                         emu))
+
+
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--qfx-opt", required=True)
-    ap.add_argument("--qfx-run", required=True)
-    ap.add_argument("--workdir")
-    args = ap.parse_args()
-    workdir = args.workdir or tempfile.mkdtemp(prefix="qfx-lower-lstm-")
-    os.makedirs(workdir, exist_ok=True)
-    failures, worst = 0, 0.0
-    for name, qconfig, engine, backend, decomposed in CASES:
-        label = "%s/%s/%s->%s%s" % (name, qconfig, engine, backend,
-                                    " (decomposed)" if decomposed else "")
-        try:
-            r = run_case(name, qconfig, engine, backend, decomposed, args.qfx_opt,
-                         args.qfx_run, workdir)
-        except Exception as e:  # report every case
-            failures += 1
-            print("FAIL %s\n  %s" % (label, e), flush=True)
-            continue
-        worst = max(worst, r["max_rel"])
-        emu = "" if r["emu"] is None else " (emulation vs PyTorch %.2g)" % r["emu"]
-        print("PASS %-58s vs %-17s max_rel=%.2g  (reference LSTM %.2g, other reduce_range "
-              "%.2g)%s" % (label, r["expected"], r["max_rel"], r["margin"], r["wrong_range"],
-                           emu), flush=True)
+    failures, worst = run_lowering_cases("qfx-lower-lstm-", CASES, run_case, _describe)
     print("overall: %d failures, outputs max rel %.2g (bound %g)" % (failures, worst, MAX_REL))
     return 1 if failures else 0
 
