@@ -15,9 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "qfx/Kernels/Conv3dKernel.h"
-#include "KernelsImpl.h"
-
-#include "dnnl.hpp"
+#include "OneDnnSplitKernel.h"
 
 #include <cstring>
 
@@ -109,29 +107,10 @@ private:
   Conv3dDesc d3_;
 };
 
-dnnl::engine &cpuEngine() {
-  static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
-  return engine;
-}
-
-/// One oneDNN primitive: the weights as they are (factor 1) or split into
-/// two halves per output channel (factor 2; per group, ocg "high" rows then
-/// ocg "low" rows).
-struct Prim {
-  int64_t factor = 1;
-  dnnl::convolution_forward::primitive_desc pd;
-  dnnl::convolution_forward prim;
-  dnnl::memory weights;
-};
-
-class OneDnnConv3d : public ConvKernel {
+class OneDnnConv3d : public OneDnnSplitKernel {
 public:
-  /// Checked when both \p direct and \p split; else the one requested.
   OneDnnConv3d(Conv3dDesc d, bool direct, bool split)
-      : ConvKernel(d.base, direct && split ? Impl::OneDnnU8S8Checked
-                           : split         ? Impl::OneDnnU8S8Split
-                                           : Impl::OneDnnU8S8),
-        d3_(std::move(d)), rq_(desc_), useDirect_(direct), useSplit_(split) {}
+      : OneDnnSplitKernel(d.base, direct, split), d3_(std::move(d)) {}
 
   void init() {
     const ConvDesc &d = desc_;
@@ -139,24 +118,14 @@ public:
     ph_ = d.h + 2 * d.padT;
     pw_ = d.w + 2 * d.padL;
     padded_ = d3_.padD || d.padT || d.padL;
-    const int64_t icg = d.c / d.groups;
-    const int64_t k = icg * d3_.kd * d.kh * d.kw;
-    wsum_.assign(d.oc, 0);
-    int32_t maxW = 0;
-    for (int64_t o = 0; o < d.oc; ++o)
-      for (int64_t i = 0; i < k; ++i) {
-        int32_t w = d.weight[o * k + i];
-        wsum_[o] += w;
-        maxW = std::max(maxW, std::abs(w));
-      }
-    // Largest activation (padding holds zp) the direct kernel is exact for.
-    limit_ = maxW ? 32767 / (2 * maxW) : 255;
-    if (useDirect_)
-      build(direct_, 1);
-    if (useSplit_)
-      build(split_, 2);
-    voxels_ = d.n * d3_.od() * d.oh() * d.ow();
-    acc_.resize(voxels_ * d.oc * (useSplit_ ? 2 : 1));
+    const int64_t k = static_cast<int64_t>(d.weight.size()) / d.oc;
+    std::vector<int32_t> offset(d.oc, 0);
+    for (int64_t o = 0; o < d.oc; ++o) {
+      for (int64_t i = 0; i < k; ++i)
+        offset[o] += d.weight[o * k + i];
+      offset[o] *= d.in.zeroPoint;
+    }
+    initPrimitives(d.n * d3_.od() * d.oh() * d.ow(), std::move(offset));
     if (padded_)
       pad_.assign(d.n * pd_ * ph_ * pw_ * d.c,
                   static_cast<uint8_t>(d.in.zeroPoint));
@@ -165,16 +134,6 @@ public:
 
   void run(const uint8_t *in, uint8_t *out) override {
     const ConvDesc &d = desc_;
-    bool direct = useDirect_;
-    if (useDirect_ && useSplit_) {
-      uint8_t m = 0;
-      for (int64_t i = 0; i < numel_; ++i)
-        m = std::max(m, in[i]);
-      direct = m <= limit_ && d.in.zeroPoint <= limit_;
-      (direct ? ++directRuns_ : ++splitRuns_);
-    }
-    last_ = direct ? Impl::OneDnnU8S8 : Impl::OneDnnU8S8Split;
-    Prim &p = direct ? direct_ : split_;
     const uint8_t *x = in;
     if (padded_) {
       const int64_t row = d.w * d.c;
@@ -188,93 +147,38 @@ public:
                 in + ((n * d3_.d + z) * d.h + y) * row, row);
       x = pad_.data();
     }
-    dnnl::memory src(p.pd.src_desc(), cpuEngine(), const_cast<uint8_t *>(x));
-    dnnl::memory dst(p.pd.dst_desc(), cpuEngine(), acc_.data());
-    dnnl::stream s(cpuEngine());
-    p.prim.execute(s, {{DNNL_ARG_SRC, src},
-                       {DNNL_ARG_WEIGHTS, p.weights},
-                       {DNNL_ARG_DST, dst}});
-    s.wait();
-    const int64_t toc = d.oc * p.factor, ocg = d.oc / d.groups;
-    const int32_t zp = d.in.zeroPoint;
-    std::vector<int32_t> row(d.oc);
-    for (int64_t v = 0; v < voxels_; ++v) {
-      const int32_t *a = acc_.data() + v * toc;
-      for (int64_t o = 0; o < d.oc; ++o) {
-        int64_t grp = o / ocg, j = o % ocg;
-        int32_t sum = p.factor == 1
-                          ? a[o]
-                          : a[grp * ocg * 2 + j] + a[grp * ocg * 2 + ocg + j];
-        row[o] = sum - zp * wsum_[o];
-      }
-      rq_.row(row.data(), out + v * d.oc);
-    }
-  }
-
-  Impl lastImpl() const override { return last_; }
-  std::string libraryInfo() const override {
-    std::string s = implName(impl_);
-    if (useDirect_ && useSplit_)
-      s += ": direct " + std::to_string(directRuns_) + ", split " +
-           std::to_string(splitRuns_) + " run(s);";
-    return s + " (" + (useSplit_ ? split_ : direct_).pd.impl_info_str() + ")";
+    // The padding holds zp_in, so the direct kernel needs it in range too.
+    runOn(in, numel_, /*zpMustFit=*/true, x, out);
   }
 
 private:
-  void build(Prim &p, int64_t factor) {
+  dnnl::primitive_desc describe(int64_t factor,
+                                dnnl::memory::desc &plainWeights) override {
     using dt = dnnl::memory::data_type;
     using tag = dnnl::memory::format_tag;
     const ConvDesc &d = desc_;
     const int64_t g = d.groups, icg = d.c / g, ocg = d.oc / g;
-    const int64_t k = icg * d3_.kd * d.kh * d.kw, toc = d.oc * factor;
-    std::vector<int8_t> w(toc * k);
-    for (int64_t o = 0; o < d.oc; ++o) {
-      const int8_t *src = d.weight.data() + o * k;
-      int8_t *hi = w.data() + ((o / ocg) * ocg * factor + o % ocg) * k;
-      int8_t *lo = hi + ocg * k;
-      for (int64_t i = 0; i < k; ++i) {
-        if (factor == 1) {
-          hi[i] = src[i];
-        } else {
-          int8_t h = static_cast<int8_t>(src[i] >> 1); // floor(w / 2)
-          hi[i] = h;
-          lo[i] = static_cast<int8_t>(src[i] - h);
-        }
-      }
-    }
+    const int64_t toc = d.oc * factor;
     dnnl::memory::dims src{d.n, d.c, pd_, ph_, pw_},
         dst{d.n, toc, d3_.od(), d.oh(), d.ow()};
     dnnl::memory::dims wdims =
         g == 1 ? dnnl::memory::dims{toc, icg, d3_.kd, d.kh, d.kw}
                : dnnl::memory::dims{g, ocg * factor, icg, d3_.kd, d.kh, d.kw};
-    auto srcMd = dnnl::memory::desc(src, dt::u8, tag::ndhwc);
-    auto dstMd = dnnl::memory::desc(dst, dt::s32, tag::ndhwc);
-    auto wAny = dnnl::memory::desc(wdims, dt::s8, tag::any);
-    auto wPlain =
+    plainWeights =
         dnnl::memory::desc(wdims, dt::s8, g == 1 ? tag::oidhw : tag::goidhw);
     dnnl::convolution_forward::desc cd(
         dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
-        srcMd, wAny, dstMd, {d3_.strideD, d.strideH, d.strideW},
+        dnnl::memory::desc(src, dt::u8, tag::ndhwc),
+        dnnl::memory::desc(wdims, dt::s8, tag::any),
+        dnnl::memory::desc(dst, dt::s32, tag::ndhwc),
+        {d3_.strideD, d.strideH, d.strideW},
         {d3_.dilD - 1, d.dilH - 1, d.dilW - 1}, {0, 0, 0}, {0, 0, 0});
-    p.factor = factor;
-    p.pd = dnnl::convolution_forward::primitive_desc(cd, cpuEngine());
-    p.prim = dnnl::convolution_forward(p.pd);
-    p.weights = dnnl::memory(p.pd.weights_desc(), cpuEngine());
-    dnnl::memory plain(wPlain, cpuEngine(), w.data());
-    dnnl::stream s(cpuEngine());
-    dnnl::reorder(plain, p.weights).execute(s, plain, p.weights);
-    s.wait();
+    return dnnl::convolution_forward::primitive_desc(cd, oneDnnCpuEngine());
   }
 
   Conv3dDesc d3_;
-  Requantizer rq_;
-  bool useDirect_, useSplit_, padded_ = false;
-  Prim direct_, split_;
-  int64_t pd_ = 0, ph_ = 0, pw_ = 0, voxels_ = 0, numel_ = 0;
-  int64_t directRuns_ = 0, splitRuns_ = 0;
-  int32_t limit_ = 0;
-  Impl last_ = Impl::OneDnnU8S8;
-  std::vector<int32_t> wsum_, acc_;
+  bool padded_ = false;
+  int64_t pd_ = 0, ph_ = 0, pw_ = 0, numel_ = 0;
   std::vector<uint8_t> pad_;
 };
 

@@ -16,9 +16,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "qfx/Kernels/ConvTransposeKernel.h"
-#include "KernelsImpl.h"
-
-#include "dnnl.hpp"
+#include "OneDnnSplitKernel.h"
 
 using namespace qfx::kern;
 
@@ -97,129 +95,47 @@ private:
   ConvTransposeDesc dt_;
 };
 
-dnnl::engine &cpuEngine() {
-  static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
-  return engine;
-}
-
-struct Prim {
-  int64_t factor = 1;
-  dnnl::deconvolution_forward::primitive_desc pd;
-  dnnl::deconvolution_forward prim;
-  dnnl::memory weights;
-};
-
-class OneDnnConvTranspose : public ConvKernel {
+class OneDnnConvTranspose : public OneDnnSplitKernel {
 public:
-  /// Checked when both \p direct and \p split; else the one requested.
   OneDnnConvTranspose(ConvTransposeDesc d, bool direct, bool split)
-      : ConvKernel(d.base, direct && split ? Impl::OneDnnU8S8Checked
-                           : split         ? Impl::OneDnnU8S8Split
-                                           : Impl::OneDnnU8S8),
-        dt_(std::move(d)), rq_(desc_), useDirect_(direct), useSplit_(split) {}
+      : OneDnnSplitKernel(d.base, direct, split), dt_(std::move(d)) {}
 
   void init() {
     const ConvDesc &d = desc_;
-    int32_t maxW = 0;
-    for (int8_t w : d.weight)
-      maxW = std::max(maxW, std::abs(int32_t(w)));
-    limit_ = maxW ? 32767 / (2 * maxW) : 255;
-    if (useDirect_)
-      build(direct_, 1);
-    if (useSplit_)
-      build(split_, 2);
-    pixels_ = d.n * dt_.oh() * dt_.ow();
-    acc_.resize(pixels_ * d.oc * (useSplit_ ? 2 : 1));
-    // zp_in * (sum of the weights reaching each output pixel); one image
-    // suffices (it does not depend on the batch index).
+    // zp_in * (sum of the weights reaching each output pixel): it depends
+    // on the pixel's position in its image, not on the batch index.
+    std::vector<int32_t> offset(d.oc, 0);
     if (d.in.zeroPoint) {
       ConvTransposeDesc one = dt_;
       one.base.n = 1;
       std::vector<uint8_t> ones(d.h * d.w * d.c, 1);
-      comp_.resize(dt_.oh() * dt_.ow() * d.oc);
-      referenceConvTransposeAcc(one, ones.data(), 0, comp_.data());
-      for (int32_t &v : comp_)
+      offset.resize(dt_.oh() * dt_.ow() * d.oc);
+      referenceConvTransposeAcc(one, ones.data(), 0, offset.data());
+      for (int32_t &v : offset)
         v *= d.in.zeroPoint;
     }
+    initPrimitives(d.n * dt_.oh() * dt_.ow(), std::move(offset));
     numel_ = d.n * d.h * d.w * d.c;
   }
 
   void run(const uint8_t *in, uint8_t *out) override {
-    const ConvDesc &d = desc_;
-    bool direct = useDirect_;
-    if (useDirect_ && useSplit_) {
-      uint8_t m = 0;
-      for (int64_t i = 0; i < numel_; ++i)
-        m = std::max(m, in[i]);
-      direct = m <= limit_;
-      (direct ? ++directRuns_ : ++splitRuns_);
-    }
-    last_ = direct ? Impl::OneDnnU8S8 : Impl::OneDnnU8S8Split;
-    Prim &p = direct ? direct_ : split_;
-    dnnl::memory src(p.pd.src_desc(), cpuEngine(), const_cast<uint8_t *>(in));
-    dnnl::memory dst(p.pd.dst_desc(), cpuEngine(), acc_.data());
-    dnnl::stream s(cpuEngine());
-    p.prim.execute(s, {{DNNL_ARG_SRC, src},
-                       {DNNL_ARG_WEIGHTS, p.weights},
-                       {DNNL_ARG_DST, dst}});
-    s.wait();
-    const int64_t toc = d.oc * p.factor, ocg = d.oc / d.groups;
-    const int64_t image = dt_.oh() * dt_.ow();
-    std::vector<int32_t> row(d.oc);
-    for (int64_t px = 0; px < pixels_; ++px) {
-      const int32_t *a = acc_.data() + px * toc;
-      const int32_t *c = comp_.empty() ? nullptr : &comp_[(px % image) * d.oc];
-      for (int64_t o = 0; o < d.oc; ++o) {
-        int64_t grp = o / ocg, j = o % ocg;
-        int32_t sum = p.factor == 1
-                          ? a[o]
-                          : a[grp * ocg * 2 + j] + a[grp * ocg * 2 + ocg + j];
-        row[o] = c ? sum - c[o] : sum;
-      }
-      rq_.row(row.data(), out + px * d.oc);
-    }
-  }
-
-  Impl lastImpl() const override { return last_; }
-  std::string libraryInfo() const override {
-    std::string s = implName(impl_);
-    if (useDirect_ && useSplit_)
-      s += ": direct " + std::to_string(directRuns_) + ", split " +
-           std::to_string(splitRuns_) + " run(s);";
-    return s + " (" + (useSplit_ ? split_ : direct_).pd.impl_info_str() + ")";
+    runOn(in, numel_, /*zpMustFit=*/false, in, out);
   }
 
 private:
-  void build(Prim &p, int64_t factor) {
+  dnnl::primitive_desc describe(int64_t factor,
+                                dnnl::memory::desc &plainWeights) override {
     using dt = dnnl::memory::data_type;
     using tag = dnnl::memory::format_tag;
     const ConvDesc &d = desc_;
     const int64_t g = d.groups, icg = d.c / g, ocg = d.oc / g;
-    const int64_t k = icg * d.kh * d.kw, toc = d.oc * factor;
-    std::vector<int8_t> w(toc * k);
-    for (int64_t o = 0; o < d.oc; ++o) {
-      const int8_t *src = d.weight.data() + o * k;
-      int8_t *hi = w.data() + ((o / ocg) * ocg * factor + o % ocg) * k;
-      int8_t *lo = hi + ocg * k;
-      for (int64_t i = 0; i < k; ++i) {
-        if (factor == 1) {
-          hi[i] = src[i];
-        } else {
-          int8_t h = static_cast<int8_t>(src[i] >> 1); // floor(w / 2)
-          hi[i] = h;
-          lo[i] = static_cast<int8_t>(src[i] - h);
-        }
-      }
-    }
+    const int64_t toc = d.oc * factor;
     dnnl::memory::dims src{d.n, d.c, d.h, d.w},
         dst{d.n, toc, dt_.oh(), dt_.ow()};
     dnnl::memory::dims wdims =
         g == 1 ? dnnl::memory::dims{toc, icg, d.kh, d.kw}
                : dnnl::memory::dims{g, ocg * factor, icg, d.kh, d.kw};
-    auto srcMd = dnnl::memory::desc(src, dt::u8, tag::nhwc);
-    auto dstMd = dnnl::memory::desc(dst, dt::s32, tag::nhwc);
-    auto wAny = dnnl::memory::desc(wdims, dt::s8, tag::any);
-    auto wPlain =
+    plainWeights =
         dnnl::memory::desc(wdims, dt::s8, g == 1 ? tag::oihw : tag::goihw);
     // The right/bottom padding that makes oneDNN's output size PyTorch's
     // (output_padding extends the bottom/right border).
@@ -227,26 +143,16 @@ private:
         padR{d.padT - dt_.outPadH, d.padL - dt_.outPadW};
     dnnl::deconvolution_forward::desc cd(
         dnnl::prop_kind::forward_inference,
-        dnnl::algorithm::deconvolution_direct, srcMd, wAny, dstMd,
-        {d.strideH, d.strideW}, {d.dilH - 1, d.dilW - 1}, padL, padR);
-    p.factor = factor;
-    p.pd = dnnl::deconvolution_forward::primitive_desc(cd, cpuEngine());
-    p.prim = dnnl::deconvolution_forward(p.pd);
-    p.weights = dnnl::memory(p.pd.weights_desc(), cpuEngine());
-    dnnl::memory plain(wPlain, cpuEngine(), w.data());
-    dnnl::stream s(cpuEngine());
-    dnnl::reorder(plain, p.weights).execute(s, plain, p.weights);
-    s.wait();
+        dnnl::algorithm::deconvolution_direct,
+        dnnl::memory::desc(src, dt::u8, tag::nhwc),
+        dnnl::memory::desc(wdims, dt::s8, tag::any),
+        dnnl::memory::desc(dst, dt::s32, tag::nhwc), {d.strideH, d.strideW},
+        {d.dilH - 1, d.dilW - 1}, padL, padR);
+    return dnnl::deconvolution_forward::primitive_desc(cd, oneDnnCpuEngine());
   }
 
   ConvTransposeDesc dt_;
-  Requantizer rq_;
-  bool useDirect_, useSplit_;
-  Prim direct_, split_;
-  int64_t pixels_ = 0, numel_ = 0, directRuns_ = 0, splitRuns_ = 0;
-  int32_t limit_ = 0;
-  Impl last_ = Impl::OneDnnU8S8;
-  std::vector<int32_t> acc_, comp_;
+  int64_t numel_ = 0;
 };
 
 std::unique_ptr<ConvKernel> createOneDnnT(const ConvTransposeDesc &d,

@@ -8,23 +8,19 @@
 
 #include "qfx/Kernels/QuantizedKernels.h"
 
-#include <catch2/catch.hpp>
+#include "ConvTestData.h"
 
 #include <cmath>
 #include <optional>
-#include <random>
 
 using namespace qfx::kern;
+using namespace qfx::kern::test;
 
 namespace {
 
 struct Shape {
   int64_t n, h, w, c, oc, k, stride, pad, groups;
 };
-
-// FewLarge: 1 % of the values above the direct kernel's limit, SomeLarge
-// 8 % (full-range activations after a ReLU have 1-6 %).
-enum class Data { Random, Extreme, Small, FewLarge, SomeLarge };
 
 ConvDesc makeDesc(const Shape &s, Requant rq, int32_t inQmax, Data data,
                   std::mt19937 &rng, bool relu) {
@@ -34,27 +30,11 @@ ConvDesc makeDesc(const Shape &s, Requant rq, int32_t inQmax, Data data,
   d.strideH = d.strideW = s.stride;
   d.padT = d.padL = d.padB = d.padR = s.pad;
   d.groups = s.groups;
-  const bool small =
-      data == Data::Small || data == Data::FewLarge || data == Data::SomeLarge;
-  d.in = {0.02f, inQmax == 127 || small ? 61 : 117, 0, inQmax};
+  d.in = {0.02f, inQmax == 127 || isSmall(data) ? 61 : 117, 0, inQmax};
   d.out = {0.05f, 128, 0, 255};
   d.relu = relu;
   d.requant = rq;
-  std::uniform_int_distribution<int> wd(-128, 127);
-  std::uniform_real_distribution<float> sd(0.001f, 0.01f), bd(-2.f, 2.f);
-  d.weight.resize(d.oc * (d.c / d.groups) * d.kh * d.kw);
-  for (auto &w : d.weight)
-    w = data == Data::Extreme ? int8_t(-128) : int8_t(wd(rng));
-  if (data == Data::Extreme)
-    for (size_t i = 0; i < d.weight.size(); i += 3)
-      d.weight[i] = 127;
-  for (int64_t o = 0; o < d.oc; ++o) {
-    d.wScales.push_back(data == Data::Extreme ? 1e-4f : sd(rng));
-    if (rq == Requant::Float)
-      d.biasF.push_back(bd(rng));
-    else
-      d.biasI.push_back(int32_t(bd(rng) / (d.in.scale * d.wScales.back())));
-  }
+  fillConvWeights(d, s.k * s.k, data, rng);
   // Keep outputs in range for the random case: scale the output to the
   // accumulator spread.
   if (data != Data::Extreme)
@@ -64,21 +44,7 @@ ConvDesc makeDesc(const Shape &s, Requant rq, int32_t inQmax, Data data,
 
 std::vector<uint8_t> makeInput(const ConvDesc &d, Data data,
                                std::mt19937 &rng) {
-  std::vector<uint8_t> x(d.n * d.h * d.w * d.c);
-  const bool small =
-      data == Data::Small || data == Data::FewLarge || data == Data::SomeLarge;
-  std::uniform_int_distribution<int> xd(
-      d.in.qmin, small ? std::min(d.in.qmax, 127) : d.in.qmax);
-  for (auto &v : x)
-    v = data == Data::Extreme ? uint8_t(d.in.qmax) : uint8_t(xd(rng));
-  // Small data with a few full-range values (the first and last element
-  // included: they feed padded borders).
-  if (data == Data::FewLarge || data == Data::SomeLarge) {
-    for (size_t i = 0; i < x.size(); i += data == Data::FewLarge ? 97 : 13)
-      x[i] = uint8_t(d.in.qmax - i % 3);
-    x.back() = uint8_t(d.in.qmax);
-  }
-  return x;
+  return makeConvInput(d, d.n * d.h * d.w * d.c, data, rng);
 }
 
 const Shape kShapes[] = {
@@ -114,25 +80,8 @@ void checkExact(Requant rq, int32_t inQmax, Data data, ImplChoice choice,
       bool dw = choice == ImplChoice::Auto && (rq == Requant::Float || avx2) &&
                 s.groups == s.c && s.oc == s.c;
       Impl dwImpl = avx2 ? Impl::DepthwiseAvx2 : Impl::DepthwiseScalar;
-      CHECK(k->impl() == (dw ? dwImpl : expected));
-      std::vector<uint8_t> out(ref.size(), 7);
-      k->run(x.data(), out.data());
-      CHECK(k->lastImpl() == (dw ? dwImpl : ran.value_or(expected)));
-      size_t mismatches = 0;
-      for (size_t i = 0; i < ref.size(); ++i)
-        mismatches += out[i] != ref[i];
-      CHECK(mismatches == 0);
-      // The outputs must not be trivially saturated.
-      if (data != Data::Extreme) {
-        size_t distinct = 0;
-        std::vector<bool> seen(256);
-        for (uint8_t v : ref)
-          if (!seen[v]) {
-            seen[v] = true;
-            ++distinct;
-          }
-        CHECK(distinct > 8);
-      }
+      checkConvRun(*k, x, ref, dw ? dwImpl : expected,
+                   dw ? dwImpl : ran.value_or(expected), data != Data::Extreme);
     }
 }
 

@@ -8,13 +8,13 @@
 
 #include "qfx/Kernels/ConvTransposeKernel.h"
 
-#include <catch2/catch.hpp>
+#include "ConvTestData.h"
 
 #include <cmath>
 #include <optional>
-#include <random>
 
 using namespace qfx::kern;
+using namespace qfx::kern::test;
 
 namespace {
 
@@ -28,8 +28,6 @@ const ShapeT kShapesT[] = {
     {1, 4, 4, 8, 12, 2, 2, 0, 0, 1, 2}, // grouped 2x2
     {1, 3, 5, 8, 8, 3, 3, 2, 2, 2, 8},  // depthwise, dilated, output_padding
 };
-
-enum class Data { Random, Extreme, Small };
 
 ConvTransposeDesc makeDesc(const ShapeT &s, Requant rq, int32_t inQmax,
                            Data data, std::mt19937 &rng, bool relu) {
@@ -46,33 +44,16 @@ ConvTransposeDesc makeDesc(const ShapeT &s, Requant rq, int32_t inQmax,
   d.out = {0.05f, 128, 0, 255};
   d.relu = relu;
   d.requant = rq;
-  std::uniform_int_distribution<int> wd(-128, 127);
-  std::uniform_real_distribution<float> sd(0.001f, 0.01f), bd(-2.f, 2.f);
-  d.weight.resize(d.oc * (d.c / d.groups) * s.k * s.k);
-  for (size_t i = 0; i < d.weight.size(); ++i)
-    d.weight[i] =
-        data == Data::Extreme ? int8_t(i % 3 ? -128 : 127) : int8_t(wd(rng));
-  for (int64_t o = 0; o < d.oc; ++o) {
-    d.wScales.push_back(data == Data::Extreme ? 1e-4f : sd(rng));
-    if (rq == Requant::Float)
-      d.biasF.push_back(bd(rng));
-    else
-      d.biasI.push_back(int32_t(bd(rng) / (d.in.scale * d.wScales.back())));
-  }
+  fillConvWeights(d, s.k * s.k, data, rng);
   if (data != Data::Extreme)
     d.out.scale = 0.02f * 0.005f * 60.0f * std::sqrt(float(d.c / d.groups));
   return t;
 }
 
-std::vector<uint8_t> makeInput(const ConvTransposeDesc &t, Data data,
+std::vector<uint8_t> makeInput(const ConvTransposeDesc &d, Data data,
                                std::mt19937 &rng) {
-  const ConvDesc &d = t.base;
-  std::vector<uint8_t> x(d.n * d.h * d.w * d.c);
-  std::uniform_int_distribution<int> xd(
-      d.in.qmin, data == Data::Small ? std::min(d.in.qmax, 127) : d.in.qmax);
-  for (auto &v : x)
-    v = data == Data::Extreme ? uint8_t(d.in.qmax) : uint8_t(xd(rng));
-  return x;
+  const ConvDesc &b = d.base;
+  return makeConvInput(b, b.n * b.h * b.w * b.c, data, rng);
 }
 
 int64_t outSize(const ConvTransposeDesc &t) {
@@ -94,22 +75,8 @@ void checkExact(Requant rq, int32_t inQmax, Data data, ImplChoice choice,
                       << " stride=" << s.stride << " groups=" << s.groups
                       << " relu=" << relu << " error=" << err);
       REQUIRE(k);
-      CHECK(k->impl() == expected);
-      std::vector<uint8_t> out(ref.size(), 7);
-      k->run(x.data(), out.data());
-      CHECK(k->lastImpl() == ran.value_or(expected));
-      INFO(k->libraryInfo());
-      size_t mismatches = 0;
-      for (size_t i = 0; i < ref.size(); ++i)
-        mismatches += out[i] != ref[i];
-      CHECK(mismatches == 0);
-      if (data != Data::Extreme) {
-        std::vector<bool> seen(256);
-        size_t distinct = 0;
-        for (uint8_t v : ref)
-          distinct += !seen[v], seen[v] = true;
-        CHECK(distinct > 8);
-      }
+      checkConvRun(*k, x, ref, expected, ran.value_or(expected),
+                   data != Data::Extreme);
     }
 }
 
