@@ -206,37 +206,8 @@ private:
   }
 
   void padImage() {
-    // Same index mapping as the oneDNN kernel's host padding.
-    const int64_t planes = inShape_[0] * inShape_[1];
-    const bool is1d = inShape_.size() == 3;
-    const int64_t ih = is1d ? 1 : inShape_[2], iw = inShape_.back();
-    const int64_t ph = is1d ? 0 : p_.padding[0], pw = p_.padding.back();
-    auto src = [&](int64_t o, int64_t pad, int64_t n) -> int64_t {
-      int64_t i = o - pad;
-      switch (p_.padMode) {
-      case PadMode::Reflect:
-        if (i < 0)
-          i = -i;
-        if (i >= n)
-          i = 2 * (n - 1) - i;
-        return i;
-      case PadMode::Replicate:
-        return i < 0 ? 0 : (i >= n ? n - 1 : i);
-      case PadMode::Circular:
-        return ((i % n) + n) % n;
-      default:
-        return i;
-      }
-    };
-    float *op = padded_.data();
-    for (int64_t pl = 0; pl < planes; ++pl) {
-      const float *ip = input_ + pl * ih * iw;
-      for (int64_t y = 0; y < inH_; ++y) {
-        const int64_t sy = src(y, ph, ih);
-        for (int64_t x = 0; x < inW_; ++x)
-          *op++ = ip[sy * iw + src(x, pw, iw)];
-      }
-    }
+    padInput(input_, padded_.data(), inShape_, padShape_, p_.padding,
+             p_.padMode);
   }
 
   ConvParams p_;

@@ -63,49 +63,6 @@ template <typename F> Status guarded(const char *what, F &&f) {
   return Status::success();
 }
 
-/// Pads the input on the host for non-zero padding modes.
-void padInput(const float *in, float *out, const Shape &inShape,
-              const Shape &outShape, const std::vector<int64_t> &pad,
-              PadMode mode) {
-  size_t nsp = inShape.size() - 2;
-  int64_t planes = inShape[0] * inShape[1];
-  int64_t id[3] = {1, 1, 1}, od[3] = {1, 1, 1}, p[3] = {0, 0, 0};
-  for (size_t i = 0; i < nsp; ++i) {
-    id[3 - nsp + i] = inShape[2 + i];
-    od[3 - nsp + i] = outShape[2 + i];
-    p[3 - nsp + i] = pad[i];
-  }
-  auto src = [&](int64_t o, int d) -> int64_t {
-    int64_t i = o - p[d], n = id[d];
-    switch (mode) {
-    case PadMode::Reflect:
-      if (i < 0)
-        i = -i;
-      if (i >= n)
-        i = 2 * (n - 1) - i;
-      return i;
-    case PadMode::Replicate:
-      return i < 0 ? 0 : (i >= n ? n - 1 : i);
-    case PadMode::Circular:
-      return ((i % n) + n) % n;
-    default:
-      return i;
-    }
-  };
-  for (int64_t pl = 0; pl < planes; ++pl) {
-    const float *ip = in + pl * id[0] * id[1] * id[2];
-    float *op = out + pl * od[0] * od[1] * od[2];
-    for (int64_t z = 0; z < od[0]; ++z) {
-      int64_t sz = src(z, 0);
-      for (int64_t y = 0; y < od[1]; ++y) {
-        int64_t sy = src(y, 1);
-        for (int64_t x = 0; x < od[2]; ++x)
-          *op++ = ip[(sz * id[1] + sy) * id[2] + src(x, 2)];
-      }
-    }
-  }
-}
-
 class ConvKernel : public Kernel {
 public:
   explicit ConvKernel(ConvParams p) : p_(std::move(p)) {}
@@ -373,6 +330,48 @@ private:
 };
 
 } // namespace
+
+void qfx::exec::padInput(const float *in, float *out, const Shape &inShape,
+                         const Shape &outShape, const std::vector<int64_t> &pad,
+                         PadMode mode) {
+  size_t nsp = inShape.size() - 2;
+  int64_t planes = inShape[0] * inShape[1];
+  int64_t id[3] = {1, 1, 1}, od[3] = {1, 1, 1}, p[3] = {0, 0, 0};
+  for (size_t i = 0; i < nsp; ++i) {
+    id[3 - nsp + i] = inShape[2 + i];
+    od[3 - nsp + i] = outShape[2 + i];
+    p[3 - nsp + i] = pad[i];
+  }
+  auto src = [&](int64_t o, int d) -> int64_t {
+    int64_t i = o - p[d], n = id[d];
+    switch (mode) {
+    case PadMode::Reflect:
+      if (i < 0)
+        i = -i;
+      if (i >= n)
+        i = 2 * (n - 1) - i;
+      return i;
+    case PadMode::Replicate:
+      return i < 0 ? 0 : (i >= n ? n - 1 : i);
+    case PadMode::Circular:
+      return ((i % n) + n) % n;
+    default:
+      return i;
+    }
+  };
+  for (int64_t pl = 0; pl < planes; ++pl) {
+    const float *ip = in + pl * id[0] * id[1] * id[2];
+    float *op = out + pl * od[0] * od[1] * od[2];
+    for (int64_t z = 0; z < od[0]; ++z) {
+      int64_t sz = src(z, 0);
+      for (int64_t y = 0; y < od[1]; ++y) {
+        int64_t sy = src(y, 1);
+        for (int64_t x = 0; x < od[2]; ++x)
+          *op++ = ip[(sz * id[1] + sy) * id[2] + src(x, 2)];
+      }
+    }
+  }
+}
 
 Status qfx::exec::checkConvOperandsF32(const Plan &plan,
                                        const ConvParams &params) {

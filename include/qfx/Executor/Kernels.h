@@ -27,6 +27,13 @@ namespace qfx::exec {
 //===----------------------------------------------------------------------===//
 
 enum class PadMode : uint8_t { Zeros, Reflect, Replicate, Circular };
+/// Writes \p in (N, C, then 1-3 spatial dims) into \p out, whose spatial
+/// dims are \p inShape's plus twice \p pad, filling the border as F.pad's
+/// mode does (the convolutions with a non-zero padding mode pad on the host,
+/// then run unpadded).
+void padInput(const float *in, float *out, const Shape &inShape,
+              const Shape &outShape, const std::vector<int64_t> &pad,
+              PadMode mode);
 
 struct ConvParams {
   int input = -1, weight = -1, bias = -1, output = -1;
