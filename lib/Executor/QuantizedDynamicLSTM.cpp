@@ -24,6 +24,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "RecurrentCommon.h"
 #include "qfx/Executor/QuantizedOps.h"
 #include "qfx/Runtime/DynamicQuant.h"
 #include "qfx/Runtime/Quantize.h"
@@ -37,36 +38,24 @@ using namespace qfx::kern;
 
 namespace {
 
-inline float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
-
-class QDynamicLSTMOp : public Kernel {
+class QDynamicLSTMOp : public RecurrentKernelBase {
 public:
   explicit QDynamicLSTMOp(QDynamicLSTMParams p) : p_(std::move(p)) {}
 
   Status prepare(Plan &plan) override {
-    const Shape &in = plan.slot(p_.input).shape;
-    if (in.size() != 3)
-      return Status::error("dynamic lstm: input must be 3-d");
-    T_ = p_.batchFirst ? in[1] : in[0];
-    B_ = p_.batchFirst ? in[0] : in[1];
-    I_ = in[2];
-    H_ = p_.hiddenSize;
-    D_ = p_.bidirectional ? 2 : 1;
+    const RecurrentSlots slots = RecurrentSlots::of(p_);
+    if (Status s =
+            readSizes(plan, "dynamic lstm", slots, /*allowUnbatched=*/false);
+        s.failed())
+      return s;
     if (H_ < 1 || p_.numLayers < 1 || T_ < 1 || B_ < 1)
       return Status::error("dynamic lstm: empty sizes");
     if (static_cast<int64_t>(p_.weights.size()) != 2 * D_ * p_.numLayers)
       return Status::error(
           "dynamic lstm: expected " + std::to_string(2 * D_ * p_.numLayers) +
           " weight matrices, got " + std::to_string(p_.weights.size()));
-    for (int id : {p_.input, p_.h0, p_.c0, p_.output, p_.hn, p_.cn})
-      if (id >= 0 && plan.slot(id).type != ElemType::F32)
-        return Status::error("dynamic lstm needs float32 tensors");
-    const int64_t states = p_.numLayers * D_ * B_ * H_;
-    for (int id : {p_.h0, p_.c0, p_.hn, p_.cn})
-      if (id >= 0 && plan.slot(id).numel() != states)
-        return Status::error("dynamic lstm: states must be [L*D, B, H]");
-    if (plan.slot(p_.output).numel() != T_ * B_ * D_ * H_)
-      return Status::error("dynamic lstm: output has the wrong size");
+    if (Status s = bindSlots(plan, "dynamic lstm", slots); s.failed())
+      return s;
     for (size_t i = 0; i < p_.weights.size(); ++i) {
       DynamicLinearDesc d = p_.weights[i];
       int64_t layer = static_cast<int64_t>(i) / (2 * D_);
@@ -85,12 +74,6 @@ public:
                              err);
       gemms_.push_back(std::move(kernel));
     }
-    x_ = plan.data<float>(p_.input);
-    y_ = plan.data<float>(p_.output);
-    h0_ = p_.h0 >= 0 ? plan.data<float>(p_.h0) : nullptr;
-    c0_ = p_.c0 >= 0 ? plan.data<float>(p_.c0) : nullptr;
-    hn_ = p_.hn >= 0 ? plan.data<float>(p_.hn) : nullptr;
-    cn_ = p_.cn >= 0 ? plan.data<float>(p_.cn) : nullptr;
     const int64_t width = std::max(I_, D_ * H_);
     seq_.assign(T_ * B_ * width, 0.0f);
     layerOut_.assign(T_ * B_ * D_ * H_, 0.0f);
@@ -209,11 +192,8 @@ private:
   }
 
   QDynamicLSTMParams p_;
-  int64_t T_ = 0, B_ = 0, I_ = 0, H_ = 0, D_ = 1;
   std::vector<std::unique_ptr<DynamicLinearKernel>> gemms_;
   std::vector<std::pair<Impl, int64_t>> runs_;
-  const float *x_ = nullptr, *h0_ = nullptr, *c0_ = nullptr;
-  float *y_ = nullptr, *hn_ = nullptr, *cn_ = nullptr;
   std::vector<float> seq_, layerOut_, gih_, ghh_, h_, c_;
   std::vector<uint8_t> xq_;
 };

@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "RecurrentCommon.h"
 #include "qfx/Executor/Kernels.h"
 
 #include <algorithm>
@@ -23,27 +24,16 @@ using namespace qfx::exec;
 
 namespace {
 
-inline float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
-
-class RecurrentKernel : public Kernel {
+class RecurrentKernel : public RecurrentKernelBase {
 public:
   explicit RecurrentKernel(RecurrentParams p) : p_(std::move(p)) {}
 
   Status prepare(Plan &plan) override {
     const char *what = p_.lstm ? "lstm" : "gru";
-    const Shape &in = plan.slot(p_.input).shape;
-    if (in.size() != 3 && in.size() != 2)
-      return Status::error(std::string(what) + ": input must be 2-d or 3-d");
-    if (in.size() == 2) {
-      T_ = in[0];
-      B_ = 1;
-    } else {
-      T_ = p_.batchFirst ? in[1] : in[0];
-      B_ = p_.batchFirst ? in[0] : in[1];
-    }
-    I_ = in.back();
-    H_ = p_.hiddenSize;
-    D_ = p_.bidirectional ? 2 : 1;
+    const RecurrentSlots slots = RecurrentSlots::of(p_);
+    if (Status s = readSizes(plan, what, slots, /*allowUnbatched=*/true);
+        s.failed())
+      return s;
     G_ = p_.lstm ? 4 : 3;
     size_t perDir = p_.hasBiases ? 4 : 2;
     if (p_.weights.size() != perDir * D_ * p_.numLayers)
@@ -70,17 +60,8 @@ public:
         dirs_.push_back(dir);
       }
     }
-    for (int id : {p_.input, p_.h0, p_.c0, p_.output, p_.hn, p_.cn})
-      if (id >= 0 && plan.slot(id).type != ElemType::F32)
-        return Status::error(std::string(what) + " needs float32 tensors");
-    if (plan.slot(p_.output).numel() != T_ * B_ * D_ * H_)
-      return Status::error(std::string(what) + ": output has the wrong size");
-    x_ = plan.data<float>(p_.input);
-    y_ = plan.data<float>(p_.output);
-    h0_ = p_.h0 >= 0 ? plan.data<float>(p_.h0) : nullptr;
-    c0_ = p_.c0 >= 0 ? plan.data<float>(p_.c0) : nullptr;
-    hn_ = p_.hn >= 0 ? plan.data<float>(p_.hn) : nullptr;
-    cn_ = p_.cn >= 0 ? plan.data<float>(p_.cn) : nullptr;
+    if (Status s = bindSlots(plan, what, slots); s.failed())
+      return s;
     bufA_.assign(T_ * B_ * D_ * H_, 0.0f);
     bufB_.assign(T_ * B_ * D_ * H_, 0.0f);
     seqIn_.assign(T_ * B_ * std::max(I_, D_ * H_), 0.0f);
@@ -182,10 +163,8 @@ private:
   }
 
   RecurrentParams p_;
-  int64_t T_ = 0, B_ = 0, I_ = 0, H_ = 0, D_ = 1, G_ = 4;
+  int64_t G_ = 4;
   std::vector<Dir> dirs_;
-  const float *x_ = nullptr, *h0_ = nullptr, *c0_ = nullptr;
-  float *y_ = nullptr, *hn_ = nullptr, *cn_ = nullptr;
   std::vector<float> bufA_, bufB_, seqIn_, gates_, hh_, h_, c_;
 };
 

@@ -373,3 +373,38 @@ TEST_CASE("fake_quantize observes then quantizes", "[executor]") {
   CHECK(v[1] == Approx(0.1f));
   CHECK(v[3] == Approx(2.55f));
 }
+
+TEST_CASE("lstm checks its state slots", "[executor]") {
+  // T = 1, B = 1, I = 1, H = 1: gates i, f, g, o from one weight each.
+  Fixture f;
+  RecurrentParams p;
+  p.input = f.input({1, 1, 1}, {0.5f});
+  p.weights = {f.input({4, 1}, {0.1f, 0.2f, 0.3f, 0.4f}),
+               f.input({4, 1}, {-0.5f, 0.6f, -0.7f, 0.8f}),
+               f.input({4}, {0.01f, 0.02f, 0.03f, 0.04f}),
+               f.input({4}, {0.0f, 0.0f, 0.0f, 0.0f})};
+  p.hiddenSize = 1;
+  p.output = f.output({1, 1, 1});
+  SECTION("states of [L*D, B, H] run") {
+    p.h0 = f.input({1, 1, 1}, {0.25f});
+    p.c0 = f.input({1, 1, 1}, {-1.0f});
+    f.plan.addKernel(createRecurrentKernel(p));
+    auto gate = [](float w, float b, float u) {
+      return w * 0.5f + b + u * 0.25f;
+    };
+    auto sig = [](float v) { return 1.0f / (1.0f + std::exp(-v)); };
+    float c =
+        sig(gate(0.2f, 0.02f, 0.6f)) * -1.0f +
+        sig(gate(0.1f, 0.01f, -0.5f)) * std::tanh(gate(0.3f, 0.03f, -0.7f));
+    float h = sig(gate(0.4f, 0.04f, 0.8f)) * std::tanh(c);
+    CHECK(f.run(p.output)[0] == Approx(h).epsilon(1e-6));
+  }
+  SECTION("states of another size are rejected") {
+    p.h0 = f.input({1, 2, 1}, {0.25f, 0.5f});
+    f.plan.addKernel(createRecurrentKernel(p));
+    Status s = f.plan.finalize();
+    CHECK(s.failed());
+    CHECK(s.message().find("lstm: states must be [L*D, B, H]") !=
+          std::string::npos);
+  }
+}
