@@ -14,7 +14,7 @@ at the module's path; qfx: the nested function `@"<path>.forward"`) are
 compared as test_prepare.py compares them: every distinct observer by the
 FX node whose value it observes and its configuration; observers are
 named as their graph's submodules (`sub.activation_post_process_N`).
-With --qfx-run, PTQ cases are then calibrated with the same batches in
+With --qfx-run, cases are then calibrated with the same batches in
 PyTorch and `qfx-run --calibrate` (which runs the func.calls), and every
 activation observer's recorded state must equal PyTorch's bit for bit.
 The calibrated models are then converted (convert_to_reference_fx;
@@ -25,12 +25,16 @@ module call where PyTorch's reference graph passes them.
 Cases cover standalone modules selected by name and by class, without a
 config of their own (the parent's qconfig for the call becomes the global
 qconfig), with input/output_quantized_idxs, with their own qconfig mapping,
-with a parent qconfig of None, and standalone entries in a standalone
-module's own config (ignored by 1.13's tracer). PTQ is
-compared; with QAT (prepare_qat_fx swaps a standalone module's submodules to
-QAT modules with the parent's qconfigs before preparing it, which qfx does
-not model) qfx must fail with its diagnostic, and where PyTorch raises
-(a fixed-qparams op under a plain global qconfig) qfx must fail too.
+with a parent qconfig of None, with conv + batch_norm + relu inside, and
+standalone entries in a standalone module's own config (ignored by 1.13's
+tracer). PTQ and QAT are compared (with QAT prepare_qat_fx swaps a
+standalone module's conv / linear submodules to QAT modules with the
+parent's qconfigs before preparing it: they take part in no fusion and no
+multi-op pattern, and their weight fake-quantizes are the parent's); where
+PyTorch raises (a fixed-qparams op under a plain global qconfig) qfx must
+fail too. With --qfx-run both calibrate (QAT: training mode, fake-quantize
+observers) and convert; QAT graphs with shared fake-quantize groups are not
+calibrated (see check_case).
 """
 
 import argparse
@@ -76,6 +80,32 @@ class Block(nn.Module):
     def forward(self, x):
         y = self.relu(self.conv(x))
         return self.fc(y) + x
+
+
+class BnBlock(nn.Module):
+    """conv + batch_norm + relu: one fused module with PTQ; with QAT the
+    parent swaps the conv to nnqat.Conv2d first, so only the batch_norm +
+    relu fuse (BNReLU2d) and the conv output is observed on its own."""
+
+    def __init__(self, c=4):
+        super().__init__()
+        self.conv = nn.Conv2d(c, c, 3, padding=1)
+        self.bn = nn.BatchNorm2d(c)
+        self.relu = nn.ReLU()
+        self.fc = nn.Linear(8, 8)
+
+    def forward(self, x):
+        return self.fc(self.relu(self.bn(self.conv(x))))
+
+
+class BnParent(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+        self.sub = BnBlock()
+
+    def forward(self, x):
+        return self.sub(self.conv(x))
 
 
 class Inner(nn.Module):
@@ -170,6 +200,8 @@ def _cases():
         "input_idx": (InputFirst, x, lambda ex: PrepareCustomConfig()
                       .set_standalone_module_name("sub", None, ex, _idx([0], [0]), None),
                       None),
+        "name_conv_bn": (BnParent, x, lambda ex: PrepareCustomConfig()
+                         .set_standalone_module_name("sub", None, ex, None, None), None),
         "parent_none": (Parent, x, lambda ex: PrepareCustomConfig()
                         .set_standalone_module_name("sub", None, ex, _idx([0]), None),
                         lambda m: m.set_module_name("sub", None)),
@@ -265,6 +297,8 @@ def check_calibration(prepared, graphs, observed, prepared_path, shape, args,
         modules = dict(gm.named_modules(remove_duplicate=False))
         for key, target in sorted(sites.items(), key=str):
             mod = modules[target]
+            # A fake-quantize's statistics are its observer's.
+            mod = getattr(mod, "activation_post_process", mod)
             if not isinstance(mod, ObserverBase) or not hasattr(mod, "min_val"):
                 continue
             qname = names.get(key)
@@ -386,12 +420,10 @@ def check_case(name, qat, args):
            "qat=%s prepare-custom-config=%s" % (mapping_path, "true" if qat else "false",
                                                 cfg_path),
            "--mlir-print-debuginfo", "-o", out]
-    if prepared is None or qat:
-        # Where PyTorch raises, qfx must reject the model too; QAT of
-        # traced standalone modules is a documented error.
+    if prepared is None:
+        # Where PyTorch raises, qfx must reject the model too.
         proc = subprocess.run(cmd, capture_output=True, text=True)
-        want = ("prepare_qat_fx of a traced standalone module is not supported"
-                if qat else "fixed-qparams op")
+        want = "fixed-qparams op"
         if proc.returncode == 0 or want not in proc.stderr:
             return 0, ["expected qfx-opt to fail with %r (PyTorch: %s), got "
                        "status %d: %s" % (want, "accepts" if prepared else torch_error,
@@ -421,7 +453,16 @@ def check_case(name, qat, args):
         if bad:
             diffs.append("%s: observer names %s, expected %s<N>" % (
                 path or "<parent>", bad, prefix))
-    if args.qfx_run and not diffs:
+    # qfx-run gives each member of a fake-quantize observer group a state of
+    # its own, where PyTorch calls one shared instance twice per forward:
+    # moving averages then differ (docs/passes.md), so QAT calibration and
+    # convert are compared only on graphs without such groups.
+    shared_fq = qat and any("qfx.observer_group" in l and "qfx.fake_quantize" in l
+                            for f in funcs.values() for l in f.split("\n"))
+    if shared_fq:
+        print("    %s: QAT calibration not compared (shared fake-quantize "
+              "groups)" % name)
+    if args.qfx_run and not diffs and not shared_fq:
         calibrated, cal_diffs = check_calibration(prepared, graphs, observed, out,
                                                   shape, args, workdir)
         diffs += cal_diffs

@@ -1,11 +1,9 @@
 // RUN: qfx-opt %s -split-input-file -verify-diagnostics --qfx-prepare="qconfig-mapping=qnnpack prepare-custom-config=%S/Inputs/prepare-standalone-out.json"
-// RUN: not qfx-opt %s -split-input-file --qfx-prepare="qconfig-mapping=qnnpack qat=true prepare-custom-config=%S/Inputs/prepare-standalone-out.json" 2>&1 | FileCheck %s --check-prefix=QAT
 // RUN: not qfx-opt %s -split-input-file --qfx-prepare="qconfig-mapping=qnnpack prepare-custom-config=%S/Inputs/prepare-standalone-bad.json" 2>&1 | FileCheck %s --check-prefix=BAD
 
 // Config: standalone_module_name [["sub", null, null,
 // {"output_quantized_idxs": [0]}, null]].
 
-// QAT: error: standalone module 'sub': prepare_qat_fx of a traced standalone module is not supported
 // BAD: error: prepare-custom-config '{{.*}}prepare-standalone-bad.json': standalone_module_name[0].qconfig_mapping: {{.*}}quint9
 
 // A nested function whose module the custom config does not list as

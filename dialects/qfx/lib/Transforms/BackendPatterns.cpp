@@ -116,38 +116,55 @@ static size_t countUsers(Operation *op) {
   return users.size();
 }
 
+namespace {
+/// Which ops may take part in a match (findBackendPatternMatches).
+struct OpFilter {
+  llvm::function_ref<bool(Operation *)> isExcluded;
+  llvm::function_ref<bool(Operation *)> matchesAloneOnly;
+};
+} // namespace
+
+/// A pattern of more than one element (a 1-tuple is a single op).
+static bool isMultiOp(const config::Pattern &p) {
+  return p.isTuple() && p.elements.size() > 1;
+}
+
 /// `is_match(modules, node, pattern, max_uses)` without recursion on the
-/// IR: nested patterns are at most a few levels deep.
+/// IR: nested patterns are at most a few levels deep. `inMultiOp`: the
+/// element is part of a multi-op pattern.
 static bool isMatch(Value v, const config::Pattern &pattern, size_t maxUses,
-                    llvm::function_ref<bool(Operation *)> isExcluded) {
+                    const OpFilter &filter, bool inMultiOp) {
   const config::Pattern &self =
       pattern.isTuple() ? pattern.elements.front() : pattern;
   if (!self.isTuple() && self.op == kMatchAllNode)
     return true;
   Operation *op = v ? v.getDefiningOp() : nullptr;
   if (!op || self.isTuple() || countUsers(op) > maxUses ||
-      (isExcluded && isExcluded(op)) ||
-      !matchesPatternElement(op, self.op))
+      (filter.isExcluded && filter.isExcluded(op)) ||
+      !matchesPatternElement(op, self.op) ||
+      (inMultiOp && filter.matchesAloneOnly && filter.matchesAloneOnly(op)))
     return false;
-  if (!pattern.isTuple() || pattern.elements.size() == 1)
+  if (!isMultiOp(pattern))
     return true;
   auto [args, numArgs] = getFxArguments(op);
   if (numArgs != int64_t(pattern.elements.size()) - 1 ||
       args.size() < pattern.elements.size() - 1)
     return false;
   for (size_t i = 1; i < pattern.elements.size(); ++i)
-    if (!isMatch(args[i - 1], pattern.elements[i], /*maxUses=*/1, isExcluded))
+    if (!isMatch(args[i - 1], pattern.elements[i], /*maxUses=*/1, filter,
+                 /*inMultiOp=*/true))
       return false;
   return true;
 }
 
 static bool isMatchAt(Operation *op, const config::Pattern &pattern,
-                      llvm::function_ref<bool(Operation *)> isExcluded) {
+                      const OpFilter &filter) {
   if (op->getNumResults() == 0) {
     // Ops without results (none in practice) match only single patterns.
     return !pattern.isTuple() && matchesPatternElement(op, pattern.op);
   }
-  return isMatch(op->getResult(0), pattern, SIZE_MAX, isExcluded);
+  return isMatch(op->getResult(0), pattern, SIZE_MAX, filter,
+                 isMultiOp(pattern));
 }
 
 /// Records the ops of a successful match in `record_match` order; returns
@@ -175,7 +192,9 @@ static Operation *recordMatch(Operation *op, const config::Pattern &pattern,
 
 SmallVector<BackendPatternMatch> qfx::findBackendPatternMatches(
     func::FuncOp func, const config::BackendConfig &config,
-    BackendPatternSet set, llvm::function_ref<bool(Operation *)> isExcluded) {
+    BackendPatternSet set, llvm::function_ref<bool(Operation *)> isExcluded,
+    llvm::function_ref<bool(Operation *)> matchesAloneOnly) {
+  OpFilter filter{isExcluded, matchesAloneOnly};
   SmallVector<const config::BackendPatternConfig *> patterns =
       getSortedBackendPatterns(config, set);
   // A pattern can only match at an op whose target is its first element
@@ -217,7 +236,7 @@ SmallVector<BackendPatternMatch> qfx::findBackendPatternMatches(
     }
     for (unsigned index : candidates) {
       const config::BackendPatternConfig *pc = patterns[index];
-      if (!isMatchAt(op, pc->pattern, isExcluded))
+      if (!isMatchAt(op, pc->pattern, filter))
         continue;
       BackendPatternMatch m;
       m.config = pc;

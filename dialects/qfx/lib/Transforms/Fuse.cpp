@@ -135,13 +135,14 @@ struct FuseBackendPattern : public RewritePattern {
     for (const FusionPattern *pattern : it->second) {
       std::optional<SmallVector<Operation *, 3>> ops =
           matchFusionChain(op, pattern->targets);
-      if (!ops)
+      // A match the control rejects is no match (an nnqat module matches
+      // no fusion pattern): a shorter pattern may still match, e.g. the
+      // batch_norm + relu after a swapped conv.
+      if (!ops || (controlFn && !controlFn(*ops)))
         continue;
       // The first (longest) matching pattern claims the ops, as in
       // _find_matches; a failure to fuse them is not retried with a shorter
       // pattern.
-      if (controlFn && !controlFn(*ops))
-        return rewriter.notifyMatchFailure(op, "rejected by the control");
       if (failed(fuseMatchedOps(rewriter, *ops, state)))
         return rewriter.notifyMatchFailure(op, "cannot fuse the match");
       return success();
@@ -200,14 +201,15 @@ struct ErasedOpsListener : public RewriterBase::Listener {
 } // namespace
 
 LogicalResult qfx::fuseModule(ModuleOp module,
-                              const config::BackendConfig &backendConfig) {
+                              const config::BackendConfig &backendConfig,
+                              ControlFuseFn controlFn) {
   MLIRContext *ctx = module.getContext();
   auto training =
       module->getAttrOfType<BoolAttr>(QFXDialect::getTrainingAttrName());
   FuseState state(backendConfig, module, training && training.getValue());
 
   RewritePatternSet patterns(ctx);
-  populateQfxFusePatterns(patterns, state);
+  populateQfxFusePatterns(patterns, state, std::move(controlFn));
   FrozenRewritePatternSet frozen(std::move(patterns));
   PatternApplicator applicator(frozen);
   applicator.applyDefaultCostModel();

@@ -112,7 +112,8 @@ mlir::LogicalResult fuseMatchedOps(mlir::RewriterBase &rewriter,
                                    llvm::ArrayRef<mlir::Operation *> ops,
                                    FuseState &state);
 
-/// Decides whether a match (root first) is fused.
+/// Decides whether a match (root first) may be fused; a rejected match is no
+/// match, so a shorter pattern ending at the same op is tried next.
 using ControlFuseFn = std::function<bool(llvm::ArrayRef<mlir::Operation *>)>;
 
 /// The pattern of --qfx-fuse.
@@ -122,9 +123,10 @@ void populateQfxFusePatterns(mlir::RewritePatternSet &patterns,
 /// fuse_fx on `module` with the fusion patterns of `config` (the body of
 /// --qfx-fuse; --qfx-prepare calls it directly, so that the module is not
 /// verified once more between fusion and observer insertion). Fails after
-/// reporting the errors PyTorch raises.
+/// reporting the errors PyTorch raises. `controlFn` may veto matches.
 mlir::LogicalResult fuseModule(mlir::ModuleOp module,
-                               const config::BackendConfig &config);
+                               const config::BackendConfig &config,
+                               ControlFuseFn controlFn = {});
 
 } // namespace qfx
 

@@ -99,8 +99,16 @@ getObservationType(const cfg::BackendPatternConfig &c,
 void ObserverInserter::findMatches(Block &body) {
   // Ops in fused bodies are the fused module's inside, not graph nodes.
   auto notInGraph = [&](Operation *op) { return op->getBlock() != &body; };
+  // An nnqat module (swapped before tracing) matches no multi-op pattern:
+  // a QAT-swapped conv + relu are two matches, the conv observed on its own.
+  auto isSwapped = [&](Operation *op) {
+    return options.qatSwappedOps->contains(op);
+  };
   for (const BackendPatternMatch &bm : findBackendPatternMatches(
-           func, backend, BackendPatternSet::All, notInGraph)) {
+           func, backend, BackendPatternSet::All, notInGraph,
+           options.qatSwappedOps
+               ? llvm::function_ref<bool(Operation *)>(isSwapped)
+               : nullptr)) {
     Match m;
     m.root = bm.getInputOp();
     m.last = bm.root;

@@ -16,6 +16,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "FuseImpl.h"
+#include "PrepareStandaloneQat.h"
 #include "QatBatchNorm.h"
 
 #include "qfx/Config/ConfigJson.h"
@@ -119,8 +120,13 @@ struct PrepareScope {
 /// (run_prepare_fx_on_standalone_modules), then the graph's observers.
 class GraphPreparer {
 public:
-  GraphPreparer(ModuleOp module, bool qat)
-      : symbols(module), rewriter(module.getContext()), qat(qat) {}
+  GraphPreparer(ModuleOp module, bool qat, StandaloneQatSwaps qatSwaps)
+      : symbols(module), rewriter(module.getContext()), qat(qat),
+        qatSwaps(std::move(qatSwaps)) {
+    for (auto &[op, qconfig] : this->qatSwaps)
+      if (qconfig)
+        swappedOps.insert(op);
+  }
 
   LogicalResult prepare(func::FuncOp func, const PrepareScope &scope);
 
@@ -132,6 +138,10 @@ private:
   SymbolTable symbols;
   IRRewriter rewriter;
   bool qat;
+  StandaloneQatSwaps qatSwaps;
+  /// The ops of `qatSwaps` with a qconfig: swapped to nnqat modules, so
+  /// never fused (they are never erased before observer insertion).
+  llvm::DenseSet<Operation *> swappedOps;
   llvm::DenseSet<Operation *> prepared;
   llvm::StringMap<int64_t> nextIndex;
   /// The resolved qconfig of each standalone call (qconfig_map's entry).
@@ -144,8 +154,11 @@ LogicalResult GraphPreparer::prepare(func::FuncOp func,
   prepared.insert(func);
   std::optional<QConfigAnnotation> annotation;
   if (scope.mapping) {
-    FailureOr<QConfigAnnotation> a =
-        annotateQConfigs(func, *scope.mapping, *scope.backend, qat);
+    const llvm::DenseSet<Operation *> *swapped = scope.options.qatSwappedOps;
+    auto isSwapped = [&](Operation *op) { return swapped->contains(op); };
+    FailureOr<QConfigAnnotation> a = annotateQConfigs(
+        func, *scope.mapping, *scope.backend, qat,
+        swapped ? llvm::function_ref<bool(Operation *)>(isSwapped) : nullptr);
     if (failed(a) || failed(validateFixedQParamsQConfigs(*a)))
       return failure();
     annotation = std::move(*a);
@@ -223,22 +236,13 @@ LogicalResult GraphPreparer::prepareStandaloneCall(func::CallOp call,
   // A module called twice is one observed module in PyTorch.
   if (prepared.contains(callee))
     return success();
-  // prepare_qat_fx swaps the standalone module's submodules to QAT modules
-  // with the parent's qconfigs before preparing it, so nothing inside is
-  // fused and its weights keep the parent's fake-quantize; not modelled.
-  if (qat)
-    return call.emitError()
-           << "standalone module '" << node.getModule().getValue()
-           << "': prepare_qat_fx of a traced standalone module is not "
-              "supported (1.13 swaps its submodules to QAT modules with the "
-              "parent's qconfigs first; qfx does not model that); prepare it "
-              "with qat=false, or export it as a leaf module";
-
   const StandaloneModuleConfig *sm = findStandaloneModuleConfig(
       scope.options.customConfig, relativePath, node.getTarget().getValue());
   PrepareScope child;
   child.options.isQAT = qat;
   child.options.modulePath = node.getModule().getValue().str();
+  if (qat && !swappedOps.empty())
+    child.options.qatSwappedOps = &swappedOps;
   // get_standalone_module_configs: without its own mapping the module is
   // prepared with QConfigMapping().set_global(<the call's qconfig>).
   if (sm && sm->qconfigMapping) {
@@ -266,6 +270,12 @@ LogicalResult GraphPreparer::prepareStandaloneCall(func::CallOp call,
            << " values (1.13: standalone module only supports returning "
               "simple value)";
   if (failed(prepare(callee, child)))
+    return failure();
+  // prepare_qat_fx swapped the module's conv / linear submodules to QAT
+  // modules with the parent's qconfigs before this (PrepareStandaloneQat).
+  if (qat && failed(applyStandaloneQatWeights(
+                 qatSwaps, callee, child.options.modulePath,
+                 nextIndex[child.options.modulePath])))
     return failure();
   // _standalone_module_input/output_quantized_idxs of the observed module:
   // convert would take and give quantized values at these positions.
@@ -314,8 +324,6 @@ struct QfxPreparePass : qfx::impl::QfxPrepareBase<QfxPreparePass> {
       options.customConfig.outputQuantizedIndexes.assign(
           outputQuantizedIdxs.begin(), outputQuantizedIdxs.end());
 
-    if (fuse && failed(fuseModule(module, *backendConfig)))
-      return signalPassFailure();
     PrepareScope scope;
     scope.backend = &*backendConfig;
     scope.options = std::move(options);
@@ -329,11 +337,27 @@ struct QfxPreparePass : qfx::impl::QfxPrepareBase<QfxPreparePass> {
       }
       scope.mapping = std::move(*mapping);
     }
+    // prepare_qat_fx has swapped some of the standalone modules' modules to
+    // QAT classes before their own fusion, which then leaves them alone.
+    StandaloneQatSwaps qatSwaps;
+    if (qat)
+      qatSwaps = findStandaloneQatSwaps(module, scope.mapping ? &*scope.mapping
+                                                              : nullptr);
+    ControlFuseFn control;
+    if (!qatSwaps.empty())
+      control = [&](ArrayRef<Operation *> ops) {
+        return llvm::none_of(ops, [&](Operation *op) {
+          auto it = qatSwaps.find(op);
+          return it != qatSwaps.end() && it->second.has_value();
+        });
+      };
+    if (fuse && failed(fuseModule(module, *backendConfig, control)))
+      return signalPassFailure();
 
     // Standalone modules' nested functions are prepared from their call.
     llvm::DenseSet<StringRef> callees;
     module.walk([&](func::CallOp call) { callees.insert(call.getCallee()); });
-    GraphPreparer preparer(module, qat);
+    GraphPreparer preparer(module, qat, std::move(qatSwaps));
     for (auto func : module.getOps<func::FuncOp>()) {
       if (func.isExternal() || callees.contains(func.getSymName()))
         continue;

@@ -65,8 +65,10 @@ namespace {
 class Annotator {
 public:
   Annotator(func::FuncOp func, const cfg::QConfigMapping &mapping,
-            const cfg::BackendConfig &backend, bool qat)
-      : func(func), mapping(mapping), backend(backend), qat(qat) {}
+            const cfg::BackendConfig &backend, bool qat,
+            llvm::function_ref<bool(Operation *)> matchesAloneOnly)
+      : func(func), mapping(mapping), backend(backend), qat(qat),
+        matchesAloneOnly(matchesAloneOnly) {}
 
   FailureOr<QConfigAnnotation> run();
 
@@ -90,6 +92,7 @@ private:
   cfg::QConfigMapping mapping;
   const cfg::BackendConfig &backend;
   bool qat;
+  llvm::function_ref<bool(Operation *)> matchesAloneOnly;
   QConfigAnnotation result;
   llvm::StringMap<std::string> moduleTypes;
   /// Fusion index per fused op, and the fused module class per fusion.
@@ -176,8 +179,8 @@ void Annotator::collectModuleTypes() {
 }
 
 LogicalResult Annotator::applyFusions() {
-  result.fusions =
-      findBackendPatternMatches(func, backend, BackendPatternSet::Fusion);
+  result.fusions = findBackendPatternMatches(
+      func, backend, BackendPatternSet::Fusion, nullptr, matchesAloneOnly);
   bool checkTypes = !mapping.getObjectTypes().empty();
   cfg::QConfigMapping original = mapping;
   // The object_type entry last set per fused class: a graph repeats a
@@ -345,7 +348,7 @@ void Annotator::buildMatches() {
   }
   auto rest = findBackendPatternMatches(
       func, backend, BackendPatternSet::All,
-      [&](Operation *op) { return fusionOf.contains(op); });
+      [&](Operation *op) { return fusionOf.contains(op); }, matchesAloneOnly);
   result.matches.append(rest.begin(), rest.end());
   for (auto [i, m] : llvm::enumerate(result.matches))
     for (Operation *op : m.ops)
@@ -513,18 +516,19 @@ FailureOr<QConfigAnnotation> Annotator::run() {
   return std::move(result);
 }
 
-FailureOr<QConfigAnnotation>
-qfx::computeQConfigAnnotation(func::FuncOp func,
-                              const cfg::QConfigMapping &mapping,
-                              const cfg::BackendConfig &backend, bool qat) {
-  return Annotator(func, mapping, backend, qat).run();
+FailureOr<QConfigAnnotation> qfx::computeQConfigAnnotation(
+    func::FuncOp func, const cfg::QConfigMapping &mapping,
+    const cfg::BackendConfig &backend, bool qat,
+    llvm::function_ref<bool(Operation *)> matchesAloneOnly) {
+  return Annotator(func, mapping, backend, qat, matchesAloneOnly).run();
 }
 
 FailureOr<QConfigAnnotation>
 qfx::annotateQConfigs(func::FuncOp func, const cfg::QConfigMapping &mapping,
-                      const cfg::BackendConfig &backend, bool qat) {
+                      const cfg::BackendConfig &backend, bool qat,
+                      llvm::function_ref<bool(Operation *)> matchesAloneOnly) {
   FailureOr<QConfigAnnotation> result =
-      computeQConfigAnnotation(func, mapping, backend, qat);
+      computeQConfigAnnotation(func, mapping, backend, qat, matchesAloneOnly);
   if (failed(result))
     return failure();
   // The name uniqued once, and an op's attribute dictionary rebuilt only

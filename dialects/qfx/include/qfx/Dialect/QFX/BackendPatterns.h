@@ -79,10 +79,15 @@ getSortedBackendPatterns(const config::BackendConfig &config,
 /// one backwards and trying patterns in sorted order. Returns the matches in
 /// the order found (last root first). Ops without `qfx.node` never match,
 /// nor do ops for which `isExcluded` returns true (e.g. ops already fused).
+/// Ops for which `matchesAloneOnly` returns true match single-op patterns
+/// only: module calls prepare_qat_fx swapped to their QAT class before the
+/// graph was traced (a standalone module's conv / linear), whose nnqat
+/// classes appear in no multi-op pattern while their float classes do.
 llvm::SmallVector<BackendPatternMatch> findBackendPatternMatches(
     mlir::func::FuncOp func, const config::BackendConfig &config,
     BackendPatternSet set,
-    llvm::function_ref<bool(mlir::Operation *)> isExcluded = nullptr);
+    llvm::function_ref<bool(mlir::Operation *)> isExcluded = nullptr,
+    llvm::function_ref<bool(mlir::Operation *)> matchesAloneOnly = nullptr);
 
 /// The FX positional arguments of `op` that are graph values (in order),
 /// and the number of FX positional arguments (see the file comment).

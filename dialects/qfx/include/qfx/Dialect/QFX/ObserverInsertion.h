@@ -24,6 +24,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/PatternMatch.h"
+#include "llvm/ADT/DenseSet.h"
 
 #include <cstdint>
 #include <memory>
@@ -112,6 +113,10 @@ struct ObserverInsertionOptions {
   /// own custom config are relative to it, as the module paths in its
   /// function are not (they are the model's).
   std::string modulePath;
+  /// Module ops prepare_qat_fx swapped to their QAT class before this graph
+  /// was traced (a standalone module's conv / linear with a parent qconfig;
+  /// not owned, may be null): they match single-op patterns only.
+  const llvm::DenseSet<mlir::Operation *> *qatSwappedOps = nullptr;
 };
 
 /// Discardable attributes --qfx-prepare puts on a standalone module's

@@ -106,16 +106,19 @@ struct QConfigAnnotation {
 /// Computes the annotation without changing the IR. Fails (after emitting an
 /// error) when fused ops have different object_type qconfigs, as 1.13 raises
 /// during fusion, or when a QConfig has no `#qfx.qconfig` form.
-mlir::FailureOr<QConfigAnnotation>
-computeQConfigAnnotation(mlir::func::FuncOp func,
-                         const config::QConfigMapping &mapping,
-                         const config::BackendConfig &backend, bool qat);
+/// `matchesAloneOnly`: ops that take part in no fusion and no multi-op
+/// prepare match (see findBackendPatternMatches).
+mlir::FailureOr<QConfigAnnotation> computeQConfigAnnotation(
+    mlir::func::FuncOp func, const config::QConfigMapping &mapping,
+    const config::BackendConfig &backend, bool qat,
+    llvm::function_ref<bool(mlir::Operation *)> matchesAloneOnly = nullptr);
 
 /// computeQConfigAnnotation, then sets `qfx.qconfig` on every quantized op
 /// and removes it from all other ops of `func`.
-mlir::FailureOr<QConfigAnnotation>
-annotateQConfigs(mlir::func::FuncOp func, const config::QConfigMapping &mapping,
-                 const config::BackendConfig &backend, bool qat);
+mlir::FailureOr<QConfigAnnotation> annotateQConfigs(
+    mlir::func::FuncOp func, const config::QConfigMapping &mapping,
+    const config::BackendConfig &backend, bool qat,
+    llvm::function_ref<bool(mlir::Operation *)> matchesAloneOnly = nullptr);
 
 /// The `#qfx.qconfig` form of `qconfig`: fake-quantize sides become the
 /// effective observer plus `*_fake_quantize`; `torch.nn.Identity` sides are
