@@ -20,16 +20,20 @@
 // * the reverse direction walks the steps backwards; layer outputs are the
 //   directions' states concatenated per step.
 // The gate products are qfx's exact dynamic linear kernels (int32 sums,
-// fbgemm's float epilogue with the bias packed into the weight).
+// fbgemm's float epilogue with the bias packed into the weight). Both
+// directions of a layer read the same sequence, so it is quantized once
+// for both (the same qparams and integers as two calls); quantizing is
+// quantizeU8Fast and the cell kern::lstmCell (AVX2 where bit-identical).
 //
 //===----------------------------------------------------------------------===//
 
 #include "RecurrentCommon.h"
 #include "qfx/Executor/QuantizedOps.h"
+#include "qfx/Kernels/LstmCell.h"
 #include "qfx/Runtime/DynamicQuant.h"
 #include "qfx/Runtime/Quantize.h"
 
-#include <cmath>
+#include <algorithm>
 #include <cstring>
 
 using namespace qfx;
@@ -78,6 +82,7 @@ public:
     seq_.assign(T_ * B_ * width, 0.0f);
     layerOut_.assign(T_ * B_ * D_ * H_, 0.0f);
     xq_.assign(T_ * B_ * width, 0);
+    hq_.assign(B_ * H_, 0);
     gih_.assign(T_ * B_ * 4 * H_, 0.0f);
     ghh_.assign(B_ * 4 * H_, 0.0f);
     h_.assign(B_ * H_, 0.0f);
@@ -98,9 +103,14 @@ public:
       for (int64_t d = 0; d < D_; ++d) {
         const int64_t sd = l * D_ + d;
         DynamicLinearKernel &ih = *gemms_[2 * sd], &hh = *gemms_[2 * sd + 1];
-        if (Status s = gemm(ih, seq_.data(), T_ * B_ * inDim, gih_.data());
-            s.failed())
-          return s;
+        // Both directions read the same sequence: quantized once.
+        if (d == 0) {
+          if (Status s =
+                  quantize(seq_.data(), T_ * B_ * inDim, xq_.data(), seqQ_);
+              s.failed())
+            return s;
+        }
+        product(ih, seqQ_, gih_.data());
         const size_t stateBytes = B_ * H_ * sizeof(float);
         if (h0_)
           std::memcpy(h_.data(), h0_ + sd * B_ * H_, stateBytes);
@@ -112,12 +122,15 @@ public:
           std::fill(c_.begin(), c_.end(), 0.0f);
         for (int64_t s = 0; s < T_; ++s) {
           const int64_t t = d == 0 ? s : T_ - 1 - s;
-          if (Status st = gemm(hh, h_.data(), B_ * H_, ghh_.data());
+          Quantized hq;
+          if (Status st = quantize(h_.data(), B_ * H_, hq_.data(), hq);
               st.failed())
             return st;
+          product(hh, hq, ghh_.data());
           for (int64_t b = 0; b < B_; ++b)
-            cell(&ghh_[b * 4 * H_], &gih_[(t * B_ + b) * 4 * H_], &h_[b * H_],
-                 &c_[b * H_], &layerOut_[(t * B_ + b) * row + d * H_]);
+            lstmCell(&ghh_[b * 4 * H_], &gih_[(t * B_ + b) * 4 * H_],
+                     &h_[b * H_], &c_[b * H_],
+                     &layerOut_[(t * B_ + b) * row + d * H_], H_);
         }
         if (hn_)
           std::memcpy(hn_ + sd * B_ * H_, h_.data(), stateBytes);
@@ -148,21 +161,32 @@ public:
 private:
   static const char *implName(Impl i) { return kern::implName(i); }
 
-  /// One dynamic linear call: qparams of this input, quantize, product.
-  Status gemm(DynamicLinearKernel &k, const float *x, int64_t n, float *y) {
+  /// A dynamically quantized gate-product input.
+  struct Quantized {
+    const uint8_t *data = nullptr;
+    float scale = 1.0f;
+    int32_t zeroPoint = 0;
+  };
+
+  /// The input of a dynamic linear call: qparams from its min / max, then
+  /// quantize_val (quantizeU8Fast is bit-identical) into \p out.
+  Status quantize(const float *x, int64_t n, uint8_t *out, Quantized &xq) {
     float lo, hi;
     if (Status s = rt::tensorMinMax(x, n, lo, hi); s.failed())
       return s;
     auto qp = rt::chooseDynamicQParams(lo, hi, 0, 255, p_.reduceRange);
     if (qp.failed())
       return qp.status();
-    const float scale = static_cast<float>(qp->scale);
-    const int64_t zp = qp->zeroPoint;
-    for (int64_t i = 0; i < n; ++i)
-      xq_[i] = static_cast<uint8_t>(rt::quantizeValue(x[i], scale, zp, 0, 255));
-    k.run(xq_.data(), scale, static_cast<int32_t>(zp), y);
-    count(k.lastImpl());
+    xq.scale = static_cast<float>(qp->scale);
+    xq.zeroPoint = static_cast<int32_t>(qp->zeroPoint);
+    quantizeU8Fast(x, out, n, xq.scale, xq.zeroPoint, 0, 255);
+    xq.data = out;
     return Status::success();
+  }
+
+  void product(DynamicLinearKernel &k, const Quantized &xq, float *y) {
+    k.run(xq.data, xq.scale, xq.zeroPoint, y);
+    count(k.lastImpl());
   }
 
   void count(Impl impl) {
@@ -174,28 +198,12 @@ private:
     runs_.push_back({impl, 1});
   }
 
-  /// ATen's LSTMCell on one batch row: gates = hh + ih (add_ onto the
-  /// hidden product), chunks i, f, g, o.
-  void cell(const float *ghh, const float *gih, float *h, float *c,
-            float *out) const {
-    for (int64_t j = 0; j < H_; ++j) {
-      const float i = sigmoid(ghh[j] + gih[j]);
-      const float f = sigmoid(ghh[H_ + j] + gih[H_ + j]);
-      const float g = std::tanh(ghh[2 * H_ + j] + gih[2 * H_ + j]);
-      const float o = sigmoid(ghh[3 * H_ + j] + gih[3 * H_ + j]);
-      const float fc = f * c[j];
-      const float ig = i * g;
-      c[j] = fc + ig;
-      h[j] = o * std::tanh(c[j]);
-      out[j] = h[j];
-    }
-  }
-
   QDynamicLSTMParams p_;
   std::vector<std::unique_ptr<DynamicLinearKernel>> gemms_;
   std::vector<std::pair<Impl, int64_t>> runs_;
   std::vector<float> seq_, layerOut_, gih_, ghh_, h_, c_;
-  std::vector<uint8_t> xq_;
+  std::vector<uint8_t> xq_, hq_;
+  Quantized seqQ_;
 };
 
 } // namespace
