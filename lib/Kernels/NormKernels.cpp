@@ -137,6 +137,13 @@ struct Moments {
     m2 += oM2 + delta * delta * c * float(count);
     count = n;
   }
+  /// Welford's update with one more value (the rows' scalar tails).
+  void push(float v) {
+    const float delta = v - m1;
+    ++count;
+    m1 += delta / float(count);
+    m2 += delta * (v - m1);
+  }
 };
 
 /// Mean and biased variance of one row, lane by lane (the definition).
@@ -171,13 +178,8 @@ void rowMoments(const uint8_t *x, int64_t n, const QParams &p, float &mean,
       stack[l].add(hi.count, hi.m1, hi.m2);
     }
   Moments tail;
-  for (int64_t i = vecs * kLanes; i < n; ++i) {
-    const float v = deq(x[i], p);
-    const float delta = v - tail.m1;
-    ++tail.count;
-    tail.m1 += delta / float(tail.count);
-    tail.m2 += delta * (v - tail.m1);
-  }
+  for (int64_t i = vecs * kLanes; i < n; ++i)
+    tail.push(deq(x[i], p));
   for (int64_t l = 0; l < kLanes; ++l)
     tail.add(vecs, stack[l].m1, stack[l].m2);
   mean = tail.m1;
@@ -242,13 +244,8 @@ QFX_AVX2_FMA void rowMomentsAvx2(const uint8_t *x, int64_t n, const QParams &p,
   _mm256_store_ps(l1, stack[0].m1);
   _mm256_store_ps(l2, stack[0].m2);
   Moments tail;
-  for (int64_t i = vecs * kLanes; i < n; ++i) {
-    const float v = deq(x[i], p);
-    const float delta = v - tail.m1;
-    ++tail.count;
-    tail.m1 += delta / float(tail.count);
-    tail.m2 += delta * (v - tail.m1);
-  }
+  for (int64_t i = vecs * kLanes; i < n; ++i)
+    tail.push(deq(x[i], p));
   for (int64_t l = 0; l < kLanes; ++l)
     tail.add(vecs, l1[l], l2[l]);
   mean = tail.m1;
