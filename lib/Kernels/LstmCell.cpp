@@ -18,7 +18,7 @@
 //   (argument reduction by ln2 in two parts, a rational approximation and
 //   a per-k reconstruction), every operation a float32 rounding.
 // Each branch of the scalar code is computed for all lanes and selected
-// with blends. KernelsTest compares both with libm on a million inputs
+// with blends. LstmCellTest compares both with libm on a million inputs
 // spread over all floats, and "[exhaustive]" on all 2^32; at first use a
 // self-check on a few thousand inputs leaves the scalar loop in place where
 // the C library computes otherwise.
