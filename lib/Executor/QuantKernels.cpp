@@ -230,9 +230,20 @@ FakeQuantizeKernel::FakeQuantizeKernel(int input, int output,
                                        bool fakeQuantEnabled,
                                        std::vector<float> scales,
                                        std::vector<int64_t> zps)
-    : input_(input), output_(output), observer_(std::move(observer)),
-      observerEnabled_(observerEnabled), fakeQuantEnabled_(fakeQuantEnabled),
-      scales_(std::move(scales)), zeroPoints_(std::move(zps)) {
+    : FakeQuantizeKernel(
+          input, output,
+          std::make_shared<FakeQuantizeState>(FakeQuantizeState{
+              std::move(observer), std::move(scales), std::move(zps)}),
+          observerEnabled, fakeQuantEnabled) {}
+
+FakeQuantizeKernel::FakeQuantizeKernel(int input, int output,
+                                       std::shared_ptr<FakeQuantizeState> state,
+                                       bool observerEnabled,
+                                       bool fakeQuantEnabled)
+    : input_(input), output_(output), state_(std::move(state)),
+      observer_(state_->observer), observerEnabled_(observerEnabled),
+      fakeQuantEnabled_(fakeQuantEnabled), scales_(state_->scales),
+      zeroPoints_(state_->zeroPoints) {
   // PyTorch's buffers before any observation: scale [1.0], zero_point [0].
   if (scales_.empty())
     scales_ = {1.0f};

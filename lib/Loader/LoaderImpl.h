@@ -84,6 +84,10 @@ private:
   llvm::DenseMap<std::pair<mlir::Operation *, mlir::Attribute>,
                  std::shared_ptr<rt::Observer>>
       sharedObservers_;
+  /// The same for the fake-quantizes of one group (within one function).
+  llvm::DenseMap<std::pair<mlir::Operation *, mlir::Attribute>,
+                 std::shared_ptr<exec::FakeQuantizeState>>
+      sharedFakeQuants_;
   /// Observer and fake-quantize ops already lowered (at an earlier call).
   llvm::DenseSet<mlir::Operation *> loweredStateOps_;
   /// Functions being lowered, innermost last.

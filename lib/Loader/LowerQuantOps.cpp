@@ -163,23 +163,36 @@ Status ModelBuilder::lowerQuantOp(Operation *op, bool &handled) {
     auto in = slotOf(op, f.getInput());
     if (in.failed())
       return in.status();
-    auto obs = createRuntimeObserver(f.getObserver(), f.getStateAttr());
-    if (obs.failed())
-      return error(op, obs.message());
     FakeQuantizeConfigAttr cfg = f.getConfig();
-    std::vector<float> scales;
-    std::vector<int64_t> zps;
-    if (QParamsAttr qp = f.getQparamsAttr()) {
-      scales.assign(qp.getScale().asArrayRef().begin(),
-                    qp.getScale().asArrayRef().end());
-      zps.assign(qp.getZeroPoint().asArrayRef().begin(),
-                 qp.getZeroPoint().asArrayRef().end());
-    }
-    if (cfg.getKind() == FakeQuantizeKind::fixed_qparams_fake_quantize &&
-        scales.empty()) {
-      scales = {
-          static_cast<float>(f.getObserver().getScale().convertToDouble())};
-      zps = {f.getObserver().getZeroPoint()};
+    // The fake-quantizes of one group are PyTorch's one shared instance,
+    // called at each of them in turn: one observer and one scale /
+    // zero_point, created from the group's first op.
+    std::shared_ptr<exec::FakeQuantizeState> state;
+    std::shared_ptr<exec::FakeQuantizeState> *shared = nullptr;
+    if (Attribute group = op->getAttr(QFXDialect::getObserverGroupAttrName()))
+      shared = &sharedFakeQuants_[{op->getParentOfType<func::FuncOp>(), group}];
+    if (shared && *shared) {
+      state = *shared;
+    } else {
+      auto obs = createRuntimeObserver(f.getObserver(), f.getStateAttr());
+      if (obs.failed())
+        return error(op, obs.message());
+      state = std::make_shared<exec::FakeQuantizeState>();
+      state->observer = obs.take();
+      if (QParamsAttr qp = f.getQparamsAttr()) {
+        state->scales.assign(qp.getScale().asArrayRef().begin(),
+                             qp.getScale().asArrayRef().end());
+        state->zeroPoints.assign(qp.getZeroPoint().asArrayRef().begin(),
+                                 qp.getZeroPoint().asArrayRef().end());
+      }
+      if (cfg.getKind() == FakeQuantizeKind::fixed_qparams_fake_quantize &&
+          state->scales.empty()) {
+        state->scales = {
+            static_cast<float>(f.getObserver().getScale().convertToDouble())};
+        state->zeroPoints = {f.getObserver().getZeroPoint()};
+      }
+      if (shared)
+        *shared = state;
     }
     int out;
     if (cfg.getFakeQuantEnabled()) {
@@ -192,8 +205,8 @@ Status ModelBuilder::lowerQuantOp(Operation *op, bool &handled) {
       slots_[f.getResult()] = out;
     }
     auto kernel = std::make_unique<FakeQuantizeKernel>(
-        *in, out, obs.take(), cfg.getObserverEnabled(),
-        cfg.getFakeQuantEnabled(), scales, zps);
+        *in, out, std::move(state), cfg.getObserverEnabled(),
+        cfg.getFakeQuantEnabled());
     kernel->setFusedMovingAverage(
         cfg.getKind() == FakeQuantizeKind::fused_moving_avg_obs_fake_quantize);
     auto *k = static_cast<FakeQuantizeKernel *>(add(op, std::move(kernel)));

@@ -33,8 +33,8 @@ parent's qconfigs before preparing it: they take part in no fusion and no
 multi-op pattern, and their weight fake-quantizes are the parent's); where
 PyTorch raises (a fixed-qparams op under a plain global qconfig) qfx must
 fail too. With --qfx-run both calibrate (QAT: training mode, fake-quantize
-observers) and convert; QAT graphs with shared fake-quantize groups are not
-calibrated (see check_case).
+observers, a shared fake-quantize called at each member of its group) and
+convert.
 """
 
 import argparse
@@ -391,6 +391,16 @@ def check_convert(prepared, calibrated_path, shape, args, workdir):
     return worst, diffs
 
 
+# Placement matches, calibration cannot: the module's own mapping is a PTQ
+# one inside prepare_qat_fx, so the mul output after the sigmoid shares the
+# sigmoid's FixedQParamsFakeQuantize instance in PyTorch, while qfx's group
+# member there is a histogram observer op (the observer count by first
+# call site cannot tell them apart) that does not clamp to [0, 255/256].
+KNOWN_QAT_CALIBRATION_DIVERGENCES = {
+    "nested_own_mapping": "shared group member keeps its own observer kind",
+}
+
+
 def check_case(name, qat, args):
     factory, shape, make_cfg, adjust = _cases()[name]
     torch.manual_seed(0)
@@ -453,16 +463,10 @@ def check_case(name, qat, args):
         if bad:
             diffs.append("%s: observer names %s, expected %s<N>" % (
                 path or "<parent>", bad, prefix))
-    # qfx-run gives each member of a fake-quantize observer group a state of
-    # its own, where PyTorch calls one shared instance twice per forward:
-    # moving averages then differ (docs/passes.md), so QAT calibration and
-    # convert are compared only on graphs without such groups.
-    shared_fq = qat and any("qfx.observer_group" in l and "qfx.fake_quantize" in l
-                            for f in funcs.values() for l in f.split("\n"))
-    if shared_fq:
-        print("    %s: QAT calibration not compared (shared fake-quantize "
-              "groups)" % name)
-    if args.qfx_run and not diffs and not shared_fq:
+    known = KNOWN_QAT_CALIBRATION_DIVERGENCES.get(name) if qat else None
+    if known:
+        print("    %s: calibration not compared (known: %s)" % (name, known))
+    if args.qfx_run and not diffs and not known:
         calibrated, cal_diffs = check_calibration(prepared, graphs, observed, out,
                                                   shape, args, workdir)
         diffs += cal_diffs

@@ -272,14 +272,29 @@ private:
   std::shared_ptr<rt::Observer> observer_;
 };
 
+/// What one torch.ao.quantization.FakeQuantize instance holds: its observer
+/// and its scale / zero_point buffers. Kernels share one where PyTorch
+/// calls one instance at several places (a `qfx.observer_group`), so that
+/// each call updates what the next one sees.
+struct FakeQuantizeState {
+  std::unique_ptr<rt::Observer> observer;
+  std::vector<float> scales;
+  std::vector<int64_t> zeroPoints;
+};
+
 /// torch.ao.quantization.FakeQuantize: observe (when enabled), refresh the
 /// qparams, fake-quantize (when enabled).
 class FakeQuantizeKernel : public Kernel {
 public:
+  /// A kernel with a state of its own.
   FakeQuantizeKernel(int input, int output,
                      std::unique_ptr<rt::Observer> observer,
                      bool observerEnabled, bool fakeQuantEnabled,
                      std::vector<float> scales, std::vector<int64_t> zps);
+  /// A kernel updating `state`, which other kernels may share.
+  FakeQuantizeKernel(int input, int output,
+                     std::shared_ptr<FakeQuantizeState> state,
+                     bool observerEnabled, bool fakeQuantEnabled);
   Status prepare(Plan &plan) override;
   Status run() override;
   rt::Observer &observer() { return *observer_; }
@@ -297,11 +312,13 @@ private:
   int input_, output_;
   rt::TensorView view_;
   float *out_ = nullptr;
-  std::unique_ptr<rt::Observer> observer_;
+  std::shared_ptr<FakeQuantizeState> state_;
+  /// The parts of `state_`.
+  std::unique_ptr<rt::Observer> &observer_;
   bool observerEnabled_, fakeQuantEnabled_;
   bool fused_ = false;
-  std::vector<float> scales_;
-  std::vector<int64_t> zeroPoints_;
+  std::vector<float> &scales_;
+  std::vector<int64_t> &zeroPoints_;
   int64_t outer_ = 1, channels_ = 1, inner_ = 1;
 };
 
