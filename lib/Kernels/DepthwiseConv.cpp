@@ -22,6 +22,20 @@
 // vpmaddwd: |2 * 255 * 128| is far from overflow, so every step is exact (no
 // saturating 16-bit pair sum as in vpmaddubsw).
 //
+// Interior fast path (AVX2): output pixels whose taps all fall inside the
+// image (all but a border of about kh / 2 rows and kw / 2 columns) skip the
+// gather. Per output row, each 16-channel block walks the row's interior
+// pixels with one pointer per tap advanced by stride * c, the block's
+// weights loaded once per row. The zero point is not subtracted per tap:
+// there sum((x - zp) * w) = sum(x * w) - zp * sum(w), with x in [0, 255]
+// widened to int16 (vpmaddwd pairs stay far from overflow) and zp * sum(w)
+// precomputed per channel, the same int32 accumulators. The two taps of a
+// pair are interleaved as bytes before widening (vpunpck{l,h}bw, then
+// vpmovzxbw), so the sums come out in channel order. 3x3 kernels (five tap
+// pairs) are compiled with the pair count fixed; other sizes loop over
+// their pairs. Channels beyond a multiple of 16 and the border pixels take
+// the gathering path above.
+//
 //===----------------------------------------------------------------------===//
 
 #include "Avx2Requant.h"
@@ -47,6 +61,7 @@ public:
     blocks_ = avx2 ? c / 16 : 0;
     zpRow_.assign(c, static_cast<uint8_t>(dd.in.zeroPoint));
     ptrs_.assign(2 * pairs_, zpRow_.data());
+    rowPtrs_.assign(2 * pairs_, nullptr);
     // Tap-major weights for the scalar loops: [tap][channel].
     wTap_.resize(taps_ * c);
     for (int64_t ch = 0; ch < c; ++ch)
@@ -68,21 +83,63 @@ public:
           }
         }
       }
+    // Interior path: per block and pair, channels 0-7 then 8-15, each as
+    // (tap 2p, tap 2p + 1) interleaved; zp * sum(w) per channel.
+    wInterior_.assign(blocks_ * pairs_ * 32, 0);
+    for (int64_t b = 0; b < blocks_; ++b)
+      for (int64_t p = 0; p < pairs_; ++p)
+        for (int64_t j = 0; j < 32; ++j) {
+          int64_t t = 2 * p + j % 2, ch = b * 16 + j / 2;
+          if (t < taps_)
+            wInterior_[(b * pairs_ + p) * 32 + j] = wTap_[t * c + ch];
+        }
+    zpSum_.assign(c, 0);
+    for (int64_t ch = 0; ch < c; ++ch)
+      for (int64_t t = 0; t < taps_; ++t)
+        zpSum_[ch] += dd.in.zeroPoint * wTap_[t * c + ch];
     acc_.resize(c);
   }
+
+  /// Output pixels of the last run() on the interior fast path.
+  int64_t interiorPixels() const { return interiorPixels_; }
 
   void run(const uint8_t *in, uint8_t *out) override {
     const ConvDesc &d = desc_;
     const int64_t oh = d.oh(), ow = d.ow();
+    // The interior: output rows / columns whose taps are all inside.
+    const int64_t oy0 = firstInside(d.padT, d.strideH),
+                  oy1 = endInside(d.h, d.padT, d.strideH, d.kh, d.dilH, oh),
+                  ox0 = firstInside(d.padL, d.strideW),
+                  ox1 = endInside(d.w, d.padL, d.strideW, d.kw, d.dilW, ow);
+    const bool interior = blocks_ && oy0 < oy1 && ox0 < ox1;
+    interiorPixels_ = 0;
     for (int64_t n = 0; n < d.n; ++n)
-      for (int64_t oy = 0; oy < oh; ++oy)
+      for (int64_t oy = 0; oy < oh; ++oy) {
+        const bool rowInside = interior && oy >= oy0 && oy < oy1;
+        if (rowInside) {
+          interiorRow(in, n, oy, ox0, ox1,
+                      out + ((n * oh + oy) * ow + ox0) * d.c);
+          interiorPixels_ += ox1 - ox0;
+        }
         for (int64_t ox = 0; ox < ow; ++ox) {
+          if (rowInside && ox == ox0) {
+            // Only the tail channels of the interior remain.
+            if (blocks_ * 16 < d.c)
+              for (; ox < ox1; ++ox) {
+                gather(in, n, oy, ox);
+                pixelScalar(out + ((n * oh + oy) * ow + ox) * d.c,
+                            blocks_ * 16);
+              }
+            ox = ox1 - 1;
+            continue;
+          }
           gather(in, n, oy, ox);
           uint8_t *o = out + ((n * oh + oy) * ow + ox) * d.c;
           if (blocks_)
             pixelAvx2(o);
           pixelScalar(o, blocks_ * 16);
         }
+      }
   }
 
 private:
@@ -169,16 +226,101 @@ private:
     }
   }
 
+  /// The first output index whose first tap is inside (index >= 0).
+  static int64_t firstInside(int64_t pad, int64_t stride) {
+    return (pad + stride - 1) / stride;
+  }
+  /// One past the last output index whose last tap is inside (< size).
+  static int64_t endInside(int64_t size, int64_t pad, int64_t stride, int64_t k,
+                           int64_t dil, int64_t outSize) {
+    const int64_t last = size - 1 + pad - (k - 1) * dil;
+    if (last < 0)
+      return 0;
+    return std::min(outSize, last / stride + 1);
+  }
+
+  /// Output pixels [ox0, ox1) of row oy, all taps inside, the 16-channel
+  /// blocks (out points at pixel ox0).
+  QFX_AVX2 void interiorRow(const uint8_t *in, int64_t n, int64_t oy,
+                            int64_t ox0, int64_t ox1, uint8_t *out) {
+    const ConvDesc &d = desc_;
+    const int64_t iy = oy * d.strideH - d.padT, ix = ox0 * d.strideW - d.padL;
+    // The tap pointers of pixel ox0; a phantom last tap (weight 0) reads
+    // the real last one.
+    for (int64_t t = 0; t < 2 * pairs_; ++t) {
+      const int64_t tt = std::min(t, taps_ - 1);
+      const int64_t ky = tt / d.kw, kx = tt % d.kw;
+      rowPtrs_[t] =
+          in + ((n * d.h + iy + ky * d.dilH) * d.w + ix + kx * d.dilW) * d.c;
+    }
+    if (rq_.isFloat())
+      interiorBlocks(ox1 - ox0, out, broadcastRequant(rq_));
+    else
+      interiorBlocks(ox1 - ox0, out, broadcastFp32Requant(rq_));
+  }
+
+  template <typename Epilogue>
+  QFX_AVX2 void interiorBlocks(int64_t pixels, uint8_t *out,
+                               const Epilogue &k) {
+    if (pairs_ == 5)
+      interiorBlocksN<5>(pixels, out, k);
+    else
+      interiorBlocksN<0>(pixels, out, k);
+  }
+
+  /// \p Pairs tap pairs (0: pairs_ at run time).
+  template <int Pairs, typename Epilogue>
+  QFX_AVX2 void interiorBlocksN(int64_t pixels, uint8_t *out,
+                                const Epilogue &k) {
+    const int64_t np = Pairs ? Pairs : pairs_;
+    const int64_t c = desc_.c, step = desc_.strideW * c;
+    const uint8_t *const *ptrs = rowPtrs_.data();
+    for (int64_t b = 0; b < blocks_; ++b) {
+      const int64_t off = b * 16;
+      const __m256i *w =
+          reinterpret_cast<const __m256i *>(&wInterior_[b * np * 32]);
+      const __m256i zs0 = _mm256_loadu_si256(
+                        reinterpret_cast<const __m256i *>(&zpSum_[off])),
+                    zs1 = _mm256_loadu_si256(
+                        reinterpret_cast<const __m256i *>(&zpSum_[off + 8]));
+      uint8_t *o = out + off;
+      for (int64_t px = 0, at = off; px < pixels; ++px, at += step, o += c) {
+        __m256i acc0 = _mm256_setzero_si256(), acc1 = _mm256_setzero_si256();
+        for (int64_t p = 0; p < np; ++p) {
+          __m128i xa = _mm_loadu_si128(
+              reinterpret_cast<const __m128i *>(ptrs[2 * p] + at));
+          __m128i xb = _mm_loadu_si128(
+              reinterpret_cast<const __m128i *>(ptrs[2 * p + 1] + at));
+          acc0 = _mm256_add_epi32(
+              acc0,
+              _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm_unpacklo_epi8(xa, xb)),
+                                _mm256_loadu_si256(w + 2 * p)));
+          acc1 = _mm256_add_epi32(
+              acc1,
+              _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm_unpackhi_epi8(xa, xb)),
+                                _mm256_loadu_si256(w + 2 * p + 1)));
+        }
+        storeU8x16(o, requant8(_mm256_sub_epi32(acc0, zs0), k, off),
+                   requant8(_mm256_sub_epi32(acc1, zs1), k, off + 8));
+      }
+    }
+  }
+
   Requantizer rq_;
-  int64_t taps_ = 0, pairs_ = 0, blocks_ = 0;
+  int64_t taps_ = 0, pairs_ = 0, blocks_ = 0, interiorPixels_ = 0;
   std::vector<uint8_t> zpRow_;
-  std::vector<const uint8_t *> ptrs_;
+  std::vector<const uint8_t *> ptrs_, rowPtrs_;
   std::vector<int8_t> wTap_;
-  std::vector<int16_t> wPacked_;
-  std::vector<int32_t> acc_;
+  std::vector<int16_t> wPacked_, wInterior_;
+  std::vector<int32_t> zpSum_, acc_;
 };
 
 } // namespace
+
+int64_t qfx::kern::depthwiseInteriorPixels(const ConvKernel &k) {
+  auto *dw = dynamic_cast<const DepthwiseConv *>(&k);
+  return dw ? dw->interiorPixels() : -1;
+}
 
 std::unique_ptr<ConvKernel>
 qfx::kern::createDepthwiseConv(ConvDesc d, bool scalar, std::string &error) {

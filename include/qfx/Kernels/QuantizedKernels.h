@@ -163,6 +163,11 @@ protected:
   Impl impl_;
 };
 
+/// Output pixels the last run of qfx's depthwise kernel computed on its
+/// AVX2 interior fast path (all taps inside the image); -1 for other
+/// kernels. Tests assert that the path ran.
+int64_t depthwiseInteriorPixels(const ConvKernel &k);
+
 /// True when oneDNN's u8 x s8 kernels on AVX2 without VNNI (vpmaddubsw, pairs
 /// summed with int16 saturation) are exact for \p d: 2 * in.qmax * max|w|
 /// <= 32767.

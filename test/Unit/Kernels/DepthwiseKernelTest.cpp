@@ -21,15 +21,37 @@ struct DwShape {
 };
 
 const DwShape kDwShapes[] = {
-    {1, 8, 8, 32, 3, 1, 1, 1, 1, 1, 1}, // mobilenet-like 3x3
-    {2, 9, 7, 48, 3, 2, 1, 1, 1, 1, 1}, // stride 2, odd sizes, batch 2
-    {1, 7, 5, 35, 3, 2, 1, 1, 1, 1, 1}, // 2 blocks + 3 tail channels
-    {1, 6, 6, 16, 5, 1, 2, 2, 2, 2, 1}, // 5x5: 25 taps (odd)
-    {1, 9, 9, 24, 3, 1, 2, 2, 2, 2, 2}, // dilation 2
-    {1, 4, 4, 7, 3, 1, 0, 0, 0, 0, 1},  // tail only, no padding
-    {1, 6, 5, 16, 3, 2, 0, 0, 1, 1, 1}, // asymmetric padding (TF "same")
-    {3, 1, 1, 64, 1, 1, 0, 0, 0, 0, 1}, // 1x1 depthwise (a channel scale)
+    {1, 8, 8, 32, 3, 1, 1, 1, 1, 1, 1},   // mobilenet-like 3x3
+    {2, 9, 7, 48, 3, 2, 1, 1, 1, 1, 1},   // stride 2, odd sizes, batch 2
+    {1, 7, 5, 35, 3, 2, 1, 1, 1, 1, 1},   // 2 blocks + 3 tail channels
+    {1, 6, 6, 16, 5, 1, 2, 2, 2, 2, 1},   // 5x5: 25 taps (odd)
+    {1, 9, 9, 24, 3, 1, 2, 2, 2, 2, 2},   // dilation 2
+    {1, 4, 4, 7, 3, 1, 0, 0, 0, 0, 1},    // tail only, no padding
+    {1, 6, 5, 16, 3, 2, 0, 0, 1, 1, 1},   // asymmetric padding (TF "same")
+    {3, 1, 1, 64, 1, 1, 0, 0, 0, 0, 1},   // 1x1 depthwise (a channel scale)
+    {1, 13, 11, 40, 3, 1, 1, 1, 1, 1, 1}, // interior rows: 2 blocks + 8 tail
+    {2, 12, 15, 32, 3, 2, 1, 1, 1, 1, 1}, // interior, stride 2, odd width
+    {1, 11, 10, 16, 5, 2, 1, 2, 2, 1, 1}, // 5x5 stride 2, uneven padding
+    {1, 10, 9, 48, 3, 1, 0, 0, 0, 0, 1},  // no padding: interior only
 };
+
+/// Output pixels with every tap inside the image (computed tap by tap):
+/// where the AVX2 kernel's interior path runs, given 16 or more channels.
+int64_t interiorPixels(const ConvDesc &d) {
+  int64_t count = 0;
+  for (int64_t oy = 0; oy < d.oh(); ++oy)
+    for (int64_t ox = 0; ox < d.ow(); ++ox) {
+      bool inside = true;
+      for (int64_t ky = 0; ky < d.kh; ++ky)
+        for (int64_t kx = 0; kx < d.kw; ++kx) {
+          int64_t iy = oy * d.strideH - d.padT + ky * d.dilH;
+          int64_t ix = ox * d.strideW - d.padL + kx * d.dilW;
+          inside = inside && iy >= 0 && iy < d.h && ix >= 0 && ix < d.w;
+        }
+      count += inside;
+    }
+  return d.c >= 16 ? d.n * count : 0;
+}
 
 enum class Data { Random, Adversarial, Ties };
 
@@ -132,6 +154,9 @@ void checkDepthwise(ImplChoice choice, Impl expected, const char *name) {
               }
             }
             CHECK(mismatches == 0);
+            // Which path computed the pixels: the interior one on AVX2.
+            CHECK(depthwiseInteriorPixels(*k) ==
+                  (expected == Impl::DepthwiseAvx2 ? interiorPixels(d) : 0));
             // Not trivially saturated (the adversarial data is constant).
             if (data != Data::Adversarial && ref.size() >= 64)
               CHECK(distinct > 8);
@@ -150,6 +175,37 @@ TEST_CASE("the AVX2 depthwise kernel equals the reference",
   }
   checkDepthwise(ImplChoice::Depthwise, Impl::DepthwiseAvx2,
                  "qfx:dw-u8s8-avx2");
+}
+
+TEST_CASE("the depthwise interior path follows its input between runs",
+          "[kernels][depthwise]") {
+  if (!hasAvx2())
+    return;
+  std::mt19937 rng(11);
+  for (Requant rq : {Requant::Float, Requant::Fp32}) {
+    ConvDesc d = makeDw({1, 14, 14, 48, 3, 1, 1, 1, 1, 1, 1}, rq, Data::Random,
+                        true, false, rng);
+    std::string err;
+    auto k = ConvKernel::create(d, ImplChoice::Auto, err);
+    REQUIRE(k);
+    CHECK(k->impl() == Impl::DepthwiseAvx2);
+    // Two inputs at different addresses (the second one freed before the
+    // third run: no pointer of an earlier run may be read).
+    auto x1 = makeDwInput(d, Data::Random, rng);
+    const size_t outSize = d.n * d.oh() * d.ow() * d.oc;
+    std::vector<uint8_t> ref1(outSize), ref2(outSize), out(outSize);
+    referenceConv(d, x1.data(), ref1.data());
+    {
+      auto x2 = makeDwInput(d, Data::Random, rng);
+      referenceConv(d, x2.data(), ref2.data());
+      k->run(x2.data(), out.data());
+      CHECK(out == ref2);
+      CHECK(depthwiseInteriorPixels(*k) == 12 * 12);
+    }
+    k->run(x1.data(), out.data());
+    CHECK(out == ref1);
+    CHECK(ref1 != ref2);
+  }
 }
 
 TEST_CASE("the scalar depthwise kernel equals the reference",
