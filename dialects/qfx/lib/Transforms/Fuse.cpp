@@ -192,9 +192,14 @@ static FailureOr<config::BackendConfig> loadBackendConfig(ModuleOp module,
 }
 
 namespace {
-/// Remembers the ops a rewrite erased so that the sweep skips them.
+/// Remembers the FX nodes a rewrite erased so that the sweep skips them
+/// (the sweep visits nothing else; parameters and their reads, most of the
+/// erased ops, need no entry).
 struct ErasedOpsListener : public RewriterBase::Listener {
-  void notifyOperationErased(Operation *op) override { erased.insert(op); }
+  void notifyOperationErased(Operation *op) override {
+    if (getNode(op))
+      erased.insert(op);
+  }
   DenseSet<Operation *> erased;
 };
 
@@ -225,6 +230,7 @@ LogicalResult qfx::fuseModule(ModuleOp module,
       candidates.push_back(op);
   });
   ErasedOpsListener listener;
+  state.fused.reserve(candidates.size());
   PatternRewriter rewriter(ctx);
   rewriter.setListener(&listener);
   for (Operation *op : llvm::reverse(candidates)) {
@@ -235,7 +241,9 @@ LogicalResult qfx::fuseModule(ModuleOp module,
   }
   if (state.failed)
     return failure();
-  // fuseMatchedOps counts every read it creates or erases.
+  // fuseMatchedOps counts every read it creates or erases. The sweep is
+  // over: the retired parameters' erasure needs no listener.
+  rewriter.setListener(nullptr);
   state.parameters.eraseUnreadCounted(rewriter);
   return success();
 }

@@ -19,6 +19,12 @@ using namespace mlir;
 using namespace qfx;
 
 FuseParameters::FuseParameters(ModuleOp module) {
+  // Sized once: rehashing tables of a large module's names moves every
+  // entry again.
+  size_t numParams = llvm::range_size(module.getOps<ParameterOp>());
+  byName = llvm::StringMap<ParameterOp>(numParams);
+  byOwner = llvm::StringMap<llvm::SmallVector<StringAttr, 4>>(numParams);
+  useCount.reserve(numParams);
   for (auto param : module.getOps<ParameterOp>()) {
     StringAttr name = param.getSymNameAttr();
     byName[name.getValue()] = param;
