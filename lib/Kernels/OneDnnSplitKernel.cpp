@@ -77,10 +77,9 @@ void OneDnnSplitKernel::runOn(const uint8_t *in, int64_t numel, bool zpMustFit,
                               const uint8_t *x, uint8_t *out) {
   bool direct = useDirect_;
   if (useDirect_ && useSplit_) {
-    uint8_t m = 0;
-    for (int64_t i = 0; i < numel; ++i)
-      m = std::max(m, in[i]);
-    direct = m <= limit_ && (!zpMustFit || desc_.in.zeroPoint <= limit_);
+    const auto lim = static_cast<uint8_t>(std::min(limit_, 255));
+    direct = countAbove(in, numel, lim) == 0 &&
+             (!zpMustFit || desc_.in.zeroPoint <= limit_);
     (direct ? ++directRuns_ : ++splitRuns_);
   }
   last_ = direct ? Impl::OneDnnU8S8 : Impl::OneDnnU8S8Split;
