@@ -15,7 +15,10 @@ For each benchmarked pass (PASSES below; one entry per pass):
    time(10N) / time(N) <= 12, judged on CPU time: on the shared 2-core
    machine (load 6-15) wall time mostly measures the other processes (the
    parser in the same process varies by 2x between runs); both ratios are
-   printed.
+   printed, beside the same ratio of two linear MLIR baselines in the same
+   processes (the parser, and MLIR's CSE pass run after the qfx pass on the
+   module it produced), which show what the machine's caches and TLB alone
+   do to the per-op cost as the module grows.
 2. PyTorch 1.13: the same chain as an nn.Sequential, traced once with
    torch.fx; timed is only the pass (e.g. torch.ao.quantization.fx.fuse.fuse
    on the traced GraphModule, the body of fuse_fx), best of --repeat, on
@@ -146,30 +149,41 @@ _NOT_PASSES = {"Parser", "Output", "Rest", "Total"}
 def qfx_pass_seconds(qfx_opt, path, bench, repeat):
     best = None
     for _ in range(repeat):
-        proc = subprocess.run([qfx_opt, path, bench.flag, "--mlir-timing",
-                               "--qfx-pass-cpu-time", "-o", os.devnull],
-                              capture_output=True, text=True)
+        # MLIR's CSE after the pass: a linear walk over the same module in
+        # the same process, the machine's own per-op cost at this size.
+        proc = subprocess.run([qfx_opt, path, bench.flag, "--cse",
+                               "--mlir-timing", "--qfx-pass-cpu-time", "-o",
+                               os.devnull], capture_output=True, text=True)
         if proc.returncode != 0:
             raise SystemExit("qfx-opt %s failed:\n%s" % (bench.flag, proc.stderr[-2000:]))
-        seconds = parser = cpu = None
+        seconds = parser = cpu = cse = malloc = None
         for line in proc.stderr.splitlines():
+            if line.startswith("qfx-malloc: "):
+                malloc = line.split()[1]
+                continue
             if line.startswith("qfx-pass-cpu-time: "):
-                cpu = (cpu or 0.0) + float(line.split()[1])
+                _, value, name = line.split(None, 2)
+                if name == "CSE":
+                    cse = float(value)
+                else:
+                    cpu = (cpu or 0.0) + float(value)
                 continue
             m = _TIMING_RE.match(line)
             if not m or len(m.group(2)) != 2:
                 continue
             if m.group(3) == "Parser":
                 parser = float(m.group(1))
-            elif m.group(3) not in _NOT_PASSES:
+            elif m.group(3) not in _NOT_PASSES and m.group(3) != "CSE":
                 seconds = (seconds or 0.0) + float(m.group(1))
-        if seconds is None or parser is None or cpu is None:
-            raise SystemExit("no pass / 'Parser' line in --mlir-timing or no "
-                             "--qfx-pass-cpu-time line:\n%s" % proc.stderr)
+        if None in (seconds, parser, cpu, cse, malloc):
+            raise SystemExit("no pass / 'Parser' / 'CSE' line in --mlir-timing "
+                             "or no --qfx-pass-cpu-time / qfx-malloc line:\n%s"
+                             % proc.stderr)
         if best is None:
-            best = [seconds, parser, cpu]
-        best = [min(best[0], seconds), min(best[1], parser), min(best[2], cpu)]
-    return best
+            best = [seconds, parser, cpu, cse]
+        best = [min(best[0], seconds), min(best[1], parser), min(best[2], cpu),
+                min(best[3], cse)]
+    return best + [malloc]
 
 
 def torch_pass_seconds(bench, blocks, repeat):
@@ -198,24 +212,28 @@ def run(bench, args, workdir):
         write_chain(paths[n], n, bench.train)
     # Rounds over all sizes, best per size: on a shared machine a load
     # swing then hits every size alike instead of one size's repeats.
-    parse, cpu = {}, {}
+    parse, cpu, cse, malloc = {}, {}, {}, {}
     for _ in range(args.repeat):
         for n in sizes:
-            t, p, c = qfx_pass_seconds(args.qfx_opt, paths[n], bench, 1)
+            t, p, c, e, m = qfx_pass_seconds(args.qfx_opt, paths[n], bench, 1)
             if n not in times or t < times[n]:
                 times[n] = t
             parse[n] = min(parse.get(n, p), p)
             cpu[n] = min(cpu.get(n, c), c)
+            cse[n] = min(cse.get(n, e), e)
+            malloc[n] = m
     for path in paths.values():
         os.unlink(path)
     print("  qfx %s on N conv-bn-relu blocks (pass time: --mlir-timing wall, "
           "--qfx-pass-cpu-time CPU; best of %d):" % (bench.flag, args.repeat))
-    # The parser (linear by construction) in the same process is the wall
-    # time baseline: on a loaded machine both slow down per block as the IR
-    # outgrows the caches; pass/parse staying flat means the pass is linear.
-    print("  %8s %10s %10s %10s %10s %10s %12s %11s" % (
+    # The parser and MLIR's CSE (linear by construction) in the same process
+    # are the machine's baselines: they too slow down per op as the IR
+    # outgrows the caches and the TLB; pass/parse staying flat means the
+    # pass is linear. "malloc" says whether qfx-opt ran on huge pages
+    # (inputs of 32 MiB and more, qfx/Support/HugePages.h).
+    print("  %8s %10s %10s %10s %10s %10s %12s %10s %11s %22s" % (
         "N", "wall s", "cpu s", "cpu us/blk", "wall ratio", "cpu ratio",
-        "parse(ratio)", "pass/parse"))
+        "parse(ratio)", "cse(ratio)", "pass/parse", "malloc"))
     ok = True
     for n in args.sizes:
         def ratio(d):
@@ -224,9 +242,10 @@ def run(bench, args, workdir):
         fmt = lambda r: "-" if r is None else "%.2f" % r
         if ratio(cpu) is not None and ratio(cpu) > 12:
             ok = False
-        print("  %8d %10.4f %10.4f %10.2f %10s %10s %12s %11.2f" % (
+        print("  %8d %10.4f %10.4f %10.2f %10s %10s %12s %10s %11.2f %22s" % (
             n, times[n], cpu[n], 1e6 * cpu[n] / n, fmt(ratio(times)),
-            fmt(ratio(cpu)), fmt(ratio(parse)), times[n] / parse[n]))
+            fmt(ratio(cpu)), fmt(ratio(parse)), fmt(ratio(cse)),
+            times[n] / parse[n], malloc[n]))
     if args.torch_sizes:
         print("  PyTorch 1.13 (pass only, on a traced GraphModule) vs qfx at the same N:")
         print("  %8s %12s %12s %10s %12s %12s %10s" % (

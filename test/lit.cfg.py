@@ -17,6 +17,11 @@ config.test_exec_root = os.path.join(config.qfx_obj_root, "test")
 config.excludes = ["Unit", "conformance", "external-consumer", "lit.cfg.py",
                    "CMakeLists.txt"]
 
+# An AddressSanitizer build (scripts/test --asan): its allocator ignores
+# glibc's malloc tunables.
+if "-fsanitize=address" in getattr(config, "qfx_cxx_flags", ""):
+    config.available_features.add("asan")
+
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%python", config.python_executable))
 
