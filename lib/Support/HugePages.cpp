@@ -44,18 +44,20 @@ qfx::hugePagesTunables(const HugePagesContext &context) {
   if (mode != "1") {
     if (context.thpEnabled.find("[madvise]") == std::string::npos)
       return std::nullopt;
-    if (!context.inputBytes || *context.inputBytes < kHugePagesMinInputBytes)
+    if (!context.inputBytes || *context.inputBytes < context.minInputBytes)
       return std::nullopt;
   }
   std::string setting = std::string(kTunable) + "=1";
   return tunables.empty() ? setting : tunables + ":" + setting;
 }
 
-void qfx::reexecWithHugePages(const std::string &inputPath, char **argv) {
+void qfx::reexecWithHugePages(const std::string &inputPath, char **argv,
+                              uint64_t minInputBytes) {
 #if defined(__linux__) && defined(__GLIBC__) && !defined(QFX_UNDER_ASAN)
   if (std::getenv(kReexecuted))
     return;
   HugePagesContext context;
+  context.minInputBytes = minInputBytes;
   context.qfxHugePages = std::getenv("QFX_HUGE_PAGES");
   context.glibcTunables = std::getenv("GLIBC_TUNABLES");
   std::ifstream thp("/sys/kernel/mm/transparent_hugepage/enabled");
@@ -83,6 +85,7 @@ void qfx::reexecWithHugePages(const std::string &inputPath, char **argv) {
 #else
   (void)inputPath;
   (void)argv;
+  (void)minInputBytes;
 #endif
 }
 

@@ -22,6 +22,7 @@
 #include "qfx/Executor/Kernels.h"
 #include "qfx/Executor/Npy.h"
 #include "qfx/Loader/Loader.h"
+#include "qfx/Support/HugePages.h"
 
 #include "mlir/Bytecode/BytecodeWriter.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -289,7 +290,10 @@ static int runModel(LoadedModel &model) {
     llvm::errs() << "qfx-run: " << b.runs << " run(s), "
                  << llvm::format("%.3f", ms / runs) << " ms per run, "
                  << llvm::format("%.3f", (processCpuMs() - startCpu) / runs)
-                 << " ms CPU per run\n";
+                 << " ms CPU per run, malloc: "
+                 << (qfx::mallocOnHugePages() ? "transparent-huge-pages"
+                                              : "default")
+                 << "\n";
   }
   if (outputPath.empty()) {
     for (size_t i = 0; i < outs.size(); ++i)
@@ -370,6 +374,8 @@ int main(int argc, char **argv) {
   cl::HideUnrelatedOptions(runCat);
   cl::ParseCommandLineOptions(argc, argv,
                               "qfx-run: execute and calibrate qfx graphs\n");
+  // Before the model is read: a big model runs on huge pages.
+  qfx::reexecWithHugePages(modelPath, argv, qfx::kHugePagesMinModelBytes);
   if (numThreads > 0)
     setNumThreads(numThreads);
   if (torchThreads < 1) {

@@ -14,8 +14,8 @@
 // only when a process starts, so a tool that wants it re-executes itself
 // once with the tunable set. See docs/passes.md (Scaling).
 //
-// QFX_HUGE_PAGES=0 disables it, QFX_HUGE_PAGES=1 forces it whatever the
-// input's size; a GLIBC_TUNABLES that already names glibc.malloc.hugetlb is
+// qfx-opt and qfx-run do this for big inputs. QFX_HUGE_PAGES=0 disables
+// it, QFX_HUGE_PAGES=1 forces it whatever the input's size; a GLIBC_TUNABLES that already names glibc.malloc.hugetlb is
 // the user's choice and is kept.
 //
 //===----------------------------------------------------------------------===//
@@ -29,8 +29,13 @@
 
 namespace qfx {
 
-/// Inputs at or above this size re-execute with huge pages by default.
+/// qfx-opt: a module from a text or bytecode file this big has outgrown
+/// the caches (30,000 conv-bn-relu blocks are 200 MB of text).
 constexpr uint64_t kHugePagesMinInputBytes = 32ull << 20;
+/// qfx-run: a model this big has weights and activations beyond what the
+/// TLB covers with 4 KiB pages (1,536 entries = 6 MiB on this machine
+/// kind); mobilenet_v2 lowered is 35 MB, resnet50 255 MB.
+constexpr uint64_t kHugePagesMinModelBytes = 8ull << 20;
 
 /// What decides whether to re-execute, gathered by reexecWithHugePages.
 struct HugePagesContext {
@@ -42,6 +47,8 @@ struct HugePagesContext {
   std::string thpEnabled;
   /// The input file's size, when the input is a regular file.
   std::optional<uint64_t> inputBytes;
+  /// Inputs at least this big re-execute (unless QFX_HUGE_PAGES says).
+  uint64_t minInputBytes = kHugePagesMinInputBytes;
 };
 
 /// The GLIBC_TUNABLES value to re-execute with, or nullopt to run as is.
@@ -55,7 +62,8 @@ std::optional<std::string> hugePagesTunables(const HugePagesContext &context);
 /// does not or when the exec fails. Call it before reading the input. A
 /// no-op outside Linux / glibc and under AddressSanitizer (whose allocator
 /// ignores glibc's tunables).
-void reexecWithHugePages(const std::string &inputPath, char **argv);
+void reexecWithHugePages(const std::string &inputPath, char **argv,
+                         uint64_t minInputBytes = kHugePagesMinInputBytes);
 
 /// Whether this process's malloc runs on transparent huge pages, i.e. it
 /// was started with glibc.malloc.hugetlb set to 1 or 2 (and is not under

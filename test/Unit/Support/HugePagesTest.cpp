@@ -36,6 +36,11 @@ TEST_CASE("small or unknown inputs run as they are", "[huge-pages]") {
   HugePagesContext context = bigInputOnMadvise();
   context.inputBytes = qfx::kHugePagesMinInputBytes - 1;
   CHECK_FALSE(hugePagesTunables(context));
+  // Each tool has its own threshold (qfx-run's is lower).
+  context.minInputBytes = qfx::kHugePagesMinModelBytes;
+  CHECK(hugePagesTunables(context) == std::string("glibc.malloc.hugetlb=1"));
+  context.inputBytes = qfx::kHugePagesMinModelBytes - 1;
+  CHECK_FALSE(hugePagesTunables(context));
   // Standard input: the size is not known before reading it.
   context.inputBytes.reset();
   CHECK_FALSE(hugePagesTunables(context));
