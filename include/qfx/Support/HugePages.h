@@ -15,8 +15,8 @@
 // once with the tunable set. See docs/passes.md (Scaling).
 //
 // qfx-opt and qfx-run do this for big inputs. QFX_HUGE_PAGES=0 disables
-// it, QFX_HUGE_PAGES=1 forces it whatever the input's size; a GLIBC_TUNABLES that already names glibc.malloc.hugetlb is
-// the user's choice and is kept.
+// it, QFX_HUGE_PAGES=1 forces it whatever the input's size; a GLIBC_TUNABLES
+// that already names glibc.malloc.hugetlb is the user's choice and is kept.
 //
 //===----------------------------------------------------------------------===//
 
