@@ -9,6 +9,8 @@
 // The 2-d and transposed convolutions run a kern::ConvKernel between two
 // NHWC uint8 slots. What differs is only how the slots are checked and how
 // the kernel is built; the binding, the run and the profile name are here.
+// Slots may hold int8 instead (uint8 xor 0x80, between kernels that take it:
+// XNNPACK's); a kernel that does not gets them shifted here.
 //
 //===----------------------------------------------------------------------===//
 
@@ -20,6 +22,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace qfx::exec {
 
@@ -35,18 +38,38 @@ public:
                            err);
     x_ = plan.data<uint8_t>(in_);
     y_ = plan.data<uint8_t>(out_);
+    if (!kernel_->setInt8Io(int8In_, int8Out_)) {
+      if (int8In_)
+        inU8_.resize(plan.slot(in_).numel());
+      if (int8Out_)
+        outU8_.resize(plan.slot(out_).numel());
+    }
     return Status::success();
   }
   Status run() final {
-    kernel_->run(x_, y_);
+    const uint8_t *x = x_;
+    if (!inU8_.empty()) {
+      kern::flipSign(x_, inU8_.data(), inU8_.size());
+      x = inU8_.data();
+    }
+    kernel_->run(x, outU8_.empty() ? y_ : outU8_.data());
+    if (!outU8_.empty())
+      kern::flipSign(outU8_.data(), y_, outU8_.size());
     return Status::success();
   }
   std::string implName() const final {
-    return kernel_ ? kernel_->libraryInfo() : std::string();
+    if (!kernel_)
+      return std::string();
+    const char *int8 = int8In_ && int8Out_ ? " (int8 in, out)"
+                       : int8In_           ? " (int8 in)"
+                       : int8Out_          ? " (int8 out)"
+                                           : "";
+    return kernel_->libraryInfo() + int8;
   }
 
 protected:
-  ConvKernelOp(int in, int out) : in_(in), out_(out) {}
+  ConvKernelOp(int in, int out, bool int8In = false, bool int8Out = false)
+      : in_(in), out_(out), int8In_(int8In), int8Out_(int8Out) {}
   /// The slots' element types and sizes against the kernel's description.
   virtual Status checkSlots(const Plan &plan) const = 0;
   /// Builds the kernel (called once, after checkSlots); null with `err` set
@@ -61,6 +84,9 @@ private:
   std::unique_ptr<kern::ConvKernel> kernel_;
   const uint8_t *x_ = nullptr;
   uint8_t *y_ = nullptr;
+  bool int8In_, int8Out_;
+  /// uint8 copies of int8 slots for a kernel that takes uint8 only.
+  std::vector<uint8_t> inU8_, outU8_;
 };
 
 } // namespace qfx::exec

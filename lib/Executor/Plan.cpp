@@ -93,8 +93,11 @@ int Plan::addExternalConstant(ElemType type, Shape shape, const void *data) {
   return numSlots() - 1;
 }
 
+/// 64-byte aligned, zeroed, with at least 16 bytes of slack past the end:
+/// XNNPACK's microkernels read up to XNN_EXTRA_BYTES (16) past an input they
+/// read in place (int8 slots, see ConvKernel::setInt8Io).
 static std::unique_ptr<void, void (*)(void *)> allocateAligned(size_t bytes) {
-  size_t rounded = (bytes + 63) / 64 * 64;
+  size_t rounded = (bytes + 16 + 63) / 64 * 64;
   void *p = std::aligned_alloc(64, rounded ? rounded : 64);
   if (p)
     std::memset(p, 0, rounded ? rounded : 64);

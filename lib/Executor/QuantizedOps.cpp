@@ -27,8 +27,9 @@ Status expectU8(const Plan &plan, int slot, size_t rank, const char *what) {
 
 class QConvOp : public ConvKernelOp {
 public:
-  QConvOp(int in, int out, ConvDesc d, ImplChoice c)
-      : ConvKernelOp(in, out), desc_(std::move(d)), choice_(c) {}
+  QConvOp(int in, int out, ConvDesc d, ImplChoice c, bool int8In, bool int8Out)
+      : ConvKernelOp(in, out, int8In, int8Out), desc_(std::move(d)),
+        choice_(c) {}
 
 private:
   Status checkSlots(const Plan &plan) const override {
@@ -296,8 +297,10 @@ private:
 
 std::unique_ptr<Kernel> exec::createQConvKernel(int input, int output,
                                                 ConvDesc desc,
-                                                ImplChoice choice) {
-  return std::make_unique<QConvOp>(input, output, std::move(desc), choice);
+                                                ImplChoice choice, bool int8In,
+                                                bool int8Out) {
+  return std::make_unique<QConvOp>(input, output, std::move(desc), choice,
+                                   int8In, int8Out);
 }
 std::unique_ptr<Kernel> exec::createQAddKernel(int lhs, int rhs, int output,
                                                QParams pl, QParams pr,

@@ -90,6 +90,12 @@ bool qfx::kern::oneDnnPairsCannotSaturate(const ConvDesc &d) {
   return 2 * d.in.qmax * maxW <= 32767;
 }
 
+bool qfx::kern::autoConvTakesInt8(Requant requant, bool depthwise) {
+  // Mirrors the Auto choice below: depthwise convolutions run qfx's kernel
+  // (or XNNPACK's without AVX2), other fp32 ones XNNPACK; both take int8.
+  return depthwise || requant == Requant::Fp32;
+}
+
 std::unique_ptr<ConvKernel> ConvKernel::create(ConvDesc d, ImplChoice choice,
                                                std::string &error) {
   error = d.validate();

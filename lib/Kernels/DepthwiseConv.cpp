@@ -36,6 +36,13 @@
 // their pairs. Channels beyond a multiple of 16 and the border pixels take
 // the gathering path above.
 //
+// int8 activations (setInt8Io: the uint8 value xor 0x80, as XNNPACK's qc8
+// operators around it read and write them): the gathering paths flip the
+// input bytes back as they load them (the padding row holds zp ^ 0x80), the
+// interior path sign-extends instead of zero-extending and subtracts
+// (zp - 128) * sum(w), and the output bytes are flipped as they are stored.
+// The int32 accumulators are the same integers either way.
+//
 //===----------------------------------------------------------------------===//
 
 #include "Avx2Requant.h"
@@ -94,10 +101,21 @@ public:
             wInterior_[(b * pairs_ + p) * 32 + j] = wTap_[t * c + ch];
         }
     zpSum_.assign(c, 0);
+    zpSumS8_.assign(c, 0);
     for (int64_t ch = 0; ch < c; ++ch)
-      for (int64_t t = 0; t < taps_; ++t)
+      for (int64_t t = 0; t < taps_; ++t) {
         zpSum_[ch] += dd.in.zeroPoint * wTap_[t * c + ch];
+        zpSumS8_[ch] += (dd.in.zeroPoint - 128) * wTap_[t * c + ch];
+      }
     acc_.resize(c);
+  }
+
+  bool setInt8Io(bool in, bool out) override {
+    inMask_ = in ? 0x80 : 0;
+    outMask_ = out ? 0x80 : 0;
+    std::fill(zpRow_.begin(), zpRow_.end(),
+              static_cast<uint8_t>(desc_.in.zeroPoint ^ inMask_));
+    return true;
   }
 
   /// Output pixels of the last run() on the interior fast path.
@@ -164,18 +182,32 @@ private:
       return;
     const int32_t zp = desc_.in.zeroPoint;
     std::fill(acc_.begin() + from, acc_.end(), 0);
+    const uint8_t inMask = inMask_;
     for (int64_t t = 0; t < taps_; ++t) {
       const uint8_t *x = ptrs_[t];
       const int8_t *w = wTap_.data() + t * c;
       for (int64_t ch = from; ch < c; ++ch)
-        acc_[ch] += (int32_t(x[ch]) - zp) * int32_t(w[ch]);
+        acc_[ch] += (int32_t(x[ch] ^ inMask) - zp) * int32_t(w[ch]);
     }
     if (from == 0) {
       rq_.rowFast(acc_.data(), out);
+      if (outMask_)
+        flipSign(out, out, c);
       return;
     }
     for (int64_t ch = from; ch < c; ++ch)
-      out[ch] = rq_.channel(acc_[ch], ch);
+      out[ch] = rq_.channel(acc_[ch], ch) ^ outMask_;
+  }
+
+  /// storeU8x16, the bytes xor'd with \p mask (0 or 0x80 in every byte).
+  QFX_AVX2 static void store16(uint8_t *out, __m256i a, __m256i b,
+                               __m128i mask) {
+    __m256i w = _mm256_permute4x64_epi64(_mm256_packs_epi32(a, b), 0xD8);
+    _mm_storeu_si128(
+        reinterpret_cast<__m128i *>(out),
+        _mm_xor_si128(_mm_packus_epi16(_mm256_castsi256_si128(w),
+                                       _mm256_extracti128_si256(w, 1)),
+                      mask));
   }
 
   QFX_AVX2 static __m256i requant8(__m256i acc, const FloatRequant8 &k,
@@ -198,6 +230,8 @@ private:
   QFX_AVX2 void pixelAvx2(uint8_t *out, const Epilogue &k) {
     const __m256i zp =
         _mm256_set1_epi16(static_cast<int16_t>(desc_.in.zeroPoint));
+    const __m128i inMask = _mm_set1_epi8(static_cast<char>(inMask_)),
+                  outMask = _mm_set1_epi8(static_cast<char>(outMask_));
     for (int64_t b = 0; b < blocks_; ++b) {
       const int64_t off = b * 16;
       const __m256i *w =
@@ -205,12 +239,16 @@ private:
       __m256i accLo = _mm256_setzero_si256(), accHi = _mm256_setzero_si256();
       for (int64_t p = 0; p < pairs_; ++p) {
         __m256i x0 = _mm256_sub_epi16(
-            _mm256_cvtepu8_epi16(_mm_loadu_si128(
-                reinterpret_cast<const __m128i *>(ptrs_[2 * p] + off))),
+            _mm256_cvtepu8_epi16(
+                _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i *>(
+                                  ptrs_[2 * p] + off)),
+                              inMask)),
             zp);
         __m256i x1 = _mm256_sub_epi16(
-            _mm256_cvtepu8_epi16(_mm_loadu_si128(
-                reinterpret_cast<const __m128i *>(ptrs_[2 * p + 1] + off))),
+            _mm256_cvtepu8_epi16(
+                _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i *>(
+                                  ptrs_[2 * p + 1] + off)),
+                              inMask)),
             zp);
         accLo = _mm256_add_epi32(
             accLo, _mm256_madd_epi16(_mm256_unpacklo_epi16(x0, x1),
@@ -222,7 +260,8 @@ private:
       // accLo = channels {0-3, 8-11}, accHi = {4-7, 12-15}.
       __m256i c0 = _mm256_permute2x128_si256(accLo, accHi, 0x20);
       __m256i c1 = _mm256_permute2x128_si256(accLo, accHi, 0x31);
-      storeU8x16(out + off, requant8(c0, k, off), requant8(c1, k, off + 8));
+      store16(out + off, requant8(c0, k, off), requant8(c1, k, off + 8),
+              outMask);
     }
   }
 
@@ -263,26 +302,36 @@ private:
   QFX_AVX2 void interiorBlocks(int64_t pixels, uint8_t *out,
                                const Epilogue &k) {
     if (pairs_ == 5)
-      interiorBlocksN<5>(pixels, out, k);
+      inMask_ ? interiorBlocksN<5, true>(pixels, out, k)
+              : interiorBlocksN<5, false>(pixels, out, k);
     else
-      interiorBlocksN<0>(pixels, out, k);
+      inMask_ ? interiorBlocksN<0, true>(pixels, out, k)
+              : interiorBlocksN<0, false>(pixels, out, k);
   }
 
-  /// \p Pairs tap pairs (0: pairs_ at run time).
-  template <int Pairs, typename Epilogue>
+  /// Widens 16 interleaved bytes to int16: sign-extended int8 or
+  /// zero-extended uint8.
+  template <bool Int8In> QFX_AVX2 static __m256i widen(__m128i x) {
+    return Int8In ? _mm256_cvtepi8_epi16(x) : _mm256_cvtepu8_epi16(x);
+  }
+
+  /// \p Pairs tap pairs (0: pairs_ at run time); \p Int8In: int8 input.
+  template <int Pairs, bool Int8In, typename Epilogue>
   QFX_AVX2 void interiorBlocksN(int64_t pixels, uint8_t *out,
                                 const Epilogue &k) {
     const int64_t np = Pairs ? Pairs : pairs_;
     const int64_t c = desc_.c, step = desc_.strideW * c;
     const uint8_t *const *ptrs = rowPtrs_.data();
+    const int32_t *zpSum = Int8In ? zpSumS8_.data() : zpSum_.data();
+    const __m128i outMask = _mm_set1_epi8(static_cast<char>(outMask_));
     for (int64_t b = 0; b < blocks_; ++b) {
       const int64_t off = b * 16;
       const __m256i *w =
           reinterpret_cast<const __m256i *>(&wInterior_[b * np * 32]);
       const __m256i zs0 = _mm256_loadu_si256(
-                        reinterpret_cast<const __m256i *>(&zpSum_[off])),
+                        reinterpret_cast<const __m256i *>(zpSum + off)),
                     zs1 = _mm256_loadu_si256(
-                        reinterpret_cast<const __m256i *>(&zpSum_[off + 8]));
+                        reinterpret_cast<const __m256i *>(zpSum + off + 8));
       uint8_t *o = out + off;
       for (int64_t px = 0, at = off; px < pixels; ++px, at += step, o += c) {
         __m256i acc0 = _mm256_setzero_si256(), acc1 = _mm256_setzero_si256();
@@ -292,27 +341,28 @@ private:
           __m128i xb = _mm_loadu_si128(
               reinterpret_cast<const __m128i *>(ptrs[2 * p + 1] + at));
           acc0 = _mm256_add_epi32(
-              acc0,
-              _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm_unpacklo_epi8(xa, xb)),
-                                _mm256_loadu_si256(w + 2 * p)));
+              acc0, _mm256_madd_epi16(widen<Int8In>(_mm_unpacklo_epi8(xa, xb)),
+                                      _mm256_loadu_si256(w + 2 * p)));
           acc1 = _mm256_add_epi32(
-              acc1,
-              _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm_unpackhi_epi8(xa, xb)),
-                                _mm256_loadu_si256(w + 2 * p + 1)));
+              acc1, _mm256_madd_epi16(widen<Int8In>(_mm_unpackhi_epi8(xa, xb)),
+                                      _mm256_loadu_si256(w + 2 * p + 1)));
         }
-        storeU8x16(o, requant8(_mm256_sub_epi32(acc0, zs0), k, off),
-                   requant8(_mm256_sub_epi32(acc1, zs1), k, off + 8));
+        store16(o, requant8(_mm256_sub_epi32(acc0, zs0), k, off),
+                requant8(_mm256_sub_epi32(acc1, zs1), k, off + 8), outMask);
       }
     }
   }
 
   Requantizer rq_;
   int64_t taps_ = 0, pairs_ = 0, blocks_ = 0, interiorPixels_ = 0;
+  /// 0x80 where the input / output is int8 (setInt8Io), else 0.
+  uint8_t inMask_ = 0, outMask_ = 0;
   std::vector<uint8_t> zpRow_;
   std::vector<const uint8_t *> ptrs_, rowPtrs_;
   std::vector<int8_t> wTap_;
   std::vector<int16_t> wPacked_, wInterior_;
-  std::vector<int32_t> zpSum_, acc_;
+  /// zp * sum(w) and (zp - 128) * sum(w) per channel (interior path).
+  std::vector<int32_t> zpSum_, zpSumS8_, acc_;
 };
 
 } // namespace

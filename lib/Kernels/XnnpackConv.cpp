@@ -9,7 +9,10 @@
 // XNNPACK's qc8 operators take signed 8-bit activations, per-channel int8
 // weights and an int32 bias, widen products to 16 bits and accumulate in 32
 // (exact), and requantize in fp32 (Requant::Fp32). qfx's uint8 activations
-// are shifted by 128 on the way in and out (x - zp is unchanged).
+// are shifted by 128 on the way in and out (x - zp is unchanged), unless the
+// executor keeps the tensor in int8 between two kernels that take it
+// (setInt8Io): then XNNPACK reads the caller's input and writes the caller's
+// output in place.
 //
 // XNNPACK's AVX2 qc8 microkernels (3x8c8) round every tap's input channels
 // up to 8, so a convolution over few channels (an RGB stem: 3 of 8) wastes
@@ -38,13 +41,12 @@ bool initXnnpack() {
   return ok;
 }
 
-/// dst = src ^ 0x80: uint8 <-> int8 with the zero point moved by 128. Written
-/// with SSE2 (x86-64's baseline) because the plain loop does not vectorise:
-/// byte stores may alias the vectors' own pointers.
-void flipSign(const void *src, void *dst, size_t n) {
-  auto *s = static_cast<const uint8_t *>(src);
-  auto *d = static_cast<uint8_t *>(dst);
-  size_t i = 0;
+} // namespace
+
+/// Written with SSE2 (x86-64's baseline) because the plain loop does not
+/// vectorise: byte stores may alias the vectors' own pointers.
+void qfx::kern::flipSign(const uint8_t *s, uint8_t *d, int64_t n) {
+  int64_t i = 0;
 #ifdef __SSE2__
   const __m128i bias = _mm_set1_epi8(static_cast<char>(0x80));
   for (; i + 16 <= n; i += 16)
@@ -55,6 +57,13 @@ void flipSign(const void *src, void *dst, size_t n) {
 #endif
   for (; i < n; ++i)
     d[i] = s[i] ^ 0x80;
+}
+
+namespace {
+
+/// flipSign on int8 / uint8 buffers of either kind.
+void flipBytes(const void *src, void *dst, int64_t n) {
+  flipSign(static_cast<const uint8_t *>(src), static_cast<uint8_t *>(dst), n);
 }
 
 class XnnpackConv : public ConvKernel {
@@ -108,28 +117,37 @@ public:
       padW_ = d.w + d.padL + d.padR;
       padded_.assign(d.n * padH_ * padW_ * d.c + 16, zpIn);
       in_.resize(d.n * d.oh() * d.ow() * k + std::max(16, XNN_EXTRA_BYTES));
-      st = xnn_setup_convolution2d_nhwc_qc8(op_, d.n, d.oh(), d.ow(),
-                                            in_.data(), out_.data(), nullptr);
     } else {
       // XNNPACK's microkernels may read XNN_EXTRA_BYTES past the input.
       in_.resize(d.n * d.h * d.w * d.c + XNN_EXTRA_BYTES);
-      st = xnn_setup_convolution2d_nhwc_qc8(op_, d.n, d.h, d.w, in_.data(),
-                                            out_.data(), nullptr);
     }
-    if (st != xnn_status_success)
+    if (!setup(in_.data(), out_.data()))
       return "xnn_setup_convolution2d_nhwc_qc8 failed";
     return "";
   }
 
+  bool setInt8Io(bool in, bool out) override {
+    int8In_ = in;
+    int8Out_ = out;
+    return true;
+  }
+
   void run(const uint8_t *in, uint8_t *out) override {
-    const size_t no = out_.size();
-    if (im2col_) {
+    const int8_t *x = in_.data();
+    if (im2col_)
       gatherColumns(in);
-    } else {
-      flipSign(in, in_.data(), desc_.n * desc_.h * desc_.w * desc_.c);
-    }
+    else if (int8In_)
+      x = reinterpret_cast<const int8_t *>(in);
+    else
+      flipBytes(in, in_.data(), desc_.n * desc_.h * desc_.w * desc_.c);
+    int8_t *y = int8Out_ ? reinterpret_cast<int8_t *>(out) : out_.data();
+    // The operator was set up in init() for the same shapes; only the
+    // pointers change (once: plan slots stay where they are).
+    if (x != setIn_ || y != setOut_)
+      setup(x, y);
     xnn_run_operator(op_, nullptr);
-    flipSign(out_.data(), out, no);
+    if (!int8Out_)
+      flipBytes(out_.data(), out, out_.size());
   }
 
   std::string libraryInfo() const override {
@@ -137,6 +155,15 @@ public:
   }
 
 private:
+  bool setup(const int8_t *x, int8_t *y) {
+    const ConvDesc &d = desc_;
+    setIn_ = x;
+    setOut_ = y;
+    return xnn_setup_convolution2d_nhwc_qc8(op_, d.n, im2col_ ? d.oh() : d.h,
+                                            im2col_ ? d.ow() : d.w, x, y,
+                                            nullptr) == xnn_status_success;
+  }
+
   /// im2col: in_[pixel][ky][kx][c] from the zero-point-padded, shifted
   /// input (a tap row is contiguous there when dilW == 1).
   void gatherColumns(const uint8_t *in) {
@@ -144,10 +171,13 @@ private:
     const int64_t c = d.c;
     for (int64_t n = 0; n < d.n; ++n)
       for (int64_t y = 0; y < d.h; ++y) {
-        flipSign(in + (n * d.h + y) * d.w * c,
-                 padded_.data() +
-                     ((n * padH_ + y + d.padT) * padW_ + d.padL) * c,
-                 d.w * c);
+        const uint8_t *src = in + (n * d.h + y) * d.w * c;
+        int8_t *dst =
+            padded_.data() + ((n * padH_ + y + d.padT) * padW_ + d.padL) * c;
+        if (int8In_)
+          std::memcpy(dst, src, d.w * c);
+        else
+          flipBytes(src, dst, d.w * c);
       }
     const int64_t oh = d.oh(), ow = d.ow(), row = d.kw * c;
     const int64_t kh = d.kh, dilW = d.dilW, kw = d.kw;
@@ -190,7 +220,9 @@ private:
   }
 
   xnn_operator_t op_ = nullptr;
-  bool im2col_ = false;
+  bool im2col_ = false, int8In_ = false, int8Out_ = false;
+  const int8_t *setIn_ = nullptr;
+  int8_t *setOut_ = nullptr;
   int64_t padH_ = 0, padW_ = 0;
   std::vector<int8_t> in_, out_, padded_;
 };

@@ -137,6 +137,35 @@ static std::vector<float> floatValues(DenseElementsAttr a) {
   return out;
 }
 
+/// True when the kernel the runtime picks for \p op, if it is a qfxk.conv2d,
+/// takes int8 activations (kern::autoConvTakesInt8).
+static bool convTakesInt8(Operation *op) {
+  auto c = dyn_cast_if_present<qk::Conv2dOp>(op);
+  if (!c || c.getInput().getType().getRank() != 4 ||
+      c.getResult().getType().getRank() != 4)
+    return false;
+  int64_t ch = c.getInput().getType().getDimSize(3);
+  bool depthwise = static_cast<int64_t>(c.getGroups()) == ch &&
+                   c.getResult().getType().getDimSize(3) == ch;
+  return kern::autoConvTakesInt8(c.getRequant() == qk::Requant::float_
+                                     ? kern::Requant::Float
+                                     : kern::Requant::Fp32,
+                                 depthwise);
+}
+
+/// True when \p v can stay int8 (uint8 xor 0x80) in its slot: produced by
+/// a convolution whose kernel takes int8 and read only as the input of such
+/// convolutions, so the shifts XNNPACK needs between them cancel out. Any
+/// other reader (an add, a reshape, the function's result) sees uint8.
+static bool staysInt8(Value v) {
+  if (!convTakesInt8(v.getDefiningOp()) || v.use_empty())
+    return false;
+  for (OpOperand &use : v.getUses())
+    if (use.getOperandNumber() != 0 || !convTakesInt8(use.getOwner()))
+      return false;
+  return true;
+}
+
 #define QFX_TRY(var, expr)                                                     \
   int var;                                                                     \
   {                                                                            \
@@ -174,7 +203,8 @@ Status ModelBuilder::lowerKernelOp(Operation *op, bool &handled) {
     }
     QFX_TRY(x, slotOf(op, in));
     QFX_TRY(y, newBuffer(op, res));
-    add(op, createQConvKernel(x, y, std::move(d), kern::ImplChoice::Auto));
+    add(op, createQConvKernel(x, y, std::move(d), kern::ImplChoice::Auto,
+                              c && staysInt8(in), c && staysInt8(res)));
     return Status::success();
   }
   if (auto l = dyn_cast<qk::DynamicLinearOp>(op)) {

@@ -26,9 +26,15 @@
 namespace qfx::exec {
 
 /// Convolution or linear layer; the implementation is chosen at prepare.
+/// \p int8In / \p int8Out: the input / output slot holds int8 (each byte
+/// the uint8 value xor 0x80, see ConvKernel::setInt8Io); kernels that do
+/// not take int8 get it shifted around them. An int8 input slot must be a
+/// plan buffer (it has the slack XNNPACK reads past the end).
 std::unique_ptr<Kernel> createQConvKernel(int input, int output,
                                           kern::ConvDesc desc,
-                                          kern::ImplChoice choice);
+                                          kern::ImplChoice choice,
+                                          bool int8In = false,
+                                          bool int8Out = false);
 /// 3-d convolution on NCDHW slots (converted to NDHWC around the kernel).
 std::unique_ptr<Kernel> createQConv3dKernel(int input, int output,
                                             kern::Conv3dDesc desc,

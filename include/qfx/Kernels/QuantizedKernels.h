@@ -156,6 +156,14 @@ public:
   /// OneDnnU8S8Checked).
   virtual Impl lastImpl() const { return impl_; }
   const ConvDesc &desc() const { return desc_; }
+  /// Asks the kernel to read its input (\p in) and / or write its output
+  /// (\p out) as int8: each byte the uint8 value xor 0x80, the zero point
+  /// moved by 128. That is what XNNPACK's qc8 operators take, so consecutive
+  /// kernels that accept it skip the shift between them (same integers, so
+  /// the same outputs). An int8 input must have 16 readable bytes past its
+  /// end (XNNPACK's microkernels read XNN_EXTRA_BYTES beyond). Returns false,
+  /// changing nothing, when the kernel runs on uint8 only.
+  virtual bool setInt8Io(bool in, bool out) { return !in && !out; }
 
 protected:
   ConvKernel(ConvDesc d, Impl impl) : desc_(std::move(d)), impl_(impl) {}
@@ -167,6 +175,16 @@ protected:
 /// AVX2 interior fast path (all taps inside the image); -1 for other
 /// kernels. Tests assert that the path ran.
 int64_t depthwiseInteriorPixels(const ConvKernel &k);
+
+/// True when ConvKernel::create(Auto) picks a kernel that honours
+/// setInt8Io for a convolution with requantization \p requant that is
+/// (\p depthwise) or is not depthwise: XNNPACK's (fp32) and qfx's depthwise
+/// kernel.
+bool autoConvTakesInt8(Requant requant, bool depthwise);
+
+/// dst[i] = src[i] ^ 0x80 for n bytes: uint8 <-> int8 with the zero point
+/// moved by 128 (dst may equal src).
+void flipSign(const uint8_t *src, uint8_t *dst, int64_t n);
 
 /// True when oneDNN's u8 x s8 kernels on AVX2 without VNNI (vpmaddubsw, pairs
 /// summed with int16 saturation) are exact for \p d: 2 * in.qmax * max|w|

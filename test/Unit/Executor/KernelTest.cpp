@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "qfx/Executor/Kernels.h"
+#include "qfx/Executor/QuantizedOps.h"
 #include "qfx/Runtime/Observers.h"
 
 #include <catch2/catch.hpp>
@@ -406,5 +407,59 @@ TEST_CASE("lstm checks its state slots", "[executor]") {
     CHECK(s.failed());
     CHECK(s.message().find("lstm: states must be [L*D, B, H]") !=
           std::string::npos);
+  }
+}
+
+TEST_CASE("quantized convolutions keep int8 slots between them", "[executor]") {
+  // Two 1x1 convolutions, 16 -> 24 -> 8 channels, the middle slot int8
+  // (uint8 xor 0x80). Each runs on XNNPACK (reads / writes the int8 slot
+  // in place) or on the reference kernel (uint8 only: the executor shifts
+  // around it); the output is the same uint8 either way.
+  auto desc = [](int64_t c, int64_t oc, uint32_t seed) {
+    kern::ConvDesc d;
+    d.n = 1, d.h = 3, d.w = 5, d.c = c, d.oc = oc;
+    d.in = {0.05f, 100, 0, 255};
+    d.out = {0.1f, 120, 0, 255};
+    d.requant = kern::Requant::Fp32;
+    for (int64_t i = 0; i < c * oc; ++i)
+      d.weight.push_back(static_cast<int8_t>((i * 37 + seed) % 255 - 127));
+    d.wScales.assign(oc, 0.004f);
+    for (int64_t o = 0; o < oc; ++o)
+      d.biasI.push_back(static_cast<int32_t>(o * 50 - 300));
+    return d;
+  };
+  auto runPlan = [&](kern::ImplChoice first, kern::ImplChoice second,
+                     bool int8) {
+    Plan plan;
+    int x = plan.addBuffer(ElemType::U8, {1, 3, 5, 16});
+    int mid = plan.addBuffer(ElemType::U8, {1, 3, 5, 24});
+    int y = plan.addBuffer(ElemType::U8, {1, 3, 5, 8});
+    plan.addKernel(createQConvKernel(x, mid, desc(16, 24, 3), first,
+                                     /*int8In=*/false, /*int8Out=*/int8));
+    plan.addKernel(createQConvKernel(mid, y, desc(24, 8, 11), second,
+                                     /*int8In=*/int8, /*int8Out=*/false));
+    REQUIRE(plan.finalize().ok());
+    for (int i = 0; i < 16 * 15; ++i)
+      plan.data<uint8_t>(x)[i] = static_cast<uint8_t>(i * 53 % 256);
+    REQUIRE(plan.run().ok());
+    const uint8_t *p = plan.data<uint8_t>(y), *m = plan.data<uint8_t>(mid);
+    return std::pair{std::vector<uint8_t>(p, p + 8 * 15),
+                     std::vector<uint8_t>(m, m + 24 * 15)};
+  };
+  using kern::ImplChoice;
+  auto [ref, refMid] = runPlan(ImplChoice::Reference, ImplChoice::Reference,
+                               /*int8=*/false);
+  std::vector<uint8_t> flipped = refMid;
+  for (uint8_t &v : flipped)
+    v ^= 0x80;
+  for (auto [first, second] :
+       {std::pair{ImplChoice::Xnnpack, ImplChoice::Xnnpack},
+        std::pair{ImplChoice::Reference, ImplChoice::Xnnpack},
+        std::pair{ImplChoice::Xnnpack, ImplChoice::Reference},
+        std::pair{ImplChoice::Reference, ImplChoice::Reference}}) {
+    INFO("first " << int(first) << " second " << int(second));
+    auto [out, mid] = runPlan(first, second, /*int8=*/true);
+    CHECK(out == ref);
+    CHECK(mid == flipped);
   }
 }

@@ -257,6 +257,61 @@ TEST_CASE("XNNPACK runs few-channel convolutions as im2col + GEMM",
   CHECK(k->libraryInfo() == "xnnpack:qc8");
 }
 
+TEST_CASE("XNNPACK and the depthwise kernel read and write int8 in place",
+          "[kernels][xnnpack]") {
+  // What the executor keeps between XNNPACK's kernels: uint8 xor 0x80.
+  const Shape stems[] = {{2, 9, 9, 3, 32, 3, 2, 1, 1}}; // im2col + GEMM
+  std::mt19937 rng(99);
+  int int8Kernels = 0;
+  for (Requant rq : {Requant::Fp32, Requant::Float})
+    for (Data data : {Data::Random, Data::Extreme})
+      for (bool relu : {false, true})
+        for (int i = 0; i < 9; ++i) {
+          const Shape &s = i < 8 ? kShapes[i] : stems[0];
+          ConvDesc d = makeDesc(s, rq, 255, data, rng, relu);
+          auto x = makeInput(d, data, rng);
+          std::vector<uint8_t> ref(d.n * d.oh() * d.ow() * d.oc);
+          referenceConv(d, x.data(), ref.data());
+          std::string err;
+          auto k = ConvKernel::create(d, ImplChoice::Auto, err);
+          INFO("requant=" << requantName(rq) << " c=" << s.c << " oc=" << s.oc
+                          << " k=" << s.k << " groups=" << s.groups << " ran "
+                          << (k ? k->libraryInfo() : err));
+          REQUIRE(k);
+          // The loader's prediction (which slots stay int8) matches the
+          // kernel Auto builds.
+          const bool dw = s.groups == s.c && s.oc == s.c;
+          const bool takes = autoConvTakesInt8(rq, dw);
+          CHECK(k->setInt8Io(true, true) == takes);
+          if (!takes) {
+            // Refused: the kernel still runs on uint8.
+            CHECK(k->setInt8Io(false, false));
+            std::vector<uint8_t> out(ref.size(), 7);
+            k->run(x.data(), out.data());
+            CHECK(out == ref);
+            continue;
+          }
+          CHECK((k->impl() == Impl::XnnpackQC8 ||
+                 k->impl() == Impl::DepthwiseAvx2 ||
+                 k->impl() == Impl::DepthwiseScalar));
+          ++int8Kernels;
+          for (auto [in, out] :
+               {std::pair{true, false}, std::pair{false, true},
+                std::pair{true, true}, std::pair{false, false}})
+            checkInt8Run(*k, x, ref, in, out);
+        }
+  // fp32: 9 shapes; float: the two depthwise ones; x 4 data / relu cases.
+  CHECK(int8Kernels == 4 * (9 + 1));
+  // The reference kernel takes uint8 only.
+  ConvDesc d =
+      makeDesc(kShapes[0], Requant::Fp32, 255, Data::Random, rng, false);
+  std::string err;
+  auto ref = ConvKernel::create(d, ImplChoice::Reference, err);
+  REQUIRE(ref);
+  CHECK_FALSE(ref->setInt8Io(true, false));
+  CHECK(ref->setInt8Io(false, false));
+}
+
 TEST_CASE("unsafe oneDNN u8s8 is refused", "[kernels][onednn]") {
   std::mt19937 rng(7);
   ConvDesc d = makeDesc(kShapes[0], Requant::Float, 255, Data::Extreme, rng,

@@ -20,7 +20,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <random>
+#include <vector>
 
 namespace qfx::kern::test {
 
@@ -93,6 +95,32 @@ inline void checkConvRun(ConvKernel &k, const std::vector<uint8_t> &x,
     for (uint8_t v : ref)
       distinct += !seen[v], seen[v] = true;
     CHECK(distinct > 8);
+  }
+}
+
+/// Runs \p k reading int8 (each byte xor 0x80) when \p in and writing
+/// int8 when \p out (ConvKernel::setInt8Io), twice from buffers at other
+/// addresses (the kernel must follow them), and checks the bytes against the
+/// uint8 \p ref. The input carries the 16 bytes of slack XNNPACK reads past
+/// the end.
+inline void checkInt8Run(ConvKernel &k, const std::vector<uint8_t> &x,
+                         const std::vector<uint8_t> &ref, bool in, bool out) {
+  INFO("int8 in=" << in << " out=" << out);
+  REQUIRE(k.setInt8Io(in, out));
+  const uint8_t inMask = in ? 0x80 : 0, outMask = out ? 0x80 : 0;
+  std::vector<uint8_t> xs[2], ys[2];
+  for (int run = 0; run < 2; ++run) {
+    xs[run].assign(x.size() + 16, 0x5a);
+    ys[run].assign(ref.size(), 7);
+    for (size_t i = 0; i < x.size(); ++i)
+      xs[run][i] = x[i] ^ inMask;
+    k.run(xs[run].data(), ys[run].data());
+    // Garbage where the first run read: the second must not look there.
+    std::fill(xs[0].begin(), xs[0].end(), 0xa5);
+    size_t mismatches = 0;
+    for (size_t i = 0; i < ref.size(); ++i)
+      mismatches += (ys[run][i] ^ outMask) != ref[i];
+    CHECK(mismatches == 0);
   }
 }
 

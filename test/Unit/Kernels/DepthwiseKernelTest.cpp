@@ -8,7 +8,7 @@
 
 #include "qfx/Kernels/QuantizedKernels.h"
 
-#include <catch2/catch.hpp>
+#include "ConvTestData.h"
 
 #include <random>
 
@@ -157,6 +157,15 @@ void checkDepthwise(ImplChoice choice, Impl expected, const char *name) {
             // Which path computed the pixels: the interior one on AVX2.
             CHECK(depthwiseInteriorPixels(*k) ==
                   (expected == Impl::DepthwiseAvx2 ? interiorPixels(d) : 0));
+            // The same with int8 input and / or output (between XNNPACK's
+            // kernels), on the same paths.
+            for (auto [i8in, i8out] :
+                 {std::pair{true, false}, std::pair{false, true},
+                  std::pair{true, true}}) {
+              test::checkInt8Run(*k, x, ref, i8in, i8out);
+              CHECK(depthwiseInteriorPixels(*k) ==
+                    (expected == Impl::DepthwiseAvx2 ? interiorPixels(d) : 0));
+            }
             // Not trivially saturated (the adversarial data is constant).
             if (data != Data::Adversarial && ref.size() >= 64)
               CHECK(distinct > 8);
