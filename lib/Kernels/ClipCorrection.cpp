@@ -64,32 +64,69 @@ void addScaledScalar(int32_t *acc, const int8_t *const *w, int64_t tap,
       acc[j] += rest[e] * int32_t(w[e][tap + j]);
 }
 
+/// 16 int8 weights widened to int16.
+QFX_AVX2 inline __m256i loadWeights(const int8_t *w) {
+  return _mm256_cvtepi8_epi16(
+      _mm_loadu_si128(reinterpret_cast<const __m128i *>(w)));
+}
+
 /// addScaledScalar on 16 * B channels from j, in registers: one loop over
 /// the values per block (the branch at its end is what costs, not the
-/// arithmetic).
+/// arithmetic), two values per step. vpmaddwd multiplies the interleaved
+/// int16 weights of two values by their two rests and adds the pair into
+/// int32 lanes: exact for any rest and weight (two int16 x int16 products
+/// cannot overflow an int32), half the instructions of one value at a time.
+/// Interleaving within 128-bit lanes puts channels {0-3, 8-11} of a block in
+/// one accumulator and {4-7, 12-15} in the other; the block is permuted so
+/// on load and back on store.
 template <int B>
 QFX_AVX2 inline void addBlockAvx2(int32_t *acc, const int8_t *const *w,
                                   int64_t tap, const int32_t *rest,
                                   int64_t count) {
   __m256i a[2 * B];
-  for (int k = 0; k < 2 * B; ++k)
-    a[k] = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(acc + 8 * k));
-  for (int64_t e = 0; e < count; ++e) {
-    // |rest * w| <= 128 * 128 fits int16: multiply 16 lanes, widen, add.
-    const __m256i r = _mm256_set1_epi16(static_cast<int16_t>(rest[e]));
+  for (int k = 0; k < B; ++k) {
+    __m256i lo =
+        _mm256_loadu_si256(reinterpret_cast<const __m256i *>(acc + 16 * k));
+    __m256i hi =
+        _mm256_loadu_si256(reinterpret_cast<const __m256i *>(acc + 16 * k + 8));
+    a[2 * k] = _mm256_permute2x128_si256(lo, hi, 0x20);
+    a[2 * k + 1] = _mm256_permute2x128_si256(lo, hi, 0x31);
+  }
+  int64_t e = 0;
+  for (; e + 2 <= count; e += 2) {
+    // Each int32 lane holds the pair (rest[e], rest[e + 1]) as int16s.
+    const __m256i r = _mm256_set1_epi32(
+        static_cast<int32_t>((static_cast<uint32_t>(rest[e + 1]) << 16) |
+                             (static_cast<uint32_t>(rest[e]) & 0xffffu)));
     for (int k = 0; k < B; ++k) {
-      __m256i p = _mm256_mullo_epi16(
-          _mm256_cvtepi8_epi16(_mm_loadu_si128(
-              reinterpret_cast<const __m128i *>(w[e] + tap + 16 * k))),
-          r);
+      __m256i w0 = loadWeights(w[e] + tap + 16 * k),
+              w1 = loadWeights(w[e + 1] + tap + 16 * k);
       a[2 * k] = _mm256_add_epi32(
-          a[2 * k], _mm256_cvtepi16_epi32(_mm256_castsi256_si128(p)));
+          a[2 * k], _mm256_madd_epi16(_mm256_unpacklo_epi16(w0, w1), r));
       a[2 * k + 1] = _mm256_add_epi32(
-          a[2 * k + 1], _mm256_cvtepi16_epi32(_mm256_extracti128_si256(p, 1)));
+          a[2 * k + 1], _mm256_madd_epi16(_mm256_unpackhi_epi16(w0, w1), r));
     }
   }
-  for (int k = 0; k < 2 * B; ++k)
-    _mm256_storeu_si256(reinterpret_cast<__m256i *>(acc + 8 * k), a[k]);
+  if (e < count) {
+    // The last value paired with itself at rest 0.
+    const __m256i r = _mm256_set1_epi32(
+        static_cast<int32_t>(static_cast<uint32_t>(rest[e]) & 0xffffu));
+    for (int k = 0; k < B; ++k) {
+      __m256i w0 = loadWeights(w[e] + tap + 16 * k);
+      a[2 * k] = _mm256_add_epi32(
+          a[2 * k], _mm256_madd_epi16(_mm256_unpacklo_epi16(w0, w0), r));
+      a[2 * k + 1] = _mm256_add_epi32(
+          a[2 * k + 1], _mm256_madd_epi16(_mm256_unpackhi_epi16(w0, w0), r));
+    }
+  }
+  for (int k = 0; k < B; ++k) {
+    _mm256_storeu_si256(
+        reinterpret_cast<__m256i *>(acc + 16 * k),
+        _mm256_permute2x128_si256(a[2 * k], a[2 * k + 1], 0x20));
+    _mm256_storeu_si256(
+        reinterpret_cast<__m256i *>(acc + 16 * k + 8),
+        _mm256_permute2x128_si256(a[2 * k], a[2 * k + 1], 0x31));
+  }
 }
 
 QFX_AVX2 void addScaledAvx2(int32_t *acc, const int8_t *const *w, int64_t tap,
@@ -143,10 +180,8 @@ void qfx::kern::correctClipped(const ConvDesc &d, int64_t factor,
                                const std::vector<int64_t> &rowStart,
                                int64_t image, int64_t oy0, int64_t oy1,
                                int32_t *acc) {
-  // rest * w fits the AVX2 kernel's int16 products only for rest <= 128.
-  bool avx2 = cpuHasAvx2();
-  for (const ClippedValue &v : values)
-    avx2 &= v.rest <= 128;
+  // rest = x - limit < 256 is an int16 operand of the AVX2 kernel's madd.
+  const bool avx2 = cpuHasAvx2();
   auto add = avx2 ? addScaledAvx2 : addScaledScalar;
   const int64_t icg = d.c / d.groups, ocg = d.oc / d.groups, taps = d.kh * d.kw;
   const int64_t oh = d.oh(), ow = d.ow(), toc = d.oc * factor;
