@@ -221,6 +221,11 @@ std::unique_ptr<ConvKernel> qfx::kern::createConv3dKernel(Conv3dDesc d,
   case ImplChoice::Xnnpack:
     error = "XNNPACK (2022) has no 3-d convolution";
     return nullptr;
+  case ImplChoice::Depthwise:
+  case ImplChoice::DepthwiseScalar:
+  case ImplChoice::GemmS16:
+    error = "qfx's depthwise and int16 GEMM kernels have no 3-d convolution";
+    return nullptr;
   case ImplChoice::Auto:
     break;
   }

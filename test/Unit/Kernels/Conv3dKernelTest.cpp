@@ -115,6 +115,15 @@ TEST_CASE("conv3d: the fp32 convention runs on oneDNN's int32 sums",
       makeDesc(kShapes3[0], Requant::Fp32, 255, Data::Random, rng, false),
       ImplChoice::Xnnpack, err));
   CHECK(err.find("no 3-d") != std::string::npos);
+  // Forcing one of qfx's 2-d-only kernels is refused too, not run as Auto.
+  for (ImplChoice forced : {ImplChoice::Depthwise, ImplChoice::DepthwiseScalar,
+                            ImplChoice::GemmS16}) {
+    err.clear();
+    CHECK_FALSE(createConv3dKernel(
+        makeDesc(kShapes3[0], Requant::Fp32, 255, Data::Random, rng, false),
+        forced, err));
+    CHECK(err.find("no 3-d") != std::string::npos);
+  }
 }
 
 TEST_CASE("conv3d: unsafe direct oneDNN is refused", "[kernels][conv3d]") {
