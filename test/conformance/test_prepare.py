@@ -131,9 +131,10 @@ def _has_weight_observer(mod, qconfig):
                             nn.ConvTranspose3d))
 
 
-def torch_observers(prepared, qat):
+def torch_observers(prepared, qat, per_site=False):
     """Counter of (producer, ('obs'|'fq:<class>', config key)) and the
-    first call-site node of each observer instance."""
+    first call-site node of each observer instance (per_site: every call
+    site of a shared instance counted, with the instance's key)."""
     modules = dict(prepared.named_modules(remove_duplicate=False))
     seen, keys, sites = set(), collections.Counter(), {}
     qconfig_map = getattr(prepared, "_qconfig_map", {})
@@ -143,7 +144,7 @@ def torch_observers(prepared, qat):
             continue
         mod = modules[node.target]
         if isinstance(mod, (ObserverBase, FakeQuantizeBase)):
-            if id(mod) in seen:
+            if id(mod) in seen and not per_site:
                 continue  # a shared instance: counted at its first site
             seen.add(id(mod))
             producer = node.args[0]
@@ -183,10 +184,10 @@ _FQ_CLASSES = {"fake_quantize": "FakeQuantize",
 _GROUP_RE = re.compile(r'qfx\.observer_group = "([^"]*)"')
 
 
-def qfx_observers(text):
+def qfx_observers(text, per_site=False):
     """Counter of (producer, key) from qfx-opt's pretty output (with
-    --mlir-print-debuginfo), one entry per observer group, plus each
-    entry's observer name (its location)."""
+    --mlir-print-debuginfo), one entry per observer group (per_site: per
+    observer op), plus each entry's observer name (its location)."""
     lines = text.split("\n")
     aliases = {}
     for line in lines:
@@ -241,7 +242,7 @@ def qfx_observers(text):
             producer = producer_of.get(operand, operand)
             producer_of[a.group(1)] = producer
             group = _GROUP_RE.search(line)
-            if group:
+            if group and not per_site:
                 if group.group(1) in groups:
                     continue  # one observer shared by several values
                 groups.add(group.group(1))

@@ -391,16 +391,6 @@ def check_convert(prepared, calibrated_path, shape, args, workdir):
     return worst, diffs
 
 
-# Placement matches, calibration cannot: the module's own mapping is a PTQ
-# one inside prepare_qat_fx, so the mul output after the sigmoid shares the
-# sigmoid's FixedQParamsFakeQuantize instance in PyTorch, while qfx's group
-# member there is a histogram observer op (the observer count by first
-# call site cannot tell them apart) that does not clamp to [0, 255/256].
-KNOWN_QAT_CALIBRATION_DIVERGENCES = {
-    "nested_own_mapping": "shared group member keeps its own observer kind",
-}
-
-
 def check_case(name, qat, args):
     factory, shape, make_cfg, adjust = _cases()[name]
     torch.manual_seed(0)
@@ -456,6 +446,11 @@ def check_case(name, qat, args):
         observed[path] = (sites, names)
         total += sum(expected.values())
         diffs += ["%s: %s" % (path or "<parent>", d) for d in compare(expected, actual)]
+        # Every call site of a shared observer is the shared instance's kind
+        # and configuration (a group member takes its owner's).
+        site_diffs = compare(torch_observers(gm, qat, per_site=True)[0],
+                             qfx_observers(funcs.get(symbols[path], ""), per_site=True)[0])
+        diffs += ["%s: per site: %s" % (path or "<parent>", d) for d in site_diffs]
         # Observers are submodules of their graph's module.
         prefix = path + ".activation_post_process_" if path else "activation_post_process_"
         bad = sorted(n for n in names.values() if not n.startswith(prefix) or
@@ -463,10 +458,7 @@ def check_case(name, qat, args):
         if bad:
             diffs.append("%s: observer names %s, expected %s<N>" % (
                 path or "<parent>", bad, prefix))
-    known = KNOWN_QAT_CALIBRATION_DIVERGENCES.get(name) if qat else None
-    if known:
-        print("    %s: calibration not compared (known: %s)" % (name, known))
-    if args.qfx_run and not diffs and not known:
+    if args.qfx_run and not diffs:
         calibrated, cal_diffs = check_calibration(prepared, graphs, observed, out,
                                                   shape, args, workdir)
         diffs += cal_diffs

@@ -276,10 +276,29 @@ bool ObserverInserter::shareInputObserver(Operation *op,
                  : rewriter.getStringAttr("activation_post_process");
   }
   auto join = [&](Operation *member) {
+    if (member != owner && member->getName() != owner->getName()) {
+      // PyTorch points the member's attribute at the owner's instance, so
+      // the member becomes an op of the owner's kind (a fixed-qparams
+      // fake-quantize owner makes a PTQ mapping's histogram observer
+      // member a fake-quantize too: prepare_qat_fx with a PTQ mapping).
+      OpBuilder::InsertionGuard guard(rewriter);
+      rewriter.setInsertionPoint(member);
+      Value in = member->getOperand(0);
+      Operation *replacement;
+      if (auto f = dyn_cast<FakeQuantizeOp>(owner))
+        replacement = FakeQuantizeOp::create(
+            rewriter, member->getLoc(), in.getType(), in, f.getConfig(),
+            f.getObserver(), ObserverStateAttr(), QParamsAttr());
+      else
+        replacement = ObserverOp::create(
+            rewriter, member->getLoc(), in.getType(), in,
+            cast<ObserverOp>(owner).getConfig(), ObserverStateAttr());
+      replacement->setAttr(QFXDialect::getObserverGroupAttrName(), group);
+      rewriter.replaceOp(member, replacement);
+      return;
+    }
     rewriter.modifyOpInPlace(member, [&] {
       member->setAttr(QFXDialect::getObserverGroupAttrName(), group);
-      if (member->getName() != owner->getName())
-        return;
       if (auto o = dyn_cast<ObserverOp>(member))
         o.setConfigAttr(cast<ObserverOp>(owner).getConfig());
       else if (auto f = dyn_cast<FakeQuantizeOp>(member)) {
