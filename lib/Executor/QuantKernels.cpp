@@ -14,6 +14,7 @@
 
 #include "qfx/Executor/Kernels.h"
 #include "qfx/Kernels/QuantizedKernels.h"
+#include "qfx/Runtime/FloatQParams.h"
 #include "qfx/Runtime/Quantize.h"
 
 #include <climits>
@@ -243,7 +244,8 @@ FakeQuantizeKernel::FakeQuantizeKernel(int input, int output,
     : input_(input), output_(output), state_(std::move(state)),
       observer_(state_->observer), observerEnabled_(observerEnabled),
       fakeQuantEnabled_(fakeQuantEnabled), scales_(state_->scales),
-      zeroPoints_(state_->zeroPoints) {
+      zeroPoints_(state_->zeroPoints),
+      floatZeroPoints_(state_->floatZeroPoints) {
   // PyTorch's buffers before any observation: scale [1.0], zero_point [0].
   if (scales_.empty())
     scales_ = {1.0f};
@@ -277,6 +279,7 @@ Status FakeQuantizeKernel::refreshQParams() {
       return qp.status();
     scales_ = qp->scales;
     zeroPoints_ = qp->zeroPoints;
+    floatZeroPoints_ = qp->floatZeroPoints;
     return Status::success();
   }
   rt::ObserverState state = observer_->exportState();
@@ -315,13 +318,28 @@ Status FakeQuantizeKernel::run() {
       std::memcpy(out_, view_.data, view_.numel() * sizeof(float));
     return Status::success();
   }
+  const bool floatZp = !floatZeroPoints_.empty();
+  const size_t numZeroPoints =
+      floatZp ? floatZeroPoints_.size() : zeroPoints_.size();
   if (static_cast<int64_t>(scales_.size()) != channels_ ||
-      static_cast<int64_t>(zeroPoints_.size()) != channels_)
+      static_cast<int64_t>(numZeroPoints) != channels_)
     return Status::error("fake_quantize has " + std::to_string(scales_.size()) +
-                         " scales for " + std::to_string(channels_) +
+                         " scales and " + std::to_string(numZeroPoints) +
+                         " zero points for " + std::to_string(channels_) +
                          " channels");
   const int64_t qmin = observer_->qrange().quantMin,
                 qmax = observer_->qrange().quantMax;
+  if (floatZp) {
+    for (int64_t o = 0; o < outer_; ++o)
+      for (int64_t c = 0; c < channels_; ++c) {
+        const int64_t base = (o * channels_ + c) * inner_;
+        for (int64_t i = 0; i < inner_; ++i)
+          out_[base + i] = rt::fakeQuantizeValueFloatQParams(
+              view_.data[base + i], scales_[c], floatZeroPoints_[c], qmin,
+              qmax);
+      }
+    return Status::success();
+  }
   for (int64_t o = 0; o < outer_; ++o)
     for (int64_t c = 0; c < channels_; ++c) {
       const int64_t base = (o * channels_ + c) * inner_;

@@ -185,6 +185,19 @@ Status ModelBuilder::lowerQuantOp(Operation *op, bool &handled) {
         state->zeroPoints.assign(qp.getZeroPoint().asArrayRef().begin(),
                                  qp.getZeroPoint().asArrayRef().end());
       }
+      // Float zero points have no qfx.qparams spelling (integer zero
+      // points): a calibrated float-qparams fake-quantize (a QAT
+      // embedding's weight) takes the qparams of its state, which are its
+      // buffers' (refreshed from the state at every observed call).
+      if (state->observer->config().qscheme ==
+              rt::QScheme::PerChannelAffineFloatQParams &&
+          f.getStateAttr()) {
+        auto qp = state->observer->calculateQParams();
+        if (qp.failed())
+          return error(op, qp.message());
+        state->scales = qp->scales;
+        state->floatZeroPoints = qp->floatZeroPoints;
+      }
       if (cfg.getKind() == FakeQuantizeKind::fixed_qparams_fake_quantize &&
           state->scales.empty()) {
         state->scales = {
@@ -330,7 +343,8 @@ void LoadedModel::writeBackState() {
     MLIRContext *ctx = op->getContext();
     if (ObserverStateAttr s = exportStateAttr(ctx, k->observer()))
       f.setStateAttr(s);
-    if (f.getConfig().getObserverEnabled() && f.getStateAttr()) {
+    if (f.getConfig().getObserverEnabled() && f.getStateAttr() &&
+        k->floatZeroPoints().empty()) {
       f.setQparamsAttr(
           QParamsAttr::get(ctx, DenseF32ArrayAttr::get(ctx, k->scales()),
                            DenseI64ArrayAttr::get(ctx, k->zeroPoints())));

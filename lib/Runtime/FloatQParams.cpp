@@ -29,3 +29,12 @@ float qfx::rt::dequantizeValueFloatQParams(int64_t q, float scale,
                                            float zeroPoint) {
   return (static_cast<float>(q) - zeroPoint) * scale;
 }
+
+float qfx::rt::fakeQuantizeValueFloatQParams(float x, float scale,
+                                             float zeroPoint, int64_t qmin,
+                                             int64_t qmax) {
+  const int64_t q = quantizeValueFloatQParams(x, scale, zeroPoint, qmin, qmax);
+  return static_cast<float>(
+      (static_cast<double>(q) - static_cast<double>(zeroPoint)) *
+      static_cast<double>(scale));
+}

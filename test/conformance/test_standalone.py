@@ -25,14 +25,16 @@ module call where PyTorch's reference graph passes them.
 Cases cover standalone modules selected by name and by class, without a
 config of their own (the parent's qconfig for the call becomes the global
 qconfig), with input/output_quantized_idxs, with their own qconfig mapping,
-with a parent qconfig of None, with conv + batch_norm + relu inside, and
+with a parent qconfig of None, with conv + batch_norm + relu inside,
 standalone entries in a standalone module's own config (ignored by 1.13's
-tracer). PTQ and QAT are compared (with QAT prepare_qat_fx swaps a
+tracer), and nn.Embedding / nn.EmbeddingBag inside (QAT swaps them to
+nnqat modules with the parent's float-qparams qconfig; with the default
+QAT qconfig prepare_qat_fx fails). PTQ and QAT are compared (with QAT prepare_qat_fx swaps a
 standalone module's conv / linear submodules to QAT modules with the
 parent's qconfigs before preparing it: they take part in no fusion and no
 multi-op pattern, and their weight fake-quantizes are the parent's); where
-PyTorch raises (a fixed-qparams op under a plain global qconfig) qfx must
-fail too. With --qfx-run both calibrate (QAT: training mode, fake-quantize
+PyTorch raises (a fixed-qparams op under a plain global qconfig, an
+embedding swapped with a non-float-qparams qconfig) qfx must fail too. With --qfx-run both calibrate (QAT: training mode, fake-quantize
 observers, a shared fake-quantize called at each member of its group) and
 convert.
 """
@@ -52,7 +54,8 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 from torch.ao.quantization import (  # noqa: E402
-    QConfigMapping, default_qconfig, get_default_qat_qconfig_mapping,
+    QConfigMapping, default_embedding_qat_qconfig, default_qconfig,
+    float_qparams_weight_only_qconfig, get_default_qat_qconfig_mapping,
     get_default_qconfig_mapping)
 from torch.ao.quantization.fx.custom_config import PrepareCustomConfig  # noqa: E402
 from torch.ao.quantization.observer import ObserverBase  # noqa: E402
@@ -168,6 +171,41 @@ class Nested(nn.Module):
         return self.outer(self.conv(x)) + 1.0
 
 
+class EmbBlock(nn.Module):
+    """nn.Embedding and nn.EmbeddingBag on index buffers next to a linear:
+    with QAT the parent swaps both to nnqat modules with its embedding
+    qconfig (a float-qparams weight fake-quantize)."""
+
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(10, 8)
+        self.bag = nn.EmbeddingBag(10, 8, mode="sum")
+        self.fc = nn.Linear(8, 8)
+        self.register_buffer("idx", torch.tensor([
+            [1, 2, 3, 4, 5, 6, 7, 8], [0, 9, 2, 4, 6, 8, 1, 3],
+            [5, 5, 0, 1, 2, 3, 9, 7], [4, 3, 2, 1, 0, 9, 8, 7]]))
+        self.register_buffer("bag_idx", torch.arange(24).reshape(8, 3) % 10)
+
+    def forward(self, x):
+        return self.fc(x) + self.emb(self.idx) + self.bag(self.bag_idx)
+
+
+class EmbParent(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+        self.sub = EmbBlock()
+
+    def forward(self, x):
+        return self.sub(self.conv(x))
+
+
+def _embedding_qconfigs(mapping, qat):
+    # As PyTorch users set them: the embedding qconfigs by class.
+    q = default_embedding_qat_qconfig if qat else float_qparams_weight_only_qconfig
+    mapping.set_object_type(nn.Embedding, q).set_object_type(nn.EmbeddingBag, q)
+
+
 def _idx(inputs=(), outputs=()):
     return PrepareCustomConfig().set_input_quantized_indexes(
         list(inputs)).set_output_quantized_indexes(list(outputs))
@@ -204,7 +242,27 @@ def _cases():
                          .set_standalone_module_name("sub", None, ex, None, None), None),
         "parent_none": (Parent, x, lambda ex: PrepareCustomConfig()
                         .set_standalone_module_name("sub", None, ex, _idx([0]), None),
-                        lambda m: m.set_module_name("sub", None)),
+                        lambda m, qat: m.set_module_name("sub", None)),
+        # prepare_qat_fx swaps the embeddings inside to nnqat modules with
+        # the parent's embedding qconfig (PTQ: the module's own global
+        # qconfig leaves them float).
+        "name_embedding": (EmbParent, x, lambda ex: PrepareCustomConfig()
+                           .set_standalone_module_name("sub", None, ex, None, None),
+                           _embedding_qconfigs),
+        # Its own mapping quantizes the Embedding (not the EmbeddingBag):
+        # with QAT convert then uses the parent's weight fake-quantize for
+        # it and keeps the bag float (its node unobserved).
+        "embedding_own_mapping": (EmbParent, x, lambda ex: PrepareCustomConfig()
+                                  .set_standalone_module_name(
+                                      "sub", get_default_qconfig_mapping("qnnpack")
+                                      .set_object_type(nn.Embedding,
+                                                       float_qparams_weight_only_qconfig),
+                                      ex, None, None), _embedding_qconfigs),
+        # The default QAT qconfig on an embedding: nnqat.Embedding.from_float
+        # asserts a float-qparams weight, so prepare_qat_fx fails.
+        "embedding_default_qconfig": (EmbParent, x, lambda ex: PrepareCustomConfig()
+                                      .set_standalone_module_name("sub", None, ex, None,
+                                                                  None), None),
         # 1.13 traces through the standalone modules inside a standalone
         # module (its own config's standalone entries only select leaf
         # calls): `inner` is part of `outer`, its sigmoid resolves to the
@@ -400,13 +458,16 @@ def check_case(name, qat, args):
     mapping = (get_default_qat_qconfig_mapping if qat
                else get_default_qconfig_mapping)("qnnpack")
     if adjust:
-        adjust(mapping)
+        adjust(mapping, qat)
     prepare = prepare_qat_fx if qat else prepare_fx
     try:
         prepared = prepare(copy.deepcopy(model), mapping, ex,
                            prepare_custom_config=cfg)
-    except ValueError as e:
+    except (ValueError, AssertionError) as e:
         prepared, torch_error = None, str(e).split("\n")[0]
+        # What qfx's diagnostic must say for each of PyTorch's errors.
+        want = ("fixed-qparams op" if isinstance(e, ValueError)
+                else "per_channel_affine_float_qparams")
     workdir = os.path.join(args.workdir, "%s-%s" % (name, "qat" if qat else "ptq"))
     os.makedirs(workdir, exist_ok=True)
     path = os.path.join(workdir, name + ".mlir")
@@ -423,7 +484,6 @@ def check_case(name, qat, args):
     if prepared is None:
         # Where PyTorch raises, qfx must reject the model too.
         proc = subprocess.run(cmd, capture_output=True, text=True)
-        want = "fixed-qparams op"
         if proc.returncode == 0 or want not in proc.stderr:
             return 0, ["expected qfx-opt to fail with %r (PyTorch: %s), got "
                        "status %d: %s" % (want, "accepts" if prepared else torch_error,

@@ -280,6 +280,8 @@ struct FakeQuantizeState {
   std::unique_ptr<rt::Observer> observer;
   std::vector<float> scales;
   std::vector<int64_t> zeroPoints;
+  /// per_channel_affine_float_qparams (then zeroPoints is empty).
+  std::vector<float> floatZeroPoints;
 };
 
 /// torch.ao.quantization.FakeQuantize: observe (when enabled), refresh the
@@ -300,6 +302,7 @@ public:
   rt::Observer &observer() { return *observer_; }
   const std::vector<float> &scales() const { return scales_; }
   const std::vector<int64_t> &zeroPoints() const { return zeroPoints_; }
+  const std::vector<float> &floatZeroPoints() const { return floatZeroPoints_; }
   /// FusedMovingAvgObsFakeQuantize (torch.fused_moving_avg_obs_fake_quant):
   /// with fake quantization enabled the qparams come from the running
   /// min/max through ATen's ChooseQuantizationParams, whether or not the
@@ -319,6 +322,7 @@ private:
   bool fused_ = false;
   std::vector<float> &scales_;
   std::vector<int64_t> &zeroPoints_;
+  std::vector<float> &floatZeroPoints_;
   int64_t outer_ = 1, channels_ = 1, inner_ = 1;
 };
 

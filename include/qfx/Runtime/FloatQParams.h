@@ -27,6 +27,13 @@ int64_t quantizeValueFloatQParams(float x, float scale, float zeroPoint,
                                   int64_t qmin, int64_t qmax);
 /// One element of dequantize_tensor_per_channel_float_qparams_cpu.
 float dequantizeValueFloatQParams(int64_t q, float scale, float zeroPoint);
+/// One element of torch.fake_quantize_per_channel_affine with a float
+/// zero point (a QAT embedding's weight_fake_quant): quantized as above,
+/// dequantized as (q - zero_point) * scale in double (ATen clamps with
+/// std::fmin / std::fmax on integers, which promote to double), then
+/// rounded to float32 once.
+float fakeQuantizeValueFloatQParams(float x, float scale, float zeroPoint,
+                                    int64_t qmin, int64_t qmax);
 
 } // namespace qfx::rt
 

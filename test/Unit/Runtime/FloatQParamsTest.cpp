@@ -48,3 +48,17 @@ TEST_CASE("float-qparams dequantize subtracts the float zero point",
   CHECK(dequantizeValueFloatQParams(98, 0.5f, 97.25f) == 0.375f);
   CHECK(dequantizeValueFloatQParams(0, 2.0f, 7.5f) == -15.0f);
 }
+
+TEST_CASE("float-qparams fake-quantize dequantizes in double", "[quantize]") {
+  // Expected values from torch.fake_quantize_per_channel_affine with a
+  // float zero point (1.13): ATen clamps with std::fmin / std::fmax on
+  // integers, so (q - zero_point) * scale is computed in double and
+  // rounded once. In float32 the first gives 0x1.5a6ac6p+0 (q = 74), the
+  // second (clamped to 255) 0x1.7a34d0p+1.
+  CHECK(fakeQuantizeValueFloatQParams(0x1.597696p+0f, 0x1.842468p-6f,
+                                      0x1.0e1462p+4f, 0,
+                                      255) == 0x1.5a6ac4p+0f);
+  CHECK(fakeQuantizeValueFloatQParams(0x1.f30834p+2f, 0x1.1d6cc2p-6f,
+                                      0x1.55912ap+6f, 0,
+                                      255) == 0x1.7a34cep+1f);
+}

@@ -242,7 +242,14 @@ static FailureOr<ObserverPlan> planObserver(Operation *op) {
     // weight observer (functional weights) uses its calibrated state, or
     // observes the weight when it has none.
     bool quantized = llvm::any_of(op->getUsers(), [](Operation *user) {
-      return static_cast<bool>(qconfigOf(user));
+      QConfigAttr q = qconfigOf(user);
+      // An embedding is converted only with a float-qparams weight qconfig
+      // (as convertEmbeddingWeight decides); with any other, prepare_fx did
+      // not observe its node and convert_weighted_module keeps the float
+      // module, dropping a QAT module's weight_fake_quant (to_float()).
+      if (q && isa<EmbeddingOp, EmbeddingBagOp>(user))
+        return q.getWeight() && convert::isFloatQParamsQuant(q.getWeight());
+      return static_cast<bool>(q);
     });
     if (!quantized)
       return plan;

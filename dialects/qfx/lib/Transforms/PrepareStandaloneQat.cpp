@@ -8,15 +8,18 @@
 //
 // prepare() (fx/prepare.py) runs propagate_qconfig_ and qat_swap_modules
 // on the whole model before run_prepare_fx_on_standalone_modules: the
-// standalone module's Conv / Linear submodules become nnqat modules whose
-// weight_fake_quant comes from the parent's QConfigMapping, propagated
+// standalone module's Conv / Linear / Embedding / EmbeddingBag submodules
+// become nnqat modules whose weight_fake_quant comes from the parent's
+// QConfigMapping, propagated
 // down the module tree with the eager rules (global, then per module on the
 // path: object_type of its class, then its exact module_name; no regexes,
 // no object-type order). The module's own prepare then no longer fuses
 // them (nnqat classes match no fusion pattern): qfx's fusion rejects the
 // matches that hold such an op (Prepare.cpp), and this file puts the
 // parent's weight fake-quantize on the swapped ops after the module's own
-// prepare.
+// prepare. nnqat.Embedding(Bag).from_float asserts that the qconfig's
+// weight has the per_channel_affine_float_qparams qscheme: any other
+// qconfig is an error here, where prepare_qat_fx fails.
 //
 // An op the parent leaves without qconfig keeps `qconfig = None` as a
 // module attribute, which the module's own propagate_qconfig_ does not
@@ -40,6 +43,17 @@
 using namespace mlir;
 using namespace qfx;
 namespace cfg = qfx::config;
+
+/// The module ops prepare_qat_fx's qat_swap_modules swaps (the native
+/// BackendConfig's qat_module entries for non-fused modules).
+static bool isQatSwappable(Operation &op) {
+  return isa<ConvOp, LinearOp, EmbeddingOp, EmbeddingBagOp>(op);
+}
+
+/// The weight operand: the table of an embedding, the second of the rest.
+static OpOperand &getWeightOperand(Operation &op) {
+  return op.getOpOperand(isa<EmbeddingOp, EmbeddingBagOp>(op) ? 0 : 1);
+}
 
 template <typename Entries>
 static void applyEntry(const Entries &entries, StringRef key,
@@ -85,7 +99,7 @@ qfx::findStandaloneQatSwaps(ModuleOp module,
         return;
       for (Operation &op : callee.getBody().getOps()) {
         auto node = op.getAttrOfType<NodeAttr>(QFXDialect::getNodeAttrName());
-        if (!isa<ConvOp, LinearOp>(op) || !node ||
+        if (!isQatSwappable(op) || !node ||
             node.getKind() != NodeKind::call_module)
           continue;
         StringRef path = node.getModule().getValue();
@@ -114,12 +128,12 @@ LogicalResult qfx::applyStandaloneQatWeights(const StandaloneQatSwaps &swaps,
   MLIRContext *ctx = callee.getContext();
   IRRewriter rewriter(ctx);
   for (Operation &op : callee.getBody().getOps()) {
-    // Fusion may have erased unswapped ops: only a conv / linear here is
+    // Fusion may have erased unswapped ops: only a swappable op here is
     // the op the entry names.
     auto it = swaps.find(&op);
-    if (it == swaps.end() || !isa<ConvOp, LinearOp>(op))
+    if (it == swaps.end() || !isQatSwappable(op))
       continue;
-    OpOperand &weight = op.getOpOperand(1);
+    OpOperand &weight = getWeightOperand(op);
     Value w = weight.get();
     Operation *old = w.getDefiningOp();
     bool replace = isa_and_nonnull<ObserverOp, FakeQuantizeOp>(old);
@@ -132,15 +146,27 @@ LogicalResult qfx::applyStandaloneQatWeights(const StandaloneQatSwaps &swaps,
       continue;
     }
     FailureOr<QConfigAttr> attr = getQConfigAttr(ctx, *it->second);
-    if (failed(attr)) {
-      auto node = op.getAttrOfType<NodeAttr>(QFXDialect::getNodeAttrName());
+    auto node = op.getAttrOfType<NodeAttr>(QFXDialect::getNodeAttrName());
+    StringRef path = node ? node.getModule().getValue() : "";
+    if (failed(attr))
       return op.emitError()
-             << "module '" << (node ? node.getModule().getValue() : "")
-             << "' of standalone module '" << modulePath
+             << "module '" << path << "' of standalone module '" << modulePath
              << "': prepare_qat_fx swaps it to its QAT class with the "
                 "parent's qconfig, which has no qfx form (e.g. a "
                 "RecordingObserver)";
-    }
+    if (isa<EmbeddingOp, EmbeddingBagOp>(op) &&
+        (!attr->getWeight() || attr->getWeight().getQscheme() !=
+                                   QScheme::per_channel_affine_float_qparams))
+      return op.emitError()
+             << "module '" << path << "' of standalone module '" << modulePath
+             << "': prepare_qat_fx swaps it to its QAT class with the "
+                "parent's qconfig, whose weight must have the "
+                "per_channel_affine_float_qparams qscheme (got "
+             << (attr->getWeight()
+                     ? stringifyQScheme(attr->getWeight().getQscheme())
+                     : StringRef("no weight"))
+             << "); give it a float-qparams embedding QAT qconfig such as "
+                "default_embedding_qat_qconfig in the parent's mapping";
     if (!attr->getWeight())
       continue;
     Location loc = NameLoc::get(rewriter.getStringAttr(

@@ -16,7 +16,8 @@
 
 namespace qfx {
 
-/// The conv / linear module ops of standalone modules' functions, each
+/// The conv / linear / embedding / embedding_bag module ops of standalone
+/// modules' functions, each
 /// with the qconfig the parent's QConfigMapping gives it by
 /// propagate_qconfig_'s eager rules (`parent`; null: the call's own
 /// `qfx.qconfig` stands for the whole module). prepare_qat_fx swaps those

@@ -247,6 +247,16 @@ cfg::NodeQuery Annotator::getQuery(const OpQConfigInfo &info) const {
     q.target = path.str();
     q.targetModuleType = target.str();
     q.moduleType = target.str();
+    // A standalone module's embedding that prepare_qat_fx swapped to its
+    // nnqat class is looked up by that class: 1.13's update_qconfig_for_qat
+    // maps only the default QAT module mappings' object_type entries (conv,
+    // linear, ...) to their nnqat classes, not nn.Embedding(Bag)'s.
+    if (matchesAloneOnly && isa<EmbeddingOp, EmbeddingBagOp>(info.op) &&
+        matchesAloneOnly(info.op))
+      for (const cfg::BackendPatternConfig &c : backend.getConfigs())
+        if (!c.pattern.isTuple() && c.pattern.op == target &&
+            !c.qatModule.empty())
+          q.targetModuleType = q.moduleType = c.qatModule;
     break;
   case NodeKind::call_function:
     q.kind = cfg::NodeKind::CallFunction;
