@@ -121,8 +121,29 @@ namespace {
 struct OpFilter {
   llvm::function_ref<bool(Operation *)> isExcluded;
   llvm::function_ref<bool(Operation *)> matchesAloneOnly;
+  /// The BackendConfig's qat_module of each float module class: the class
+  /// of a `matchesAloneOnly` op, which prepare_qat_fx swapped to it.
+  llvm::StringMap<StringRef> qatClasses;
+
+  /// The class patterns must name to match `op`.
+  StringRef getTarget(Operation *op, NodeAttr node) const {
+    StringRef target = node.getTarget().getValue();
+    if (qatClasses.empty() || !matchesAloneOnly || !matchesAloneOnly(op))
+      return target;
+    auto it = qatClasses.find(target);
+    return it == qatClasses.end() ? target : it->second;
+  }
 };
 } // namespace
+
+/// matchesPatternElement for a swapped op: its QAT class's patterns match
+/// it, the float class's do not (find_matches sees the nnqat module).
+static bool matchesElement(Operation *op, StringRef name,
+                           const OpFilter &filter) {
+  NodeAttr node = getNode(op);
+  return node && filter.getTarget(op, node) == name &&
+         matchesPatternElement(op, node.getTarget().getValue());
+}
 
 /// A pattern of more than one element (a 1-tuple is a single op).
 static bool isMultiOp(const config::Pattern &p) {
@@ -141,7 +162,7 @@ static bool isMatch(Value v, const config::Pattern &pattern, size_t maxUses,
   Operation *op = v ? v.getDefiningOp() : nullptr;
   if (!op || self.isTuple() || countUsers(op) > maxUses ||
       (filter.isExcluded && filter.isExcluded(op)) ||
-      !matchesPatternElement(op, self.op) ||
+      !matchesElement(op, self.op, filter) ||
       (inMultiOp && filter.matchesAloneOnly && filter.matchesAloneOnly(op)))
     return false;
   if (!isMultiOp(pattern))
@@ -194,7 +215,11 @@ SmallVector<BackendPatternMatch> qfx::findBackendPatternMatches(
     func::FuncOp func, const config::BackendConfig &config,
     BackendPatternSet set, llvm::function_ref<bool(Operation *)> isExcluded,
     llvm::function_ref<bool(Operation *)> matchesAloneOnly) {
-  OpFilter filter{isExcluded, matchesAloneOnly};
+  OpFilter filter{isExcluded, matchesAloneOnly, {}};
+  if (matchesAloneOnly)
+    for (const config::BackendPatternConfig &c : config.getConfigs())
+      if (!c.pattern.isTuple() && !c.qatModule.empty())
+        filter.qatClasses.try_emplace(c.pattern.op, c.qatModule);
   SmallVector<const config::BackendPatternConfig *> patterns =
       getSortedBackendPatterns(config, set);
   // A pattern can only match at an op whose target is its first element
@@ -227,7 +252,7 @@ SmallVector<BackendPatternMatch> qfx::findBackendPatternMatches(
     if (matched.contains(op))
       continue;
     candidates.clear();
-    auto it = byTarget.find(node.getTarget().getValue());
+    auto it = byTarget.find(filter.getTarget(op, node));
     if (it != byTarget.end())
       candidates.append(it->second.begin(), it->second.end());
     if (!matchAll.empty()) {
