@@ -15,33 +15,37 @@
 // mobilenet_v2's layers, and the uint8 <-> int8 shift around it costs two
 // more passes.
 //
-// NHWC, channels vectorised 16 at a time. Each output pixel gathers one
-// input pointer per tap (a row of zero points for taps in the padding, so
-// padding is the real value 0); x - zp is widened to int16 (|x - zp| <= 255,
-// |w| <= 128) and two taps are multiplied and summed into int32 by
-// vpmaddwd: |2 * 255 * 128| is far from overflow, so every step is exact (no
-// saturating 16-bit pair sum as in vpmaddubsw).
+// NHWC, channels vectorised 16 at a time. Taps in the padding read zero
+// points (a row or a buffer of them), so padding is the real value 0.
 //
-// Interior fast path (AVX2): output pixels whose taps all fall inside the
-// image (all but a border of about kh / 2 rows and kw / 2 columns) skip the
-// gather. Per output row, each 16-channel block walks the row's interior
-// pixels with one pointer per tap advanced by stride * c, the block's
-// weights loaded once per row. The zero point is not subtracted per tap:
-// there sum((x - zp) * w) = sum(x * w) - zp * sum(w), with x in [0, 255]
-// widened to int16 (vpmaddwd pairs stay far from overflow) and zp * sum(w)
-// precomputed per channel, the same int32 accumulators. The two taps of a
-// pair are interleaved as bytes before widening (vpunpck{l,h}bw, then
-// vpmovzxbw), so the sums come out in channel order. 3x3 kernels (five tap
-// pairs) are compiled with the pair count fixed; other sizes loop over
-// their pairs. Channels beyond a multiple of 16 and the border pixels take
-// the gathering path above.
+// The AVX2 path does not subtract the zero point per tap: sum((x - zp) * w)
+// = sum(x * w) - zp * sum(w), with x in [0, 255] widened to int16, two taps
+// multiplied and summed into int32 by vpmaddwd (|2 * 255 * 128| is far
+// from overflow, so every step is exact: no saturating 16-bit pair sum as
+// in vpmaddubsw) and zp * sum(w) precomputed per channel; the same int32
+// accumulators. The two taps of a pair are interleaved as bytes before
+// widening (vpunpck{l,h}bw, then vpmovzxbw), so the sums come out in
+// channel order. 3x3 kernels (five tap pairs) are compiled with the pair
+// count fixed; other sizes loop over their pairs.
+//
+// Row path: the output columns whose horizontal taps all fall inside the
+// image (all but about kw / 2 on each side) are computed per output row,
+// each 16-channel block walking the row with one pointer per tap advanced
+// by stride * c, the block's weights loaded once per row. Tap rows above or
+// below the image point into a buffer of zero points as long as an input
+// row, advanced the same way, so the top and bottom border rows take this
+// path too. The remaining border columns gather one pointer per tap per
+// pixel (a row of zero points for taps in the padding) and run the same
+// block code for one pixel. Channels beyond a multiple of 16, and CPUs
+// without AVX2, take the portable loop over the gathered taps, x - zp per
+// tap.
 //
 // int8 activations (setInt8Io: the uint8 value xor 0x80, as XNNPACK's qc8
-// operators around it read and write them): the gathering paths flip the
-// input bytes back as they load them (the padding row holds zp ^ 0x80), the
-// interior path sign-extends instead of zero-extending and subtracts
-// (zp - 128) * sum(w), and the output bytes are flipped as they are stored.
-// The int32 accumulators are the same integers either way.
+// operators around it read and write them): the zero points in the padding
+// are zp ^ 0x80, the AVX2 code sign-extends instead of zero-extending and
+// subtracts (zp - 128) * sum(w), the portable loop flips the bytes back as
+// it loads them, and the output bytes are flipped as they are stored. The
+// int32 accumulators are the same integers either way.
 //
 //===----------------------------------------------------------------------===//
 
@@ -74,31 +78,15 @@ public:
     for (int64_t ch = 0; ch < c; ++ch)
       for (int64_t t = 0; t < taps_; ++t)
         wTap_[t * c + ch] = dd.weight[ch * taps_ + t];
-    // AVX2: per 16-channel block and tap pair, the weights in the order of
-    // vpunpck{l,h}wd of the two taps' 16 channels (within 128-bit lanes):
-    // "lo" holds channels {0-3, 8-11}, "hi" {4-7, 12-15}, as (tap 2p, 2p+1).
-    wPacked_.assign(blocks_ * pairs_ * 32, 0);
-    for (int64_t b = 0; b < blocks_; ++b)
-      for (int64_t p = 0; p < pairs_; ++p) {
-        int16_t *lo = &wPacked_[(b * pairs_ + p) * 32], *hi = lo + 16;
-        for (int64_t j = 0; j < 16; ++j) {
-          int64_t t = 2 * p + j % 2;
-          int64_t ch = b * 16 + (j / 8) * 8 + (j % 8) / 2;
-          if (t < taps_) {
-            lo[j] = wTap_[t * c + ch];
-            hi[j] = wTap_[t * c + ch + 4];
-          }
-        }
-      }
-    // Interior path: per block and pair, channels 0-7 then 8-15, each as
-    // (tap 2p, tap 2p + 1) interleaved; zp * sum(w) per channel.
-    wInterior_.assign(blocks_ * pairs_ * 32, 0);
+    // AVX2: per block and pair, channels 0-7 then 8-15, each as (tap 2p,
+    // tap 2p + 1) interleaved; zp * sum(w) per channel.
+    wBlocks_.assign(blocks_ * pairs_ * 32, 0);
     for (int64_t b = 0; b < blocks_; ++b)
       for (int64_t p = 0; p < pairs_; ++p)
         for (int64_t j = 0; j < 32; ++j) {
           int64_t t = 2 * p + j % 2, ch = b * 16 + j / 2;
           if (t < taps_)
-            wInterior_[(b * pairs_ + p) * 32 + j] = wTap_[t * c + ch];
+            wBlocks_[(b * pairs_ + p) * 32 + j] = wTap_[t * c + ch];
         }
     zpSum_.assign(c, 0);
     zpSumS8_.assign(c, 0);
@@ -108,52 +96,51 @@ public:
         zpSumS8_[ch] += (dd.in.zeroPoint - 128) * wTap_[t * c + ch];
       }
     acc_.resize(c);
+    // Zero points for tap rows outside the image on the row path: the
+    // pointers start up to (kw - 1) * dilW pixels in and advance by
+    // strideW pixels per output column.
+    if (blocks_)
+      zpBuf_.assign(((dd.kw - 1) * dd.dilW + dd.ow() * dd.strideW + 1) * c,
+                    static_cast<uint8_t>(dd.in.zeroPoint));
   }
 
   bool setInt8Io(bool in, bool out) override {
     inMask_ = in ? 0x80 : 0;
     outMask_ = out ? 0x80 : 0;
-    std::fill(zpRow_.begin(), zpRow_.end(),
-              static_cast<uint8_t>(desc_.in.zeroPoint ^ inMask_));
+    const uint8_t zp = static_cast<uint8_t>(desc_.in.zeroPoint ^ inMask_);
+    std::fill(zpRow_.begin(), zpRow_.end(), zp);
+    std::fill(zpBuf_.begin(), zpBuf_.end(), zp);
     return true;
   }
 
-  /// Output pixels of the last run() on the interior fast path.
-  int64_t interiorPixels() const { return interiorPixels_; }
+  /// Output pixels of the last run() on the row path.
+  int64_t rowPathPixels() const { return rowPixels_; }
 
   void run(const uint8_t *in, uint8_t *out) override {
     const ConvDesc &d = desc_;
     const int64_t oh = d.oh(), ow = d.ow();
-    // The interior: output rows / columns whose taps are all inside.
-    const int64_t oy0 = firstInside(d.padT, d.strideH),
-                  oy1 = endInside(d.h, d.padT, d.strideH, d.kh, d.dilH, oh),
-                  ox0 = firstInside(d.padL, d.strideW),
+    // The row path's columns: all horizontal taps inside.
+    const int64_t ox0 = firstInside(d.padL, d.strideW),
                   ox1 = endInside(d.w, d.padL, d.strideW, d.kw, d.dilW, ow);
-    const bool interior = blocks_ && oy0 < oy1 && ox0 < ox1;
-    interiorPixels_ = 0;
+    const bool rows = blocks_ && ox0 < ox1;
+    const bool tail = blocks_ * 16 < d.c;
+    rowPixels_ = 0;
     for (int64_t n = 0; n < d.n; ++n)
       for (int64_t oy = 0; oy < oh; ++oy) {
-        const bool rowInside = interior && oy >= oy0 && oy < oy1;
-        if (rowInside) {
-          interiorRow(in, n, oy, ox0, ox1,
-                      out + ((n * oh + oy) * ow + ox0) * d.c);
-          interiorPixels_ += ox1 - ox0;
+        uint8_t *rowOut = out + (n * oh + oy) * ow * d.c;
+        if (rows) {
+          rowAvx2(in, n, oy, ox0, ox1, rowOut + ox0 * d.c);
+          rowPixels_ += ox1 - ox0;
         }
         for (int64_t ox = 0; ox < ow; ++ox) {
-          if (rowInside && ox == ox0) {
-            // Only the tail channels of the interior remain.
-            if (blocks_ * 16 < d.c)
-              for (; ox < ox1; ++ox) {
-                gather(in, n, oy, ox);
-                pixelScalar(out + ((n * oh + oy) * ow + ox) * d.c,
-                            blocks_ * 16);
-              }
+          const bool onRow = rows && ox >= ox0 && ox < ox1;
+          if (onRow && !tail) {
             ox = ox1 - 1;
             continue;
           }
           gather(in, n, oy, ox);
-          uint8_t *o = out + ((n * oh + oy) * ow + ox) * d.c;
-          if (blocks_)
+          uint8_t *o = rowOut + ox * d.c;
+          if (blocks_ && !onRow)
             pixelAvx2(o);
           pixelScalar(o, blocks_ * 16);
         }
@@ -219,50 +206,13 @@ private:
     return requantFp328(acc, k, c);
   }
 
+  /// The 16-channel blocks of the gathered pixel (ptrs_): the row path's
+  /// code for one pixel.
   QFX_AVX2 void pixelAvx2(uint8_t *out) {
     if (rq_.isFloat())
-      pixelAvx2(out, broadcastRequant(rq_));
+      blocks(ptrs_.data(), 1, out, broadcastRequant(rq_));
     else
-      pixelAvx2(out, broadcastFp32Requant(rq_));
-  }
-
-  template <typename Epilogue>
-  QFX_AVX2 void pixelAvx2(uint8_t *out, const Epilogue &k) {
-    const __m256i zp =
-        _mm256_set1_epi16(static_cast<int16_t>(desc_.in.zeroPoint));
-    const __m128i inMask = _mm_set1_epi8(static_cast<char>(inMask_)),
-                  outMask = _mm_set1_epi8(static_cast<char>(outMask_));
-    for (int64_t b = 0; b < blocks_; ++b) {
-      const int64_t off = b * 16;
-      const __m256i *w =
-          reinterpret_cast<const __m256i *>(&wPacked_[b * pairs_ * 32]);
-      __m256i accLo = _mm256_setzero_si256(), accHi = _mm256_setzero_si256();
-      for (int64_t p = 0; p < pairs_; ++p) {
-        __m256i x0 = _mm256_sub_epi16(
-            _mm256_cvtepu8_epi16(
-                _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i *>(
-                                  ptrs_[2 * p] + off)),
-                              inMask)),
-            zp);
-        __m256i x1 = _mm256_sub_epi16(
-            _mm256_cvtepu8_epi16(
-                _mm_xor_si128(_mm_loadu_si128(reinterpret_cast<const __m128i *>(
-                                  ptrs_[2 * p + 1] + off)),
-                              inMask)),
-            zp);
-        accLo = _mm256_add_epi32(
-            accLo, _mm256_madd_epi16(_mm256_unpacklo_epi16(x0, x1),
-                                     _mm256_loadu_si256(w + 2 * p)));
-        accHi = _mm256_add_epi32(
-            accHi, _mm256_madd_epi16(_mm256_unpackhi_epi16(x0, x1),
-                                     _mm256_loadu_si256(w + 2 * p + 1)));
-      }
-      // accLo = channels {0-3, 8-11}, accHi = {4-7, 12-15}.
-      __m256i c0 = _mm256_permute2x128_si256(accLo, accHi, 0x20);
-      __m256i c1 = _mm256_permute2x128_si256(accLo, accHi, 0x31);
-      store16(out + off, requant8(c0, k, off), requant8(c1, k, off + 8),
-              outMask);
-    }
+      blocks(ptrs_.data(), 1, out, broadcastFp32Requant(rq_));
   }
 
   /// The first output index whose first tap is inside (index >= 0).
@@ -278,35 +228,36 @@ private:
     return std::min(outSize, last / stride + 1);
   }
 
-  /// Output pixels [ox0, ox1) of row oy, all taps inside, the 16-channel
-  /// blocks (out points at pixel ox0).
-  QFX_AVX2 void interiorRow(const uint8_t *in, int64_t n, int64_t oy,
-                            int64_t ox0, int64_t ox1, uint8_t *out) {
+  /// Output pixels [ox0, ox1) of row oy, all horizontal taps inside, the
+  /// 16-channel blocks (out points at pixel ox0).
+  QFX_AVX2 void rowAvx2(const uint8_t *in, int64_t n, int64_t oy, int64_t ox0,
+                        int64_t ox1, uint8_t *out) {
     const ConvDesc &d = desc_;
     const int64_t iy = oy * d.strideH - d.padT, ix = ox0 * d.strideW - d.padL;
-    // The tap pointers of pixel ox0; a phantom last tap (weight 0) reads
-    // the real last one.
+    // The tap pointers of pixel ox0 (tap rows outside the image: into the
+    // zero points); a phantom last tap (weight 0) reads the real last one.
     for (int64_t t = 0; t < 2 * pairs_; ++t) {
       const int64_t tt = std::min(t, taps_ - 1);
-      const int64_t ky = tt / d.kw, kx = tt % d.kw;
-      rowPtrs_[t] =
-          in + ((n * d.h + iy + ky * d.dilH) * d.w + ix + kx * d.dilW) * d.c;
+      const int64_t ky = tt / d.kw, kx = tt % d.kw, y = iy + ky * d.dilH;
+      rowPtrs_[t] = y >= 0 && y < d.h
+                        ? in + ((n * d.h + y) * d.w + ix + kx * d.dilW) * d.c
+                        : zpBuf_.data() + kx * d.dilW * d.c;
     }
     if (rq_.isFloat())
-      interiorBlocks(ox1 - ox0, out, broadcastRequant(rq_));
+      blocks(rowPtrs_.data(), ox1 - ox0, out, broadcastRequant(rq_));
     else
-      interiorBlocks(ox1 - ox0, out, broadcastFp32Requant(rq_));
+      blocks(rowPtrs_.data(), ox1 - ox0, out, broadcastFp32Requant(rq_));
   }
 
   template <typename Epilogue>
-  QFX_AVX2 void interiorBlocks(int64_t pixels, uint8_t *out,
-                               const Epilogue &k) {
+  QFX_AVX2 void blocks(const uint8_t *const *ptrs, int64_t pixels, uint8_t *out,
+                       const Epilogue &k) {
     if (pairs_ == 5)
-      inMask_ ? interiorBlocksN<5, true>(pixels, out, k)
-              : interiorBlocksN<5, false>(pixels, out, k);
+      inMask_ ? blocksN<5, true>(ptrs, pixels, out, k)
+              : blocksN<5, false>(ptrs, pixels, out, k);
     else
-      inMask_ ? interiorBlocksN<0, true>(pixels, out, k)
-              : interiorBlocksN<0, false>(pixels, out, k);
+      inMask_ ? blocksN<0, true>(ptrs, pixels, out, k)
+              : blocksN<0, false>(ptrs, pixels, out, k);
   }
 
   /// Widens 16 interleaved bytes to int16: sign-extended int8 or
@@ -315,19 +266,20 @@ private:
     return Int8In ? _mm256_cvtepi8_epi16(x) : _mm256_cvtepu8_epi16(x);
   }
 
-  /// \p Pairs tap pairs (0: pairs_ at run time); \p Int8In: int8 input.
+  /// \p pixels output pixels from the tap pointers \p ptrs of the first,
+  /// each pointer advancing by strideW pixels; \p Pairs tap pairs (0:
+  /// pairs_ at run time); \p Int8In: int8 input.
   template <int Pairs, bool Int8In, typename Epilogue>
-  QFX_AVX2 void interiorBlocksN(int64_t pixels, uint8_t *out,
-                                const Epilogue &k) {
+  QFX_AVX2 void blocksN(const uint8_t *const *ptrs, int64_t pixels,
+                        uint8_t *out, const Epilogue &k) {
     const int64_t np = Pairs ? Pairs : pairs_;
     const int64_t c = desc_.c, step = desc_.strideW * c;
-    const uint8_t *const *ptrs = rowPtrs_.data();
     const int32_t *zpSum = Int8In ? zpSumS8_.data() : zpSum_.data();
     const __m128i outMask = _mm_set1_epi8(static_cast<char>(outMask_));
     for (int64_t b = 0; b < blocks_; ++b) {
       const int64_t off = b * 16;
       const __m256i *w =
-          reinterpret_cast<const __m256i *>(&wInterior_[b * np * 32]);
+          reinterpret_cast<const __m256i *>(&wBlocks_[b * np * 32]);
       const __m256i zs0 = _mm256_loadu_si256(
                         reinterpret_cast<const __m256i *>(zpSum + off)),
                     zs1 = _mm256_loadu_si256(
@@ -354,22 +306,22 @@ private:
   }
 
   Requantizer rq_;
-  int64_t taps_ = 0, pairs_ = 0, blocks_ = 0, interiorPixels_ = 0;
+  int64_t taps_ = 0, pairs_ = 0, blocks_ = 0, rowPixels_ = 0;
   /// 0x80 where the input / output is int8 (setInt8Io), else 0.
   uint8_t inMask_ = 0, outMask_ = 0;
-  std::vector<uint8_t> zpRow_;
+  std::vector<uint8_t> zpRow_, zpBuf_;
   std::vector<const uint8_t *> ptrs_, rowPtrs_;
   std::vector<int8_t> wTap_;
-  std::vector<int16_t> wPacked_, wInterior_;
-  /// zp * sum(w) and (zp - 128) * sum(w) per channel (interior path).
+  std::vector<int16_t> wBlocks_;
+  /// zp * sum(w) and (zp - 128) * sum(w) per channel (AVX2 path).
   std::vector<int32_t> zpSum_, zpSumS8_, acc_;
 };
 
 } // namespace
 
-int64_t qfx::kern::depthwiseInteriorPixels(const ConvKernel &k) {
+int64_t qfx::kern::depthwiseRowPixels(const ConvKernel &k) {
   auto *dw = dynamic_cast<const DepthwiseConv *>(&k);
-  return dw ? dw->interiorPixels() : -1;
+  return dw ? dw->rowPathPixels() : -1;
 }
 
 std::unique_ptr<ConvKernel>

@@ -172,9 +172,9 @@ protected:
 };
 
 /// Output pixels the last run of qfx's depthwise kernel computed on its
-/// AVX2 interior fast path (all taps inside the image); -1 for other
-/// kernels. Tests assert that the path ran.
-int64_t depthwiseInteriorPixels(const ConvKernel &k);
+/// AVX2 row path (all horizontal taps inside the image, any row); -1 for
+/// other kernels. Tests assert that the path ran.
+int64_t depthwiseRowPixels(const ConvKernel &k);
 
 /// True when ConvKernel::create(Auto) picks a kernel that honours
 /// setInt8Io for a convolution with requantization \p requant that is

@@ -33,24 +33,28 @@ const DwShape kDwShapes[] = {
     {2, 12, 15, 32, 3, 2, 1, 1, 1, 1, 1}, // interior, stride 2, odd width
     {1, 11, 10, 16, 5, 2, 1, 2, 2, 1, 1}, // 5x5 stride 2, uneven padding
     {1, 10, 9, 48, 3, 1, 0, 0, 0, 0, 1},  // no padding: interior only
+    {1, 7, 7, 48, 3, 1, 1, 1, 1, 1, 1},   // mobilenet's 7x7: half border
+    {1, 3, 3, 32, 3, 1, 1, 1, 1, 1, 1},   // one row-path column
+    {1, 5, 6, 33, 3, 2, 1, 1, 1, 1, 1},   // stride 2, odd, 1 tail channel
+    {1, 1, 5, 16, 3, 1, 1, 1, 1, 1, 1},   // one row: two tap rows outside
+    {2, 2, 2, 16, 3, 2, 1, 1, 1, 1, 1},   // stride 2, 1x1 output, batch 2
+    {1, 4, 3, 16, 5, 1, 2, 2, 2, 2, 1},   // 5x5 over 3 columns: no row path
 };
 
-/// Output pixels with every tap inside the image (computed tap by tap):
-/// where the AVX2 kernel's interior path runs, given 16 or more channels.
-int64_t interiorPixels(const ConvDesc &d) {
+/// Output pixels whose horizontal taps are all inside the image (computed
+/// tap by tap), in every row: where the AVX2 kernel's row path runs, given
+/// 16 or more channels (the other border pixels gather their taps).
+int64_t rowPixels(const ConvDesc &d) {
   int64_t count = 0;
-  for (int64_t oy = 0; oy < d.oh(); ++oy)
-    for (int64_t ox = 0; ox < d.ow(); ++ox) {
-      bool inside = true;
-      for (int64_t ky = 0; ky < d.kh; ++ky)
-        for (int64_t kx = 0; kx < d.kw; ++kx) {
-          int64_t iy = oy * d.strideH - d.padT + ky * d.dilH;
-          int64_t ix = ox * d.strideW - d.padL + kx * d.dilW;
-          inside = inside && iy >= 0 && iy < d.h && ix >= 0 && ix < d.w;
-        }
-      count += inside;
+  for (int64_t ox = 0; ox < d.ow(); ++ox) {
+    bool inside = true;
+    for (int64_t kx = 0; kx < d.kw; ++kx) {
+      int64_t ix = ox * d.strideW - d.padL + kx * d.dilW;
+      inside = inside && ix >= 0 && ix < d.w;
     }
-  return d.c >= 16 ? d.n * count : 0;
+    count += inside;
+  }
+  return d.c >= 16 ? d.n * d.oh() * count : 0;
 }
 
 enum class Data { Random, Adversarial, Ties };
@@ -154,17 +158,17 @@ void checkDepthwise(ImplChoice choice, Impl expected, const char *name) {
               }
             }
             CHECK(mismatches == 0);
-            // Which path computed the pixels: the interior one on AVX2.
-            CHECK(depthwiseInteriorPixels(*k) ==
-                  (expected == Impl::DepthwiseAvx2 ? interiorPixels(d) : 0));
+            // Which path computed the pixels: the row path on AVX2.
+            CHECK(depthwiseRowPixels(*k) ==
+                  (expected == Impl::DepthwiseAvx2 ? rowPixels(d) : 0));
             // The same with int8 input and / or output (between XNNPACK's
             // kernels), on the same paths.
             for (auto [i8in, i8out] :
                  {std::pair{true, false}, std::pair{false, true},
                   std::pair{true, true}}) {
               test::checkInt8Run(*k, x, ref, i8in, i8out);
-              CHECK(depthwiseInteriorPixels(*k) ==
-                    (expected == Impl::DepthwiseAvx2 ? interiorPixels(d) : 0));
+              CHECK(depthwiseRowPixels(*k) ==
+                    (expected == Impl::DepthwiseAvx2 ? rowPixels(d) : 0));
             }
             // Not trivially saturated (the adversarial data is constant).
             if (data != Data::Adversarial && ref.size() >= 64)
@@ -186,7 +190,7 @@ TEST_CASE("the AVX2 depthwise kernel equals the reference",
                  "qfx:dw-u8s8-avx2");
 }
 
-TEST_CASE("the depthwise interior path follows its input between runs",
+TEST_CASE("the depthwise row path follows its input between runs",
           "[kernels][depthwise]") {
   if (!hasAvx2())
     return;
@@ -209,7 +213,7 @@ TEST_CASE("the depthwise interior path follows its input between runs",
       referenceConv(d, x2.data(), ref2.data());
       k->run(x2.data(), out.data());
       CHECK(out == ref2);
-      CHECK(depthwiseInteriorPixels(*k) == 12 * 12);
+      CHECK(depthwiseRowPixels(*k) == 14 * 12);
     }
     k->run(x1.data(), out.data());
     CHECK(out == ref1);
