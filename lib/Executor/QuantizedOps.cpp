@@ -279,10 +279,13 @@ public:
   }
   Status run() override {
     if (toNhwc_)
-      nchwToNhwc(x_, y_, n_, c_, hw_);
+      nchwToNhwcFast(x_, y_, n_, c_, hw_);
     else
       nhwcToNchw(x_, y_, n_, c_, hw_);
     return Status::success();
+  }
+  std::string implName() const override {
+    return toNhwc_ && c_ == 3 && cpuHasAvx2() ? "qfx:layout-rgb-avx2" : "";
   }
 
 private:

@@ -307,6 +307,10 @@ void nchwToNhwc(const uint8_t *in, uint8_t *out, int64_t n, int64_t c,
                 int64_t hw);
 void nhwcToNchw(const uint8_t *in, uint8_t *out, int64_t n, int64_t c,
                 int64_t hw);
+/// nchwToNhwc bit for bit; three-channel images (RGB) 16 pixels at a time
+/// with AVX2 where the CPU has it. Returns whether that path ran.
+bool nchwToNhwcFast(const uint8_t *in, uint8_t *out, int64_t n, int64_t c,
+                    int64_t hw);
 
 } // namespace qfx::kern
 

@@ -267,3 +267,20 @@ TEST_CASE("qmaxPoolFast equals qmaxPool", "[kernels]") {
   // The AVX2 loop runs where the CPU has it (else qmaxPool itself).
   CHECK(cpuHasAvx2() == bool(__builtin_cpu_supports("avx2")));
 }
+
+TEST_CASE("nchwToNhwcFast equals nchwToNhwc", "[kernels]") {
+  std::mt19937 rng(12);
+  for (int64_t c : {3, 4, 1})
+    for (int64_t hw : {224 * 224, 33, 16, 15, 1})
+      for (int64_t n : {1, 2}) {
+        std::vector<uint8_t> x(n * c * hw), ref(x.size()), got(x.size(), 7);
+        for (auto &v : x)
+          v = static_cast<uint8_t>(rng());
+        nchwToNhwc(x.data(), ref.data(), n, c, hw);
+        INFO("c " << c << " hw " << hw << " n " << n);
+        // The vector path runs for three channels only.
+        CHECK(nchwToNhwcFast(x.data(), got.data(), n, c, hw) ==
+              (c == 3 && cpuHasAvx2()));
+        CHECK(got == ref);
+      }
+}
