@@ -15,6 +15,9 @@ the 4-bit one by module name; QAT: default_embedding_qat_qconfig(_4bit)).
   BackendConfig): every observer / fake-quantize by observed value and
   configuration equals prepare_fx / prepare_qat_fx's (test_prepare.py's
   keys; an embedding's weight observer is keyed `<module>.weight`).
+* the plain default QAT mapping (no embedding qconfig): prepare_qat_fx
+  fails (nnqat.Embedding.from_float asserts a float-qparams weight) and
+  qfx-opt must fail with its diagnostic.
 * convert (PTQ, with --qfx-run): qfx's own prepare -> qfx-run --calibrate
   -> --qfx-convert against prepare_fx -> the same calibration batches ->
   convert_to_reference_fx: each embedding's weight scales and float zero
@@ -28,6 +31,7 @@ import argparse
 import copy
 import os
 import re
+import subprocess
 import sys
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
@@ -126,6 +130,34 @@ def check_prepare(backend, qat, args):
         diffs.append("expected 5 float-qparams weight observers in PyTorch's "
                      "prepared model, got %d" % len(weight_keys))
     return sum(expected.values()), diffs
+
+
+def check_qat_default_rejected(backend, args):
+    """The plain default QAT mapping: prepare_qat_fx's swap of the
+    embeddings asserts a float-qparams weight qconfig, so PyTorch fails,
+    and qfx-opt must fail with its diagnostic."""
+    model = Embeddings().train(True)
+    inputs = example_inputs()
+    mapping = get_default_qat_qconfig_mapping(backend)
+    try:
+        quantize_fx.prepare_qat_fx(copy.deepcopy(model), mapping, inputs)
+        return ["PyTorch accepted the default QAT mapping on embeddings"]
+    except AssertionError:
+        pass
+    workdir = os.path.join(args.workdir, "%s-qat-default" % backend)
+    os.makedirs(workdir, exist_ok=True)
+    path = os.path.join(workdir, "embeddings.mlir")
+    harness.export_model(model, inputs, path, qfx_opt=args.qfx_opt)
+    qm = os.path.join(workdir, "qconfig_mapping.json")
+    config_io.save_qconfig_mapping(mapping, qm)
+    proc = subprocess.run([args.qfx_opt, path, "--qfx-prepare=backend=native "
+                           "qconfig-mapping=%s qat=true" % qm, "-o", os.devnull],
+                          capture_output=True, text=True)
+    want = "per_channel_affine_float_qparams"
+    if proc.returncode == 0 or want not in proc.stderr:
+        return ["expected qfx-opt to fail with %r, got status %d: %s" % (
+            want, proc.returncode, proc.stderr[-500:])]
+    return []
 
 
 _GETATTR_RE = re.compile(r'^\s*(%[\w.$-]+) = qfx\.get_attr @"?([^" ]+)"?')
@@ -259,6 +291,13 @@ def main(argv=None):
             for d in diffs:
                 print("    " + d)
             failed += bool(diffs)
+    for backend in ("qnnpack", "onednn"):
+        label = "prepare/%s/qat-default-mapping" % backend
+        diffs = check_qat_default_rejected(backend, args)
+        print("%s %-24s rejected by both" % ("FAIL" if diffs else "PASS", label))
+        for d in diffs:
+            print("    " + d)
+        failed += bool(diffs)
     if args.qfx_run:
         for backend in ("qnnpack", "onednn"):
             label = "convert/%s/ptq" % backend

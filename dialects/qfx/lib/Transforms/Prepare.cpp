@@ -340,6 +340,9 @@ struct QfxPreparePass : qfx::impl::QfxPrepareBase<QfxPreparePass> {
     // prepare_qat_fx has swapped some of the standalone modules' modules to
     // QAT classes before their own fusion, which then leaves them alone.
     StandaloneQatSwaps qatSwaps;
+    if (qat && scope.mapping &&
+        failed(checkQatEmbeddingQConfigs(module, *scope.mapping)))
+      return signalPassFailure();
     if (qat)
       qatSwaps = findStandaloneQatSwaps(module, scope.mapping ? &*scope.mapping
                                                               : nullptr);

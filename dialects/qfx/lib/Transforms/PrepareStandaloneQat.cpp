@@ -81,6 +81,61 @@ eagerQConfig(const cfg::QConfigMapping &m, StringRef path,
   return qconfig;
 }
 
+/// nnqat.Embedding(Bag).from_float's assertion: the weight of the qconfig
+/// an embedding is swapped with must have float qparams.
+static LogicalResult checkEmbeddingQatWeight(Operation &op, QConfigAttr q,
+                                             StringRef path,
+                                             StringRef modulePath) {
+  if (!isa<EmbeddingOp, EmbeddingBagOp>(op) ||
+      (q.getWeight() &&
+       q.getWeight().getQscheme() == QScheme::per_channel_affine_float_qparams))
+    return success();
+  InFlightDiagnostic diag = op.emitError() << "module '" << path << "'";
+  if (!modulePath.empty())
+    diag << " of standalone module '" << modulePath << "'";
+  return diag << ": prepare_qat_fx swaps it to its QAT class with the "
+              << (modulePath.empty() ? "" : "parent's ")
+              << "qconfig, whose weight must have the "
+                 "per_channel_affine_float_qparams qscheme (got "
+              << (q.getWeight() ? stringifyQScheme(q.getWeight().getQscheme())
+                                : StringRef("no weight"))
+              << "); give it a float-qparams embedding QAT qconfig such as "
+                 "default_embedding_qat_qconfig";
+}
+
+LogicalResult
+qfx::checkQatEmbeddingQConfigs(ModuleOp module,
+                               const cfg::QConfigMapping &mapping) {
+  llvm::StringMap<StringRef> classes;
+  if (auto types = module->getAttrOfType<DictionaryAttr>(kModuleTypesAttrName))
+    for (NamedAttribute t : types)
+      if (auto cls = dyn_cast<StringAttr>(t.getValue()))
+        classes[t.getName().getValue()] = cls.getValue();
+  llvm::DenseSet<StringRef> callees;
+  module.walk([&](func::CallOp call) { callees.insert(call.getCallee()); });
+  bool ok = true;
+  for (auto func : module.getOps<func::FuncOp>()) {
+    if (func.isExternal() || callees.contains(func.getSymName()))
+      continue; // standalone modules: applyStandaloneQatWeights checks.
+    for (Operation &op : func.getBody().getOps()) {
+      auto node = op.getAttrOfType<NodeAttr>(QFXDialect::getNodeAttrName());
+      if (!isa<EmbeddingOp, EmbeddingBagOp>(op) || !node ||
+          node.getKind() != NodeKind::call_module)
+        continue;
+      StringRef path = node.getModule().getValue();
+      llvm::StringMap<StringRef> known = classes;
+      known[path] = node.getTarget().getValue();
+      cfg::QConfigOrNone qconfig = eagerQConfig(mapping, path, known);
+      if (!qconfig)
+        continue;
+      FailureOr<QConfigAttr> attr = getQConfigAttr(op.getContext(), *qconfig);
+      if (succeeded(attr))
+        ok &= succeeded(checkEmbeddingQatWeight(op, *attr, path, ""));
+    }
+  }
+  return success(ok);
+}
+
 StandaloneQatSwaps
 qfx::findStandaloneQatSwaps(ModuleOp module,
                             const cfg::QConfigMapping *parent) {
@@ -154,19 +209,8 @@ LogicalResult qfx::applyStandaloneQatWeights(const StandaloneQatSwaps &swaps,
              << "': prepare_qat_fx swaps it to its QAT class with the "
                 "parent's qconfig, which has no qfx form (e.g. a "
                 "RecordingObserver)";
-    if (isa<EmbeddingOp, EmbeddingBagOp>(op) &&
-        (!attr->getWeight() || attr->getWeight().getQscheme() !=
-                                   QScheme::per_channel_affine_float_qparams))
-      return op.emitError()
-             << "module '" << path << "' of standalone module '" << modulePath
-             << "': prepare_qat_fx swaps it to its QAT class with the "
-                "parent's qconfig, whose weight must have the "
-                "per_channel_affine_float_qparams qscheme (got "
-             << (attr->getWeight()
-                     ? stringifyQScheme(attr->getWeight().getQscheme())
-                     : StringRef("no weight"))
-             << "); give it a float-qparams embedding QAT qconfig such as "
-                "default_embedding_qat_qconfig in the parent's mapping";
+    if (failed(checkEmbeddingQatWeight(op, *attr, path, modulePath)))
+      return failure();
     if (!attr->getWeight())
       continue;
     Location loc = NameLoc::get(rewriter.getStringAttr(

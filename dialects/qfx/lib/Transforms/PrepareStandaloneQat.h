@@ -28,6 +28,15 @@ using StandaloneQatSwaps =
 StandaloneQatSwaps findStandaloneQatSwaps(mlir::ModuleOp module,
                                           const config::QConfigMapping *parent);
 
+/// prepare_qat_fx swaps every nn.Embedding / nn.EmbeddingBag with a qconfig
+/// (eager propagation of `mapping`) to its nnqat class, whose from_float
+/// asserts a per_channel_affine_float_qparams weight: an error at each
+/// top-level one that has another qconfig (standalone modules' are checked
+/// by applyStandaloneQatWeights).
+mlir::LogicalResult
+checkQatEmbeddingQConfigs(mlir::ModuleOp module,
+                          const config::QConfigMapping &mapping);
+
 /// After the standalone module's own prepare: the weight of each swapped op
 /// of `callee` is observed by the parent qconfig's weight fake-quantize
 /// (the QAT module's weight_fake_quant), replacing what the module's own
