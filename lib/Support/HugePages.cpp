@@ -89,7 +89,7 @@ void qfx::reexecWithHugePages(const std::string &inputPath, char **argv,
 #endif
 }
 
-bool qfx::mallocOnHugePages() {
+static bool mallocOnHugePages() {
 #if defined(__linux__) && defined(__GLIBC__) && !defined(QFX_UNDER_ASAN)
   const char *tunables = std::getenv("GLIBC_TUNABLES");
   if (!tunables)
@@ -102,4 +102,8 @@ bool qfx::mallocOnHugePages() {
 #else
   return false;
 #endif
+}
+
+const char *qfx::mallocName() {
+  return mallocOnHugePages() ? "transparent-huge-pages" : "default";
 }

@@ -89,10 +89,7 @@ static mlir::LogicalResult runWithCpuTime(llvm::StringRef inputFilename,
     return mlir::success();
   });
   // Whether malloc ran on huge pages is part of what was measured.
-  llvm::errs() << "qfx-malloc: "
-               << (qfx::mallocOnHugePages() ? "transparent-huge-pages"
-                                            : "default")
-               << "\n";
+  llvm::errs() << "qfx-malloc: " << qfx::mallocName() << "\n";
   std::string error;
   auto input = mlir::openInputFile(inputFilename, &error);
   if (!input) {

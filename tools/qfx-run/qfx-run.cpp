@@ -290,10 +290,7 @@ static int runModel(LoadedModel &model) {
     llvm::errs() << "qfx-run: " << b.runs << " run(s), "
                  << llvm::format("%.3f", ms / runs) << " ms per run, "
                  << llvm::format("%.3f", (processCpuMs() - startCpu) / runs)
-                 << " ms CPU per run, malloc: "
-                 << (qfx::mallocOnHugePages() ? "transparent-huge-pages"
-                                              : "default")
-                 << "\n";
+                 << " ms CPU per run, malloc: " << qfx::mallocName() << "\n";
   }
   if (outputPath.empty()) {
     for (size_t i = 0; i < outs.size(); ++i)

@@ -65,10 +65,11 @@ std::optional<std::string> hugePagesTunables(const HugePagesContext &context);
 void reexecWithHugePages(const std::string &inputPath, char **argv,
                          uint64_t minInputBytes = kHugePagesMinInputBytes);
 
-/// Whether this process's malloc runs on transparent huge pages, i.e. it
-/// was started with glibc.malloc.hugetlb set to 1 or 2 (and is not under
-/// AddressSanitizer).
-bool mallocOnHugePages();
+/// Which malloc this process runs, as the tools print it (the measurements'
+/// context): "transparent-huge-pages" when it was started with
+/// glibc.malloc.hugetlb set to 1 or 2 (and is not under AddressSanitizer),
+/// else "default".
+const char *mallocName();
 
 } // namespace qfx
 
