@@ -279,19 +279,21 @@ public:
   }
   Status run() override {
     if (toNhwc_)
-      nchwToNhwcFast(x_, y_, n_, c_, hw_);
+      rgbAvx2_ = nchwToNhwcFast(x_, y_, n_, c_, hw_);
     else
       nhwcToNchw(x_, y_, n_, c_, hw_);
     return Status::success();
   }
   std::string implName() const override {
-    return toNhwc_ && c_ == 3 && cpuHasAvx2() ? "qfx:layout-rgb-avx2" : "";
+    return rgbAvx2_ ? "qfx:layout-rgb-avx2" : "";
   }
 
 private:
   int in_, out_;
   bool toNhwc_;
   int64_t n_ = 0, c_ = 0, hw_ = 0;
+  /// Whether the last run took the AVX2 RGB path (what the profile names).
+  bool rgbAvx2_ = false;
   const uint8_t *x_ = nullptr;
   uint8_t *y_ = nullptr;
 };
